@@ -1,0 +1,7 @@
+// scratchnet's public API.
+export * from './backend/index';
+export type { FloatArray, ConvGeometry, PoolGeometry, BatchNormGeometry, Labels } from './backend/types';
+export { Tensor } from './tensor/tensor';
+export type { DType } from './tensor/tensor';
+export { Rng } from './tensor/rng';
+export { ShapeError, convGeometry, poolGeometry, formatShape } from './tensor/shape';

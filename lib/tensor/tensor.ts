@@ -1,0 +1,47 @@
+// A tensor is a flat typed array plus a shape. Buffers belong to JavaScript and are reused;
+// nothing needs disposing.
+import type { FloatArray } from '../backend/types';
+import { formatShape, sizeOf } from './shape';
+
+export type DType = 'float32' | 'float64';
+
+export class Tensor {
+  constructor(public data: FloatArray, public shape: number[]) {
+    if (data.length !== sizeOf(shape)) {
+      throw new RangeError(
+        `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but the array has ${data.length}.`,
+      );
+    }
+  }
+
+  static zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    const n = sizeOf(shape);
+    return new Tensor(dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), [...shape]);
+  }
+
+  static from(values: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    const data = dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
+    return new Tensor(data, [...shape]);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? 'float64' : 'float32';
+  }
+
+  /** The same data seen with another shape (no copy). */
+  reshape(shape: readonly number[]): Tensor {
+    return new Tensor(this.data, [...shape]);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), [...this.shape]);
+  }
+
+  toString(): string {
+    return `Tensor${formatShape(this.shape)} ${this.dtype}`;
+  }
+}

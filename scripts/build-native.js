@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+'use strict';
+// Builds the C++ addon with cmake-js against the system OpenBLAS.
+//
+// Runs as the package's `install` script, so it must never make `npm install` fail: when a
+// prerequisite is missing it says which one and the command that fixes it, records the reason
+// in build/native-build-failure.txt (the loader repeats it in its warning), and exits 0 so the
+// library still works on the reference backend. `--strict` (npm run build:native) exits 1 instead.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const strict = process.argv.includes('--strict');
+const failureFile = path.join(root, 'build', 'native-build-failure.txt');
+const FIX_ALL = 'sudo apt-get install -y cmake g++ libopenblas-dev pkg-config';
+
+function has(cmd, args = ['--version']) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function openblasVisible() {
+  if (has('pkg-config', ['--exists', 'openblas'])) return true;
+  const headers = [
+    '/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h',
+    '/usr/include/aarch64-linux-gnu/openblas-pthread/cblas.h',
+    '/usr/include/openblas/cblas.h',
+    '/usr/include/cblas.h',
+    '/usr/local/include/cblas.h',
+    '/opt/homebrew/opt/openblas/include/cblas.h',
+  ];
+  return headers.some((h) => fs.existsSync(h));
+}
+
+function fail(reason, fix) {
+  const text = `${reason}\nFix: ${fix}\nThen rebuild the addon: npm run build:native\n`;
+  fs.mkdirSync(path.dirname(failureFile), { recursive: true });
+  fs.writeFileSync(failureFile, text);
+  const banner = '-'.repeat(78);
+  process.stderr.write(
+    `\n${banner}\nscratchnet: the native addon was not built.\n${text}` +
+      `Until then scratchnet runs on the pure-TypeScript reference backend (correct, but slow).\n${banner}\n\n`,
+  );
+  process.exit(strict ? 1 : 0);
+}
+
+if (process.env.SCRATCHNET_SKIP_NATIVE === '1') {
+  fail('SCRATCHNET_SKIP_NATIVE=1 was set, so the build was skipped.', 'unset SCRATCHNET_SKIP_NATIVE');
+}
+if (!has('cmake')) fail('CMake was not found on PATH.', FIX_ALL);
+if (!has('c++') && !has('g++') && !has('clang++')) fail('No C++ compiler (c++, g++ or clang++) was found.', FIX_ALL);
+if (!openblasVisible()) fail('OpenBLAS (libopenblas-dev: cblas.h and libopenblas) was not found.', FIX_ALL);
+
+let cmakeJs;
+try {
+  cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+} catch {
+  fail('The cmake-js package is not installed.', 'npm install (in the scratchnet folder)');
+}
+const args = [cmakeJs, 'compile', '--directory', root, '--out', path.join(root, 'build')];
+if (process.env.SCRATCHNET_PORTABLE === '1') args.push('--CDSCRATCHNET_PORTABLE=ON');
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: strict ? 'inherit' : ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+if (r.status !== 0) {
+  const log = path.join(root, 'build', 'native-build.log');
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  fs.writeFileSync(log, `${r.stdout || ''}\n${r.stderr || ''}`);
+  const tail = `${r.stderr || ''}${r.stdout || ''}`.trim().split('\n').slice(-15).join('\n');
+  fail(`cmake-js failed to compile the addon (full log: ${log}).\n${tail}`, `read the log above; most often: ${FIX_ALL}`);
+}
+try { fs.unlinkSync(failureFile); } catch { /* there was no earlier failure */ }
+process.stdout.write('scratchnet: native addon built (build/Release/scratchnet_native.node)\n');

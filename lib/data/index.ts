@@ -1,0 +1,5 @@
+export { readIdx, parseIdx, writeIdx, encodeIdx, isGzip } from './idx';
+export type { IdxArray, ReadIdxOptions, WriteIdxOptions } from './idx';
+export { ImageSet, LabelSet } from './dataset';
+export { loadMnist, loadIdxDataset, findMnistFiles, defaultMnistDir, clearIdxCache } from './mnist';
+export type { MnistOptions, MnistData, IdxDatasetOptions } from './mnist';

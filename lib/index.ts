@@ -5,3 +5,7 @@ export { Tensor } from './tensor/tensor';
 export type { DType } from './tensor/tensor';
 export { Rng } from './tensor/rng';
 export { ShapeError, convGeometry, poolGeometry, formatShape } from './tensor/shape';
+export * from './layers/index';
+export * from './optimizers/index';
+export * from './data/index';
+export * from './io/index';

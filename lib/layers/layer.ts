@@ -2,8 +2,9 @@
 // scratchnet adds one step before the first forward: build(inputShape), which works out every
 // shape from the incoming one, creates the parameters, and fails there (not mid-training)
 // when the layer cannot fit.
-import type { Backend } from '../backend/types';
+import type { Backend, FloatArray } from '../backend/types';
 import { Rng } from '../tensor/rng';
+import { formatShape } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
 
 /** What a layer needs at build time. */
@@ -43,16 +44,95 @@ export abstract class Layer {
   outputShape: number[] = [];
   protected backend!: Backend;
   protected dtype: DType = 'float32';
+  /** Set by build(); forward refuses to run before it. */
+  protected built = false;
+
+  /** The name used in messages: the network's name for this layer ('Conv1'), else its kind. */
+  get label(): string {
+    return this.name || this.kind;
+  }
+
+  /** The backend the layer was built with (undefined before build). */
+  getBackend(): Backend | undefined {
+    return this.built ? this.backend : undefined;
+  }
+
+  /** A zeroed typed array of the layer's dtype. */
+  protected alloc(length: number): FloatArray {
+    return this.dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  }
+
+  /** A zeroed tensor of the layer's dtype. */
+  protected zeros(shape: readonly number[]): Tensor {
+    return Tensor.zeros(shape, this.dtype);
+  }
+
+  /**
+   * Checks x against (batch, ...inputShape) and the layer's dtype and returns the batch size.
+   * A wrong shape here would otherwise surface as an opaque kernel length error (or, worse, a
+   * silently wrong reinterpretation of the data), so the message names both shapes.
+   */
+  protected checkInput(x: Tensor): number {
+    if (!this.built) {
+      throw new Error(
+        `${this.label}: forward was called before build. ` +
+          `Fix: call layer.build(inputShape, { backend, rng, dtype }) first (a network does this when it is created).`,
+      );
+    }
+    const s = x.shape;
+    let ok = s.length === this.inputShape.length + 1 && Number.isInteger(s[0]) && s[0] >= 1;
+    for (let i = 0; ok && i < this.inputShape.length; i++) ok = s[i + 1] === this.inputShape[i];
+    if (!ok) {
+      throw new Error(
+        `${this.label} (${this.describe()}): expected input shaped (batch, ${this.inputShape.join(', ')}), ` +
+          `received ${formatShape(s)}. Fix: feed data shaped like the inputShape the layer was built with ` +
+          (this.inputShape.length === 1
+            ? `(flatten images to (batch, ${this.inputShape[0]}), e.g. load data with flatten: true).`
+            : `(e.g. load data with flatten: false, or reshape to (batch, ${this.inputShape.join(', ')})).`),
+      );
+    }
+    checkArrayType(this.label, 'input', x.data, this.dtype);
+    return s[0];
+  }
+
+  /** Checks that dout has the shape of the last forward's output. */
+  protected checkDout(dout: Tensor, expected: readonly number[]): void {
+    const s = dout.shape;
+    let ok = s.length === expected.length;
+    for (let i = 0; ok && i < s.length; i++) ok = s[i] === expected[i];
+    if (!ok) {
+      throw new Error(
+        `${this.label}: backward expected dout shaped like the last forward's output ${formatShape(expected)}, ` +
+          `received ${formatShape(s)}. Fix: call backward with the gradient of this layer's most recent forward output.`,
+      );
+    }
+    checkArrayType(this.label, 'dout', dout.data, this.dtype);
+  }
+
+  /** Thrown when backward runs before any forward. */
+  protected noForward(): Error {
+    return new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
+  }
 
   /**
    * Works out the output shape from the per-sample input shape, creates parameters, and throws
    * a ShapeError naming this layer when it cannot fit. Returns the per-sample output shape.
    */
   build(inputShape: readonly number[], ctx: BuildContext): number[] {
+    checkDType(this.label, ctx);
+    for (const d of inputShape) {
+      if (!Number.isInteger(d) || d < 1) {
+        throw new Error(
+          `${this.label}: the per-sample input shape ${formatShape(inputShape)} must hold positive integers ` +
+            `(no batch axis). Fix: pass e.g. [1, 28, 28] for MNIST images or [784] for flattened ones.`,
+        );
+      }
+    }
     this.backend = ctx.backend;
     this.dtype = ctx.dtype;
     this.inputShape = [...inputShape];
     this.outputShape = this.buildShapes(this.inputShape, ctx);
+    this.built = true;
     return [...this.outputShape];
   }
 
@@ -76,4 +156,116 @@ export abstract class Layer {
 
   /** A JSON-able description that recreates the layer (used by model files and checkpoints). */
   abstract toConfig(): { type: string } & Record<string, unknown>;
+}
+
+/** The typed-array constructor name a dtype uses. */
+function arrayTypeName(dtype: DType): string {
+  return dtype === 'float64' ? 'Float64Array' : 'Float32Array';
+}
+
+/** Throws when data is not the typed array of the layer's dtype. */
+export function checkArrayType(layer: string, what: string, data: unknown, dtype: DType): void {
+  const ok = dtype === 'float64' ? data instanceof Float64Array : data instanceof Float32Array;
+  if (!ok) {
+    const got = (data as object | null)?.constructor?.name ?? typeof data;
+    throw new TypeError(
+      `${layer}: ${what} must be a ${arrayTypeName(dtype)} (the layer was built with dtype '${dtype}'), received ${got}. ` +
+        `Fix: build the network with the dtype of your data, or convert the data (e.g. Float32Array.from(values)).`,
+    );
+  }
+}
+
+/**
+ * float64 is for gradient checks on the reference backend; the native kernels take Float32Array
+ * only, so the combination is refused at build time rather than at the first kernel call.
+ */
+export function checkDType(layer: string, ctx: BuildContext): void {
+  if (ctx.dtype !== 'float32' && ctx.dtype !== 'float64') {
+    throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', received ${JSON.stringify(ctx.dtype)}.`);
+  }
+  if (!ctx.backend || typeof ctx.backend.name !== 'string') {
+    throw new TypeError(`${layer}: build needs ctx.backend (a Backend, e.g. getBackend()); received ${String(ctx.backend)}.`);
+  }
+  if (ctx.dtype === 'float64' && ctx.backend.name !== 'reference') {
+    throw new TypeError(
+      `${layer}: dtype 'float64' needs the reference backend, but the backend is '${ctx.backend.name}' (its kernels take Float32Array only). ` +
+        `Fix: use dtype 'float32', or backend 'reference' for double-precision checks.`,
+    );
+  }
+}
+
+/**
+ * Buffers per batch size. Training (e.g. 100 images) and evaluation (e.g. 1000) alternate, so
+ * each keeps its own buffers instead of reallocating at every switch; the least recently used
+ * size is dropped beyond `capacity` so odd batch sizes (a last partial batch) cannot grow memory
+ * without bound.
+ */
+export class BatchCache<T> {
+  private readonly map = new Map<number, T>();
+  private lastKey = -1;
+
+  constructor(private readonly create: (batch: number) => T, private readonly capacity = 4) {}
+
+  get(batch: number): T {
+    let v = this.map.get(batch);
+    if (v !== undefined) {
+      if (this.lastKey !== batch) {
+        // Re-insert to mark as most recently used (Map keeps insertion order).
+        this.map.delete(batch);
+        this.map.set(batch, v);
+        this.lastKey = batch;
+      }
+      return v;
+    }
+    if (this.map.size >= this.capacity) {
+      const oldest = this.map.keys().next().value as number;
+      this.map.delete(oldest);
+    }
+    v = this.create(batch);
+    this.map.set(batch, v);
+    this.lastKey = batch;
+    return v;
+  }
+
+  /** Batch sizes currently holding buffers. */
+  sizes(): number[] {
+    return [...this.map.keys()];
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.lastKey = -1;
+  }
+}
+
+/** Rejects option keys a layer or optimizer does not know, naming the key and the allowed ones. */
+export function checkOptionKeys(owner: string, options: object | undefined, allowed: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${owner}: options must be an object, received ${JSON.stringify(options)}.`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(
+        `${owner}: unknown option '${k}'. Allowed options: ${allowed.length ? allowed.join(', ') : '(none)'}.`,
+      );
+    }
+  }
+}
+
+/** Throws unless v is an integer ≥ min. */
+export function checkInt(owner: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new RangeError(`${owner}: ${name} must be an integer ≥ ${min}, received ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+/** Throws unless v is a finite number in [lo, hi] (or [lo, hi) when hiOpen). */
+export function checkNumber(owner: string, name: string, v: unknown, lo: number, hi: number, hiOpen = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (hiOpen ? v >= hi : v > hi)) {
+    const range = `[${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}`;
+    throw new RangeError(`${owner}: ${name} must be a number in ${range}, received ${JSON.stringify(v)}.`);
+  }
+  return v;
 }

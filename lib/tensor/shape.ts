@@ -42,14 +42,20 @@ export function outputSize(layer: string, what: string, input: number, k: number
     );
   }
   if (span % stride !== 0) {
-    const lo = span - (span % stride);
-    const padUp = Math.ceil((stride - (span % stride)) / 2);
+    // Suggest only fixes that really give a whole number: the nearest pad that does, and the
+    // nearest input size that does with the current pad.
+    let fitPad = -1;
+    for (let p = pad + 1; p <= pad + stride; p++) {
+      if ((input + 2 * p - k) % stride === 0) { fitPad = p; break; }
+    }
+    const fitInput = input - (span % stride);
+    const fixes = [`stride 1`];
+    if (fitPad >= 0) fixes.push(`pad ${fitPad}`);
+    if (fitInput >= k - 2 * pad && fitInput > 0) fixes.push(`an input ${what} of ${fitInput} (crop) or ${fitInput + stride}`);
     throw new ShapeError(
       `${layer} (${settings}): output ${what} (${input} + 2·${pad} − ${k}) / ${stride} + 1 = ` +
         `${(span / stride + 1).toFixed(2)} is not a whole number; incoming shape ${formatShape(incoming)}. ` +
-        `Fix: a stride that divides ${span}` +
-        (stride > 1 ? ` (e.g. stride 1)` : '') +
-        `, or change pad (pad ${pad + padUp} may fit), or crop the input so that ${what} − ${k} + 2·pad is a multiple of ${stride} (e.g. ${what} ${lo + k - 2 * pad}).`,
+        `Fix: ${fixes.join(', or ')}.`,
     );
   }
   const out = span / stride + 1;

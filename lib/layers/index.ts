@@ -1,0 +1,77 @@
+// The book's layers, and the factory that recreates one from its toConfig() (model files, checkpoints).
+import { Affine } from './affine';
+import { BatchNormalization } from './batch-normalization';
+import { Convolution } from './convolution';
+import { Dropout } from './dropout';
+import { Flatten } from './flatten';
+import { Layer } from './layer';
+import { Pooling } from './pooling';
+import { Relu } from './relu';
+import { Sigmoid } from './sigmoid';
+import { SoftmaxWithLoss } from './softmax-with-loss';
+
+export {
+  Layer, BatchCache, initStd, checkOptionKeys, checkArrayType, checkDType,
+} from './layer';
+export type { BuildContext, WeightInit } from './layer';
+export { Convolution } from './convolution';
+export type { ConvolutionOptions } from './convolution';
+export { Pooling } from './pooling';
+export type { PoolingOptions } from './pooling';
+export { Affine } from './affine';
+export type { AffineOptions } from './affine';
+export { Relu } from './relu';
+export { Sigmoid } from './sigmoid';
+export { Dropout } from './dropout';
+export type { DropoutOptions, DropoutState } from './dropout';
+export { BatchNormalization } from './batch-normalization';
+export type { BatchNormalizationOptions } from './batch-normalization';
+export { Flatten } from './flatten';
+export { SoftmaxWithLoss } from './softmax-with-loss';
+export type { SoftmaxWithLossOptions } from './softmax-with-loss';
+
+export type LayerConfig = { type: string } & Record<string, unknown>;
+
+/** Each constructor validates its own options (unknown keys included), naming the key and the allowed ones. */
+const FACTORIES: Record<string, (options: Record<string, unknown>) => Layer> = {
+  Convolution: (o) => new Convolution(o as never),
+  Pooling: (o) => new Pooling(o as never),
+  Affine: (o) => new Affine(o as never),
+  Relu: (o) => new Relu(o as never),
+  Sigmoid: (o) => new Sigmoid(o as never),
+  Dropout: (o) => new Dropout(o as never),
+  BatchNormalization: (o) => new BatchNormalization(o as never),
+  Flatten: (o) => new Flatten(o as never),
+};
+
+/** The layer types layerFromConfig knows. */
+export const layerTypes: readonly string[] = Object.keys(FACTORIES);
+
+/** Recreates a layer (unbuilt) from its toConfig(). SoftmaxWithLoss, which is not a Layer, has lossFromConfig. */
+export function layerFromConfig(config: LayerConfig): Layer {
+  if (!config || typeof config !== 'object' || typeof config.type !== 'string') {
+    throw new TypeError(`layerFromConfig: expected { type: string, ...options }, received ${JSON.stringify(config)}. Known types: ${layerTypes.join(', ')}.`);
+  }
+  const { type, ...options } = config;
+  if (type === 'SoftmaxWithLoss') {
+    throw new TypeError(`layerFromConfig: SoftmaxWithLoss is the loss, not a Layer; recreate it with lossFromConfig(config).`);
+  }
+  const make = FACTORIES[type];
+  if (!make) {
+    throw new TypeError(`layerFromConfig: unknown layer type '${type}'. Known types: ${layerTypes.join(', ')} (and SoftmaxWithLoss via lossFromConfig).`);
+  }
+  return make(options);
+}
+
+/** Recreates the last layer from its toConfig(). */
+export function lossFromConfig(config: LayerConfig): SoftmaxWithLoss {
+  if (!config || typeof config !== 'object' || config.type !== 'SoftmaxWithLoss') {
+    throw new TypeError(`lossFromConfig: expected { type: 'SoftmaxWithLoss' }, received ${JSON.stringify(config)}.`);
+  }
+  const { type: _type, ...options } = config;
+  // A saved backend choice is not part of the model: the loading network sets its own.
+  if (Object.keys(options).length) {
+    throw new TypeError(`lossFromConfig: unknown option '${Object.keys(options)[0]}' for SoftmaxWithLoss. Allowed options: (none).`);
+  }
+  return new SoftmaxWithLoss();
+}

@@ -1,0 +1,48 @@
+// The book's Relu (ch. 5). Backward reads the saved output (out > 0 ⇔ x > 0) instead of a
+// separate mask, so forward writes one buffer.
+import { Tensor } from '../tensor/tensor';
+import { BatchCache, checkOptionKeys, Layer, type BuildContext } from './layer';
+
+interface ActBuffers { out: Tensor; dx: Tensor; }
+
+export class Relu extends Layer {
+  readonly kind = 'Relu';
+  private cache!: BatchCache<ActBuffers>;
+  private last: ActBuffers | null = null;
+
+  constructor(options: Record<string, never> = {}) {
+    super();
+    checkOptionKeys('Relu', options, []);
+  }
+
+  protected buildShapes(inputShape: number[], _ctx: BuildContext): number[] {
+    this.cache = new BatchCache((n) => ({ out: this.zeros([n, ...inputShape]), dx: this.zeros([n, ...inputShape]) }));
+    this.last = null;
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, _train = false): Tensor {
+    const n = this.checkInput(x);
+    const buf = this.cache.get(n);
+    this.backend.reluForward(x.data, x.size, buf.out.data);
+    this.last = buf;
+    return buf.out;
+  }
+
+  backward(dout: Tensor): Tensor | null {
+    const buf = this.last;
+    if (!buf) throw this.noForward();
+    this.checkDout(dout, buf.out.shape);
+    if (!this.needInputGrad) return null;
+    this.backend.reluBackward(dout.data, buf.out.data, dout.size, buf.dx.data);
+    return buf.dx;
+  }
+
+  describe(): string {
+    return 'max(0, x)';
+  }
+
+  toConfig() {
+    return { type: 'Relu' };
+  }
+}

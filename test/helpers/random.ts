@@ -1,0 +1,92 @@
+// Seeded random tensors and geometries for the kernel suites. Geometries come from
+// lib/tensor/shape.ts (the same code the layers use), so every generated case is one a real
+// network could produce.
+import type { ConvGeometry, PoolGeometry } from '../../lib/backend/types';
+import { Rng } from '../../lib/tensor/rng';
+import { convGeometry, poolGeometry } from '../../lib/tensor/shape';
+
+export { Rng };
+
+export function randn32(rng: Rng, len: number, scale = 1): Float32Array {
+  const a = new Float32Array(len);
+  for (let i = 0; i < len; i++) a[i] = rng.normal() * scale;
+  return a;
+}
+
+export function randn64(rng: Rng, len: number, scale = 1): Float64Array {
+  const a = new Float64Array(len);
+  for (let i = 0; i < len; i++) a[i] = rng.normal() * scale;
+  return a;
+}
+
+/** Uniform in [lo, hi). */
+export function uniform32(rng: Rng, len: number, lo: number, hi: number): Float32Array {
+  const a = new Float32Array(len);
+  for (let i = 0; i < len; i++) a[i] = lo + (hi - lo) * rng.uniform();
+  return a;
+}
+
+/** Integer in [lo, hi]. */
+export function intIn(rng: Rng, lo: number, hi: number): number {
+  return lo + rng.int(hi - lo + 1);
+}
+
+/**
+ * Input size that makes (size + 2·pad − k) / stride + 1 = out exactly, or null when it would be
+ * below 1 (a kernel wider than the padded input).
+ */
+function inputFor(k: number, stride: number, pad: number, out: number): number | null {
+  const size = k - 2 * pad + stride * (out - 1);
+  return size >= 1 ? size : null;
+}
+
+/**
+ * `count` convolution geometries. Case i has stride 1 + i%3 and pad ⌊i/3⌋%3, so every
+ * stride 1–3 × pad 0–2 pair occurs once count ≥ 9; case 0 has batch 1; kernels and inputs are
+ * rectangular as often as square, and sizes odd as often as even.
+ */
+export function convCases(rng: Rng, count: number): ConvGeometry[] {
+  const out: ConvGeometry[] = [];
+  while (out.length < count) {
+    const i = out.length;
+    const stride = 1 + (i % 3);
+    const pad = Math.floor(i / 3) % 3;
+    const kh = intIn(rng, 1, 5);
+    const kw = intIn(rng, 1, 5);
+    const h = inputFor(kh, stride, pad, intIn(rng, 1, 6));
+    const w = inputFor(kw, stride, pad, intIn(rng, 1, 6));
+    if (h === null || w === null) continue;
+    const n = i === 0 ? 1 : intIn(rng, 1, 3);
+    const c = intIn(rng, 1, 4);
+    const f = intIn(rng, 1, 5);
+    out.push(convGeometry(`conv case ${i}`, [n, c, h, w], { filters: f, kh, kw, stride, pad }));
+  }
+  return out;
+}
+
+/** `count` pooling geometries with the same coverage; pad is kept below the window as poolGeometry requires. */
+export function poolCases(rng: Rng, count: number): PoolGeometry[] {
+  const out: PoolGeometry[] = [];
+  while (out.length < count) {
+    const i = out.length;
+    const stride = 1 + (i % 3);
+    const pad = Math.floor(i / 3) % 3;
+    const ph = intIn(rng, pad + 1, pad + 3);
+    const pw = intIn(rng, pad + 1, pad + 3);
+    const h = inputFor(ph, stride, pad, intIn(rng, 1, 5));
+    const w = inputFor(pw, stride, pad, intIn(rng, 1, 5));
+    if (h === null || w === null) continue;
+    const n = i === 0 ? 1 : intIn(rng, 1, 3);
+    const c = intIn(rng, 1, 4);
+    out.push(poolGeometry(`pool case ${i}`, [n, c, h, w], { ph, pw, stride, pad }));
+  }
+  return out;
+}
+
+export function describeConv(g: ConvGeometry): string {
+  return `x (${g.n},${g.c},${g.h},${g.w}) W (${g.f},${g.c},${g.kh},${g.kw}) stride ${g.stride} pad ${g.pad} → (${g.oh},${g.ow})`;
+}
+
+export function describePool(g: PoolGeometry): string {
+  return `x (${g.n},${g.c},${g.h},${g.w}) pool ${g.ph}×${g.pw} stride ${g.stride} pad ${g.pad} → (${g.oh},${g.ow})`;
+}

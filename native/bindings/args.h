@@ -8,7 +8,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
+
+#include "kernels/geometry.h"
 
 namespace sn {
 
@@ -20,6 +23,15 @@ struct F32 {
   float* data;
   size_t length;
 };
+
+// A number as JavaScript would print it for these messages: 3, -1, 0.5, NaN (not 3.000000).
+inline std::string FormatNumber(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
+}
 
 inline std::string TypeNameOf(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
@@ -41,7 +53,7 @@ inline std::string TypeNameOf(const Napi::Value& v) {
     }
   }
   if (v.IsArray()) return "Array";
-  if (v.IsNumber()) return "number " + std::to_string(v.As<Napi::Number>().DoubleValue());
+  if (v.IsNumber()) return "number " + FormatNumber(v.As<Napi::Number>().DoubleValue());
   if (v.IsString()) return "string";
   if (v.IsBoolean()) return "boolean";
   if (v.IsFunction()) return "function";
@@ -100,7 +112,7 @@ inline uint8_t* U8Arg(const Napi::CallbackInfo& info, size_t idx, const char* fn
 inline double NumberArg(Napi::Env env, const Napi::Value& v, const char* fn, const char* name) {
   if (!v.IsNumber()) ThrowType(env, std::string(fn) + ": expected a number for '" + name + "' but received " + TypeNameOf(v));
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) ThrowRange(env, std::string(fn) + ": '" + name + "' must be finite, received " + std::to_string(d));
+  if (!std::isfinite(d)) ThrowRange(env, std::string(fn) + ": '" + name + "' must be finite, received " + FormatNumber(d));
   return d;
 }
 inline double NumberArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name) {
@@ -159,6 +171,137 @@ inline uint64_t Product(Napi::Env env, const char* fn, std::initializer_list<int
     p *= uint64_t(d);
   }
   return p;
+}
+
+// A finite number in [lo, hi], e.g. a learning rate or a decay rate; `range` is printed as the allowed interval.
+inline double NumberInRange(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name, double lo,
+                            double hi, const char* range) {
+  double d = NumberArg(info, idx, fn, name);
+  if (d < lo || d > hi) {
+    ThrowRange(info.Env(), std::string(fn) + ": '" + name + "' must be in " + range + ", received " +
+                               TypeNameOf(info[idx]).substr(7));
+  }
+  return d;
+}
+
+// A JS number taken as uint32 (dropout seeds and counters): an integer in [0, 2^32 − 1].
+inline uint32_t Uint32Arg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name) {
+  return uint32_t(IntArg(info, idx, fn, name, 0, int64_t(UINT32_MAX)));
+}
+
+// One spatial output size must be exactly (in + 2·pad − k) / stride + 1: the kernels index
+// with it, so an inconsistent geometry would read or write outside the arrays.
+inline void CheckOutputSize(Napi::Env env, const char* fn, const char* axis, const char* outField, int64_t in,
+                            int64_t k, int64_t stride, int64_t pad, int64_t out) {
+  int64_t span = in + 2 * pad - k;
+  std::string formula = std::string("(") + std::to_string(in) + " + 2·" + std::to_string(pad) + " − " +
+                        std::to_string(k) + ") / " + std::to_string(stride) + " + 1";
+  if (span < 0 || span % stride != 0) {
+    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: the " + axis + " output " + formula +
+                        " is not a positive whole number. Fix: build the geometry with convGeometry/poolGeometry "
+                        "(lib/tensor/shape.ts), which explain what to change.");
+  }
+  if (span / stride + 1 != out) {
+    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: g." + outField + " must be " + formula + " = " +
+                        std::to_string(span / stride + 1) + ", received " + std::to_string(out) +
+                        ". Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).");
+  }
+}
+
+inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {
+  Napi::Env env = info.Env();
+  Napi::Object o = ObjectArg(info, idx, fn, "g");
+  ConvGeom g;
+  g.n = IntField(env, o, fn, "g", "n", 1);
+  g.c = IntField(env, o, fn, "g", "c", 1);
+  g.h = IntField(env, o, fn, "g", "h", 1);
+  g.w = IntField(env, o, fn, "g", "w", 1);
+  g.f = IntField(env, o, fn, "g", "f", 1);
+  g.kh = IntField(env, o, fn, "g", "kh", 1);
+  g.kw = IntField(env, o, fn, "g", "kw", 1);
+  g.stride = IntField(env, o, fn, "g", "stride", 1);
+  g.pad = IntField(env, o, fn, "g", "pad", 0);
+  g.oh = IntField(env, o, fn, "g", "oh", 1);
+  g.ow = IntField(env, o, fn, "g", "ow", 1);
+  CheckOutputSize(env, fn, "height", "oh", g.h, g.kh, g.stride, g.pad, g.oh);
+  CheckOutputSize(env, fn, "width", "ow", g.w, g.kw, g.stride, g.pad, g.ow);
+  // Every buffer the convolution touches must be addressable (and each GEMM dimension an int).
+  Product(env, fn, {g.n, g.c, g.h, g.w});
+  Product(env, fn, {g.n, g.c, g.kh, g.kw, g.oh, g.ow});
+  Product(env, fn, {g.n, g.f, g.oh, g.ow});
+  Product(env, fn, {g.f, g.c, g.kh, g.kw});
+  return g;
+}
+
+inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {
+  Napi::Env env = info.Env();
+  Napi::Object o = ObjectArg(info, idx, fn, "g");
+  PoolGeom g;
+  g.n = IntField(env, o, fn, "g", "n", 1);
+  g.c = IntField(env, o, fn, "g", "c", 1);
+  g.h = IntField(env, o, fn, "g", "h", 1);
+  g.w = IntField(env, o, fn, "g", "w", 1);
+  g.ph = IntField(env, o, fn, "g", "ph", 1);
+  g.pw = IntField(env, o, fn, "g", "pw", 1);
+  g.stride = IntField(env, o, fn, "g", "stride", 1);
+  g.pad = IntField(env, o, fn, "g", "pad", 0);
+  g.oh = IntField(env, o, fn, "g", "oh", 1);
+  g.ow = IntField(env, o, fn, "g", "ow", 1);
+  if (g.pad >= g.ph || g.pad >= g.pw) {
+    ThrowRange(env, std::string(fn) + ": g.pad (" + std::to_string(g.pad) + ") must be smaller than the window " +
+                        std::to_string(g.ph) + "×" + std::to_string(g.pw) +
+                        ", or a window could lie entirely in the padding. Fix: pad at most " +
+                        std::to_string((g.ph < g.pw ? g.ph : g.pw) - 1) + ".");
+  }
+  CheckOutputSize(env, fn, "height", "oh", g.h, g.ph, g.stride, g.pad, g.oh);
+  CheckOutputSize(env, fn, "width", "ow", g.w, g.pw, g.stride, g.pad, g.ow);
+  Product(env, fn, {g.n, g.c, g.h, g.w});
+  Product(env, fn, {g.n, g.c, g.oh, g.ow});
+  return g;
+}
+
+inline BatchNormGeom BatchNormGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {
+  Napi::Env env = info.Env();
+  Napi::Object o = ObjectArg(info, idx, fn, "g");
+  BatchNormGeom g;
+  g.n = IntField(env, o, fn, "g", "n", 1, int64_t(kMaxElements));
+  g.c = IntField(env, o, fn, "g", "c", 1, int64_t(kMaxElements));
+  g.s = IntField(env, o, fn, "g", "s", 1, int64_t(kMaxElements));
+  Product(env, fn, {g.n, g.c, g.s});
+  return g;
+}
+
+// Softmax labels: Int32Array of n class indices, each checked to lie in [0, k), or a
+// Float32Array target distribution of n·k values. Exactly one pointer is set.
+struct LabelsView {
+  const int32_t* index = nullptr;
+  const float* dense = nullptr;
+};
+inline LabelsView LabelsArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, int64_t n, int64_t k) {
+  Napi::Value v = info[idx];
+  LabelsView l;
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    l.index = I32Arg(info, idx, fn, "labels", uint64_t(n));
+    for (int64_t i = 0; i < n; ++i) {
+      if (l.index[i] < 0 || l.index[i] >= k) {
+        ThrowRange(info.Env(), std::string(fn) + ": 'labels' must hold class indices in [0, " + std::to_string(k) +
+                                   "), but labels[" + std::to_string(i) + "] is " + std::to_string(l.index[i]) +
+                                   ". Fix: check the label data, or k (the number of classes).");
+      }
+    }
+  } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    l.dense = F32Arg(info, idx, fn, "labels", Product(info.Env(), fn, {n, k}));
+  } else {
+    ThrowType(info.Env(), std::string(fn) + ": expected Int32Array (class indices) or Float32Array (one-hot, n·k) for "
+                                            "'labels' (argument " + std::to_string(idx + 1) + ") but received " +
+                              TypeNameOf(v));
+  }
+  return l;
+}
+
+// Adds fn to the exports under its JavaScript name.
+inline void Export(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback cb) {
+  exports.Set(name, Napi::Function::New(env, cb, name));
 }
 
 }  // namespace sn

@@ -1,0 +1,14 @@
+#pragma once
+#include "kernels/geometry.h"
+
+namespace sn {
+
+// x is (n, c, h, w), w is (f, c·kh·kw), b is (f); out is (n, f, oh·ow); col (n, c·kh·kw, oh·ow)
+// receives im2col(x) and is kept for backward.
+void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col);
+
+// dout is (n, f, oh·ow), w is (f, c·kh·kw), col is convForward's; dw (f, c·kh·kw) and db (f)
+// are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.
+void conv_backward(const float* dout, const float* w, float* col, const ConvGeom& g, float* dw, float* db, float* dx);
+
+}  // namespace sn

@@ -1,0 +1,16 @@
+#pragma once
+#include <cstdint>
+
+#include "kernels/geometry.h"
+
+namespace sn {
+
+// x is (n, c, h, w), out and argmax are (n, c, oh, ow); argmax holds the winner's index within
+// its own (h, w) plane. Padded cells never win; the first maximum wins ties.
+void pool_forward(const float* x, const PoolGeom& g, float* out, int32_t* argmax);
+
+// dout and argmax are (n, c, oh, ow), dx is (n, c, h, w): zeroed, then dout routed to the winners.
+// Returns -1, or the flat position in argmax of an entry outside [0, h·w) (such entries are skipped).
+int64_t pool_backward(const float* dout, const int32_t* argmax, const PoolGeom& g, float* dx);
+
+}  // namespace sn

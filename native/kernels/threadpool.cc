@@ -1,0 +1,184 @@
+#include "kernels/threadpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+static inline void cpu_relax() { _mm_pause(); }
+#elif defined(__aarch64__)
+static inline void cpu_relax() { asm volatile("yield" ::: "memory"); }
+#else
+static inline void cpu_relax() {}
+#endif
+
+namespace sn {
+namespace {
+
+// A worker keeps polling this long after its last job before it sleeps: the kernels of one
+// training step follow each other within microseconds, and a condition-variable wake-up costs
+// tens of microseconds, which over ~20 kernels a step would be a visible share of 4 ms.
+constexpr auto kSpinTime = std::chrono::microseconds(100);
+
+struct Job {
+  RangeFn fn = nullptr;
+  void* ctx = nullptr;
+  int64_t begin = 0, end = 0;
+};
+
+// One per worker, on its own cache line so that publishing a job touches only that worker.
+struct alignas(64) Slot {
+  std::atomic<uint64_t> generation{0};
+  Job job;
+};
+
+thread_local bool t_inside_parallel = false;
+
+class ThreadPool {
+ public:
+  ThreadPool() { start(default_threads()); }
+
+  static int default_threads() {
+    unsigned hc = std::thread::hardware_concurrency();
+    return int(std::clamp<unsigned>(hc == 0 ? 1 : hc, 1, kMaxThreads));
+  }
+
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+    if (n == threads()) return;
+    stop();
+    start(n);
+  }
+
+  void run(int64_t count, int64_t min_per_thread, RangeFn fn, void* ctx) {
+    if (count <= 0) return;
+    int64_t chunks = std::min<int64_t>(threads(), count / std::max<int64_t>(min_per_thread, 1));
+    if (chunks <= 1 || t_inside_parallel) {
+      fn(ctx, 0, count, 0);
+      return;
+    }
+    std::unique_lock<std::mutex> dispatch(dispatch_mu_, std::try_to_lock);
+    if (!dispatch.owns_lock()) {  // another worker_thread is using the pool: do our share alone
+      fn(ctx, 0, count, 0);
+      return;
+    }
+    chunks = std::min<int64_t>(chunks, threads());  // threads() cannot change while we hold dispatch
+    remaining_.store(int(chunks - 1), std::memory_order_relaxed);
+    for (int64_t t = 1; t < chunks; ++t) {
+      Slot& s = *slots_[t - 1];
+      s.job = Job{fn, ctx, count * t / chunks, count * (t + 1) / chunks};
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      for (int64_t t = 1; t < chunks; ++t) slots_[t - 1]->generation.fetch_add(1, std::memory_order_release);
+      if (sleepers_ > 0) wake_cv_.notify_all();
+    }
+    t_inside_parallel = true;
+    fn(ctx, 0, count / chunks, 0);
+    t_inside_parallel = false;
+    wait_done();
+  }
+
+ private:
+  void start(int n) {
+    threads_.store(n, std::memory_order_relaxed);
+    stopping_ = false;
+    slots_.clear();
+    for (int i = 1; i < n; ++i) slots_.push_back(std::make_unique<Slot>());
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stopping_ = true;
+      wake_cv_.notify_all();
+    }
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  void wait_done() {
+    auto until = std::chrono::steady_clock::now() + kSpinTime * 10;
+    for (int i = 0; remaining_.load(std::memory_order_acquire) > 0; ++i) {
+      cpu_relax();
+      if ((i & 255) == 255 && std::chrono::steady_clock::now() > until) {
+        std::unique_lock<std::mutex> lk(mu_);
+        done_cv_.wait(lk, [&] { return remaining_.load(std::memory_order_acquire) == 0; });
+        return;
+      }
+    }
+  }
+
+  void worker_loop(int index) {
+    t_inside_parallel = true;
+    Slot& slot = *slots_[index - 1];
+    // Slots are created with generation 0 before their worker starts; reading the current value
+    // here instead would lose a job published before this thread got scheduled.
+    uint64_t seen = 0;
+    for (;;) {
+      auto until = std::chrono::steady_clock::now() + kSpinTime;
+      uint64_t g;
+      for (int i = 0; (g = slot.generation.load(std::memory_order_acquire)) == seen; ++i) {
+        cpu_relax();
+        if ((i & 255) != 255) continue;
+        if (stopping_flag()) return;
+        if (std::chrono::steady_clock::now() < until) continue;
+        std::unique_lock<std::mutex> lk(mu_);
+        ++sleepers_;
+        wake_cv_.wait(lk, [&] { return stopping_ || slot.generation.load(std::memory_order_acquire) != seen; });
+        --sleepers_;
+        if (stopping_) return;
+      }
+      seen = g;
+      const Job job = slot.job;
+      job.fn(job.ctx, job.begin, job.end, index);
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(mu_);
+        done_cv_.notify_one();
+      }
+    }
+  }
+
+  bool stopping_flag() {
+    std::lock_guard<std::mutex> lk(mu_);
+    return stopping_;
+  }
+
+  std::mutex dispatch_mu_;  // one dispatching caller at a time (worker_threads share the pool)
+  std::mutex mu_;           // guards sleepers_, stopping_ and the condition variables
+  std::condition_variable wake_cv_, done_cv_;
+  std::atomic<int> threads_{1};
+  std::atomic<int> remaining_{0};
+  int sleepers_ = 0;
+  bool stopping_ = false;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::thread> workers_;
+};
+
+// Never destroyed: at process exit the workers are asleep (or spinning) and simply end with
+// the process; joining them from a static destructor could race a worker_thread still running.
+ThreadPool& pool() {
+  static ThreadPool* p = new ThreadPool();
+  return *p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().threads(); }
+
+void set_num_threads(int n) { pool().resize(std::clamp(n, 1, kMaxThreads)); }
+
+void parallel_for_impl(int64_t count, int64_t min_per_thread, RangeFn fn, void* ctx) {
+  pool().run(count, min_per_thread, fn, ctx);
+}
+
+}  // namespace sn

@@ -9,3 +9,6 @@ export * from './layers/index';
 export * from './optimizers/index';
 export * from './data/index';
 export * from './io/index';
+export * from './networks/index';
+export * from './train/index';
+export * from './plot/index';

@@ -1,0 +1,55 @@
+// scratchnet info: what is installed and what the kernels will run on.
+import * as os from 'node:os';
+import { type CommandSpec, flag, helpText, parseCommand } from './options';
+import { io, version } from './common';
+import { loadNative, addonPath } from '../backend/native';
+
+export const infoSpec: CommandSpec = {
+  name: 'info',
+  summary: 'scratchnet version, native backend status, OpenBLAS, threads, SIMD, Node.js',
+  usage: 'scratchnet info [--json]',
+  options: { json: { type: 'boolean', help: 'machine-readable output' } },
+};
+
+export async function infoCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseCommand(infoSpec, argv);
+  if (flag(v, 'help')) {
+    io.out(helpText(infoSpec));
+    return 0;
+  }
+  const r = loadNative();
+  let addon: Record<string, unknown> | null = null;
+  if (r.backend) {
+    const info = (r.backend as unknown as { info?: () => Record<string, unknown> }).info;
+    addon = typeof info === 'function' ? info() : null;
+  }
+  const o = {
+    scratchnet: version(),
+    node: process.version,
+    napi: process.versions.napi,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    native: { loaded: r.backend !== null, path: addonPath, error: r.error, ...(addon ? { info: addon } : {}) },
+    defaultBackend: r.backend ? 'native' : 'reference',
+  };
+  if (flag(v, 'json')) {
+    io.json(o);
+    return 0;
+  }
+  io.out(`scratchnet ${o.scratchnet}`);
+  io.out(`Node.js ${o.node} (N-API ${o.napi}) on ${o.platform}, ${o.cpus} CPUs (${o.cpuModel})`);
+  if (r.backend) {
+    io.out(`native backend: loaded (${addonPath})`);
+    if (addon) {
+      io.out(`  OpenBLAS: ${addon.openblasConfig} (core ${addon.openblasCoreName})`);
+      io.out(`  threads: ${addon.threads}`);
+      io.out(`  SIMD: ${addon.simd}`);
+    }
+  } else {
+    io.out(`native backend: NOT loaded — scratchnet uses the slow reference backend.`);
+    for (const line of (r.error ?? '').split('\n')) io.out(`  ${line}`);
+  }
+  io.out(`default backend: ${o.defaultBackend}`);
+  return 0;
+}

@@ -1,0 +1,139 @@
+// Shared option handling for every `scratchnet` command: util.parseArgs with strict checking,
+// our own message for unknown or malformed flags (naming the valid ones), typed number
+// parsing, and --help text generated from the same table so they cannot drift apart.
+import { parseArgs } from 'node:util';
+
+/** An error meant for the user: printed as one line, no stack, with this exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Shown in --help after the flag, e.g. '<dir>'. */
+  arg?: string;
+  help: string;
+  /** Shown in --help as "(default: …)". */
+  def?: string;
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionTable;
+  /** Whether positional arguments are allowed (predict takes input files). */
+  positionals?: boolean;
+  examples?: string[];
+}
+
+export const HELP_OPTION: OptionTable = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
+
+export type ParsedValues = Record<string, string | boolean | undefined>;
+
+export function helpText(spec: CommandSpec): string {
+  const lines = [`scratchnet ${spec.name} — ${spec.summary}`, '', `Usage: ${spec.usage}`, '', 'Options:'];
+  const entries = Object.entries({ ...spec.options, ...HELP_OPTION });
+  const left = entries.map(([k, o]) => `${o.short ? `-${o.short}, ` : '    '}--${k}${o.arg ? ` ${o.arg}` : ''}`);
+  const w = Math.max(...left.map((s) => s.length));
+  entries.forEach(([, o], i) => lines.push(`  ${left[i].padEnd(w)}  ${o.help}${o.def !== undefined ? ` (default: ${o.def})` : ''}`));
+  if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
+  return lines.join('\n');
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** "did you mean --epochs?" for a near miss, else ''. */
+export function suggest(word: string, candidates: string[]): string {
+  let best = '';
+  let bd = Infinity;
+  for (const c of candidates) {
+    const dist = editDistance(word, c);
+    if (dist < bd) { bd = dist; best = c; }
+  }
+  return bd <= Math.max(1, Math.floor(word.length / 3)) ? best : '';
+}
+
+/** Parses argv for a command; unknown flags and missing values become a CliError naming the valid flags. */
+export function parseCommand(spec: CommandSpec, argv: string[]): { values: ParsedValues; positionals: string[] } {
+  const all = { ...spec.options, ...HELP_OPTION };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [k, o] of Object.entries(all)) options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  const valid = Object.keys(all).map((k) => `--${k}`).join(', ');
+  try {
+    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (!spec.positionals && r.positionals.length > 0 && !r.values.help) {
+      throw new CliError(`scratchnet ${spec.name}: unexpected argument '${r.positionals[0]}' (this command takes only options). Valid options: ${valid}.`);
+    }
+    return { values: r.values as ParsedValues, positionals: r.positionals };
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    const msg = err.message ?? String(e);
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const m = /Unknown option '([^']+)'/.exec(msg);
+      const flag = m ? m[1] : '?';
+      const near = suggest(flag.replace(/^-+/, ''), Object.keys(all));
+      throw new CliError(`scratchnet ${spec.name}: unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}. Valid options: ${valid}.`);
+    }
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const m = /Option '(?:-\w, )?(--[\w-]+)[^']*'/.exec(msg);
+      const flag = m ? m[1] : '';
+      const o = all[flag.replace(/^--/, '')];
+      if (o && o.type === 'boolean') throw new CliError(`scratchnet ${spec.name}: ${flag} is a switch and takes no value; write ${flag} alone.`);
+      throw new CliError(`scratchnet ${spec.name}: ${flag || 'an option'} needs a value${o?.arg ? `, e.g. ${flag} ${o.arg}` : ''}.`);
+    }
+    if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new CliError(`scratchnet ${spec.name}: unexpected argument (${msg}). Valid options: ${valid}.`);
+    }
+    throw new CliError(`scratchnet ${spec.name}: ${msg}`);
+  }
+}
+
+export function str(v: ParsedValues, key: string): string | undefined {
+  const x = v[key];
+  return typeof x === 'string' ? x : undefined;
+}
+
+export function flag(v: ParsedValues, key: string): boolean {
+  return v[key] === true;
+}
+
+/** A number option; `int` requires an integer; min/max bound it (inclusive). */
+export function num(cmd: string, v: ParsedValues, key: string, o: { int?: boolean; min?: number; max?: number; exclusiveMin?: boolean } = {}): number | undefined {
+  const s = str(v, key);
+  if (s === undefined) return undefined;
+  const x = Number(s);
+  const what = o.int ? 'an integer' : 'a number';
+  const range = o.min !== undefined ? (o.exclusiveMin ? ` > ${o.min}` : ` ≥ ${o.min}`) + (o.max !== undefined ? ` and ≤ ${o.max}` : '') : '';
+  if (s.trim() === '' || !Number.isFinite(x) || (o.int && !Number.isInteger(x)) ||
+    (o.min !== undefined && (o.exclusiveMin ? x <= o.min : x < o.min)) || (o.max !== undefined && x > o.max)) {
+    throw new CliError(`scratchnet ${cmd}: --${key} must be ${what}${range}, received '${s}'.`);
+  }
+  return x;
+}
+
+export function oneOf<T extends string>(cmd: string, v: ParsedValues, key: string, allowed: readonly T[]): T | undefined {
+  const s = str(v, key);
+  if (s === undefined) return undefined;
+  if (!allowed.includes(s as T)) {
+    const near = suggest(s, [...allowed]);
+    throw new CliError(`scratchnet ${cmd}: --${key} must be one of ${allowed.join(', ')}, received '${s}'${near ? ` (did you mean ${near}?)` : ''}.`);
+  }
+  return s as T;
+}

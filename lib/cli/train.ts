@@ -1,0 +1,372 @@
+// scratchnet train: the book's train_convnet.py as a command. Trains in the main thread with
+// trainAsync (which yields between batches, so Ctrl-C is handled at a batch boundary), saves a
+// checkpoint every epoch, and writes parameters, history, model description and pictures.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { loadCheckpoint } from '../io/checkpoint';
+import { writeFileAtomic } from '../io/atomic';
+import type { ModelConfig, Sequential } from '../networks/sequential';
+import { presetNames } from '../networks/presets';
+import { Trainer, type BatchInfo, type EpochInfo, type TrainerOptions, type TrainingHistory } from '../train/trainer';
+import { plotTrainingCurvesToFile } from '../plot/curves';
+import { plotFiltersToFile } from '../plot/filters';
+import { plotMisclassifiedToFile } from '../plot/misclassified';
+import {
+  CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
+} from './options';
+import {
+  buildNetwork, chooseModel, dataOptions, formatSeconds, io, loadData, oneLine, pickBackend, predictAll,
+  type DataChoice, type ModelChoice,
+} from './common';
+
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const;
+const BOOK_NAMES: Record<string, string> = { sgd: 'SGD', momentum: 'Momentum', nesterov: 'Nesterov', adagrad: 'AdaGrad', rmsprop: 'RMSprop', adam: 'Adam' };
+/** Which optimizer takes which hyper-parameter (the book's constructor arguments). */
+const OPT_PARAMS: Record<string, string[]> = {
+  momentum: ['momentum', 'nesterov'],
+  beta1: ['adam'],
+  beta2: ['adam'],
+  'decay-rate': ['rmsprop'],
+};
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary: 'train a network on MNIST and save parameters, checkpoints, history and pictures',
+  usage: 'scratchnet train [--model simple-convnet|conv-1fc|lenet5|deep-convnet|<model.json>] [options]',
+  options: {
+    model: { type: 'string', arg: '<name|file.json>', help: `${presetNames.join(', ')}, or a JSON file describing a Sequential stack`, def: 'simple-convnet' },
+    epochs: { type: 'string', arg: '<n>', help: 'epochs to train', def: '20' },
+    'batch-size': { type: 'string', arg: '<n>', help: 'mini-batch size', def: '100' },
+    optimizer: { type: 'string', arg: '<name>', help: OPTIMIZERS.join(', '), def: 'adam' },
+    lr: { type: 'string', arg: '<x>', help: 'learning rate', def: "the optimizer's book default (adam 0.001, others 0.01)" },
+    momentum: { type: 'string', arg: '<x>', help: 'momentum (momentum, nesterov)', def: '0.9' },
+    beta1: { type: 'string', arg: '<x>', help: 'Adam beta1', def: '0.9' },
+    beta2: { type: 'string', arg: '<x>', help: 'Adam beta2', def: '0.999' },
+    'decay-rate': { type: 'string', arg: '<x>', help: 'RMSprop decay rate', def: '0.99' },
+    'weight-decay': { type: 'string', arg: '<x>', help: 'L2 weight decay added to every gradient', def: '0' },
+    sampling: { type: 'string', arg: '<mode>', help: "'shuffle' (a permutation per epoch) or 'random' (the book: random batches with replacement)", def: 'shuffle' },
+    'eval-samples': { type: 'string', arg: '<n>', help: 'evaluate each epoch on the first n train/test samples (the book\'s evaluate_sample_num_per_epoch)', def: 'all' },
+    data: { type: 'string', arg: '<dir>', help: 'directory with the four MNIST idx files (raw or .gz)', def: 'the embedded MNIST' },
+    'train-size': { type: 'string', arg: '<n>', help: 'train on the first n training images', def: 'all 60000' },
+    'test-size': { type: 'string', arg: '<n>', help: 'evaluate on the first n test images', def: 'all 10000' },
+    seed: { type: 'string', arg: '<n>', help: 'seed for initialisation, sampling and dropout', def: '0' },
+    threads: { type: 'string', arg: '<n>', help: 'kernel threads', def: 'all cores' },
+    backend: { type: 'string', arg: '<name>', help: 'native or reference', def: 'native when available' },
+    out: { type: 'string', arg: '<dir>', help: 'output directory', def: 'runs/<model>-<timestamp>' },
+    resume: { type: 'string', arg: '<checkpoint>', help: 'continue a run from its checkpoint.safetensors' },
+    json: { type: 'boolean', help: 'one JSON object per line per epoch, and a final one' },
+    quiet: { type: 'boolean', short: 'q', help: 'print only the final result' },
+    'no-plots': { type: 'boolean', help: 'do not write the pictures' },
+  },
+  examples: [
+    'scratchnet train --epochs 20',
+    'scratchnet train --model lenet5 --epochs 10 --out runs/lenet',
+    'scratchnet train --train-size 5000 --test-size 1000 --epochs 2 --json',
+    'scratchnet train --resume runs/lenet/checkpoint.safetensors',
+  ],
+};
+
+interface RunInfo {
+  model: string;
+  modelSpec: string | null;
+  data: DataChoice;
+  backend: string;
+  threads: number;
+  trainer: Omit<TrainerOptions, 'onBatch' | 'onEpoch' | 'log' | 'optimizer'> & { optimizer: string };
+  startedAt: string;
+  resumedFrom?: string;
+}
+
+function median(a: number[]): number {
+  if (a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timestamp(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function optimizerParams(v: ParsedValues, optimizer: string): Record<string, number> {
+  const p: Record<string, number> = {};
+  for (const [flagName, owners] of Object.entries(OPT_PARAMS)) {
+    if (str(v, flagName) !== undefined && !owners.includes(optimizer)) {
+      throw new CliError(`scratchnet train: --${flagName} applies to ${owners.join('/')} but the optimizer is ${optimizer}. Fix: drop --${flagName} or pass --optimizer ${owners[0]}.`);
+    }
+  }
+  const lr = num('train', v, 'lr', { min: 0, exclusiveMin: true });
+  if (lr !== undefined) p.lr = lr;
+  const mom = num('train', v, 'momentum', { min: 0, max: 1 });
+  if (mom !== undefined) p.momentum = mom;
+  const b1 = num('train', v, 'beta1', { min: 0, max: 1 });
+  if (b1 !== undefined) p.beta1 = b1;
+  const b2 = num('train', v, 'beta2', { min: 0, max: 1 });
+  if (b2 !== undefined) p.beta2 = b2;
+  const dr = num('train', v, 'decay-rate', { min: 0, max: 1 });
+  if (dr !== undefined) p.decayRate = dr;
+  const wd = num('train', v, 'weight-decay', { min: 0 });
+  if (wd !== undefined) p.weightDecay = wd;
+  return p;
+}
+
+function readRunJson(dir: string): Partial<RunInfo> | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Partial<RunInfo>;
+  } catch {
+    return null;
+  }
+}
+
+function writeJson(file: string, obj: unknown): void {
+  writeFileAtomic(file, Buffer.from(JSON.stringify(obj, null, 2) + '\n', 'utf8'));
+}
+
+/** The first layer's filters, when it is a Convolution (W1 of shape (f, c, kh, kw)). */
+function firstFilters(net: Sequential) {
+  const w = net.params.W1;
+  return w && w.shape.length === 4 ? w : null;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseCommand(trainSpec, argv);
+  if (flag(v, 'help')) {
+    io.out(helpText(trainSpec));
+    return 0;
+  }
+  const json = flag(v, 'json');
+  const quiet = flag(v, 'quiet');
+  const plots = !flag(v, 'no-plots');
+  const note = (s: string) => { if (!json && !quiet) io.err(s); };
+  const backend = pickBackend('train', v, note);
+
+  // --- the model and the run settings (from the checkpoint's run when resuming) ---
+  const resume = str(v, 'resume');
+  let prior: Partial<RunInfo> | null = null;
+  let choice: ModelChoice;
+  let modelSpec: string | null = str(v, 'model') ?? null;
+  if (resume) {
+    if (!fs.existsSync(resume)) {
+      throw new CliError(`scratchnet train: --resume ${resume}: no such file. Give the checkpoint.safetensors of an earlier run (in its --out directory).`);
+    }
+    let meta: { kind?: string; model?: ModelConfig; options?: Record<string, unknown>; trainSize?: number };
+    try {
+      meta = loadCheckpoint(resume).meta as typeof meta;
+    } catch (e) {
+      throw new CliError(`scratchnet train: --resume ${resume}: ${oneLine((e as Error).message)}`);
+    }
+    if (meta.kind !== 'trainer' || !meta.model) {
+      throw new CliError(`scratchnet train: --resume ${resume} is not a training checkpoint (no trainer progress in it); give the checkpoint.safetensors that scratchnet train writes.`);
+    }
+    prior = readRunJson(path.dirname(resume));
+    // Without the run's run.json, the checkpoint still knows how many training images it used.
+    if (!prior && typeof meta.trainSize === 'number') prior = { data: { trainSize: meta.trainSize } };
+    if (modelSpec) note(`note: --model is ignored when resuming; the checkpoint holds the model.`);
+    choice = chooseModel('train', meta.model);
+    choice.name = prior?.model ?? 'model';
+    modelSpec = prior?.modelSpec ?? null;
+  } else {
+    choice = chooseModel('train', modelSpec ?? 'simple-convnet');
+  }
+
+  const optimizer = oneOf('train', v, 'optimizer', OPTIMIZERS) ?? (prior?.trainer?.optimizer?.toLowerCase() as (typeof OPTIMIZERS)[number] | undefined) ?? 'adam';
+  const optimizerParam = resume && !Object.keys(OPT_PARAMS).concat(['lr', 'weight-decay']).some((k) => str(v, k) !== undefined)
+    ? undefined
+    : optimizerParams(v, optimizer);
+  if (resume && optimizerParam) {
+    note(`note: optimizer settings given with --resume are ignored; the checkpoint's optimizer state continues.`);
+  }
+  const epochs = num('train', v, 'epochs', { int: true, min: 1 }) ?? (resume ? undefined : 20);
+  const batchSize = num('train', v, 'batch-size', { int: true, min: 1 }) ?? (resume ? undefined : 100);
+  const seed = num('train', v, 'seed', { int: true, min: 0, max: 0xffffffff }) ?? (resume ? prior?.trainer?.seed ?? 0 : 0);
+  const sampling = oneOf('train', v, 'sampling', ['shuffle', 'random'] as const) ?? (resume ? undefined : 'shuffle');
+  const evalSamples = num('train', v, 'eval-samples', { int: true, min: 1 });
+  const data = dataOptions('train', v);
+  if (resume && prior?.data) {
+    data.dir ??= prior.data.dir;
+    data.trainSize ??= prior.data.trainSize;
+    data.testSize ??= prior.data.testSize;
+  }
+
+  const outDir = str(v, 'out') ?? (resume ? path.dirname(resume) : path.join('runs', `${choice.name}-${timestamp()}`));
+  const net = buildNetwork('train', choice, backend, seed);
+  const d = loadData('train', data, net.inputShape);
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`scratchnet train: cannot create the output directory ${outDir}: ${(e as Error).message}. Fix: choose another --out.`);
+  }
+  const files = {
+    params: path.join(outDir, 'params.safetensors'),
+    checkpoint: path.join(outDir, 'checkpoint.safetensors'),
+    history: path.join(outDir, 'history.json'),
+    model: path.join(outDir, 'model.json'),
+    run: path.join(outDir, 'run.json'),
+    curvesPng: path.join(outDir, 'curves.png'),
+    curvesSvg: path.join(outDir, 'curves.svg'),
+    filtersBefore: path.join(outDir, 'filters-before.png'),
+    filtersAfter: path.join(outDir, 'filters-after.png'),
+    misclassified: path.join(outDir, 'misclassified.png'),
+  };
+
+  // --- the trainer ---
+  let bar: SingleBar | null = null;
+  const tty = !json && !quiet && process.stdout.isTTY === true;
+  let lastAcc = '-';
+  let epochImages = 0;
+  let epochStepSeconds = 0;
+  const onBatch = (b: BatchInfo) => {
+    epochImages += b.batchSize;
+    epochStepSeconds += b.seconds;
+    if (!tty) return;
+    if (!bar) {
+      bar = new SingleBar({
+        format: 'epoch {ep}/{epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {speed} img/s | ETA {eta_formatted}',
+        barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stdout, etaBuffer: 50,
+      });
+      bar.start(b.stepsPerEpoch, 0, { ep: b.epoch, epochs: b.epochs, loss: '-', acc: lastAcc, speed: '-' });
+    }
+    bar.update(b.stepInEpoch, {
+      loss: b.loss.toFixed(4), acc: lastAcc,
+      speed: epochStepSeconds > 0 ? Math.round(epochImages / epochStepSeconds).toString() : '-',
+    });
+  };
+  let checkpointError: string | null = null;
+  const onEpoch = (e: EpochInfo) => {
+    if (bar) { bar.stop(); bar = null; }
+    const speed = e.seconds > 0 ? epochImages / e.seconds : NaN;
+    epochImages = 0;
+    epochStepSeconds = 0;
+    lastAcc = e.testAcc.toFixed(4);
+    try {
+      trainer.saveCheckpoint(files.checkpoint);
+    } catch (err) {
+      // A failed save must not kill hours of training; it is reported and retried next epoch.
+      checkpointError = oneLine((err as Error).message);
+      io.err(`warning: could not save the checkpoint: ${checkpointError}`);
+    }
+    if (json) {
+      io.json({ event: 'epoch', epoch: e.epoch, epochs: e.epochs, iteration: e.iteration, loss: e.loss, trainAcc: e.trainAcc, testAcc: e.testAcc, seconds: e.seconds, evalSeconds: e.evalSeconds, imagesPerSecond: speed });
+    } else if (!quiet) {
+      io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train acc ${e.trainAcc.toFixed(4)}  test acc ${e.testAcc.toFixed(4)}  ${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s, eval ${e.evalSeconds.toFixed(2)} s)`);
+    }
+  };
+
+  const options: TrainerOptions = { verbose: false, onBatch, onEpoch };
+  if (epochs !== undefined) options.epochs = epochs;
+  if (batchSize !== undefined) options.miniBatchSize = batchSize;
+  if (sampling !== undefined) options.sampling = sampling;
+  if (evalSamples !== undefined) options.evaluateSampleNumPerEpoch = evalSamples;
+  if (!resume) {
+    options.seed = seed;
+    options.optimizer = BOOK_NAMES[optimizer];
+    options.optimizerParam = optimizerParam;
+  } else if (str(v, 'optimizer') !== undefined) {
+    options.optimizer = BOOK_NAMES[optimizer];
+  }
+  let trainer: Trainer;
+  try {
+    trainer = resume
+      ? Trainer.resume(resume, net, d.xTrain, d.tTrain, d.xTest, d.tTest, options)
+      : new Trainer(net, d.xTrain, d.tTrain, d.xTest, d.tTest, options);
+  } catch (e) {
+    throw new CliError(`scratchnet train: ${oneLine((e as Error).message)}`);
+  }
+
+  const run: RunInfo = {
+    model: choice.name,
+    modelSpec: modelSpec && !(presetNames as readonly string[]).includes(modelSpec) ? path.resolve(modelSpec) : modelSpec,
+    data,
+    backend: backend.name,
+    threads: backend.getNumThreads(),
+    trainer: {
+      epochs: trainer.epochs, miniBatchSize: trainer.miniBatchSize, optimizer: trainer.optimizer.name,
+      optimizerParam: { ...(trainer.optimizer.config as Record<string, number>) },
+      sampling: trainer.sampling, seed: trainer.seed, evaluateSampleNumPerEpoch: trainer.evaluateSampleNumPerEpoch,
+    },
+    startedAt: new Date().toISOString(),
+    ...(resume ? { resumedFrom: path.resolve(resume) } : {}),
+  };
+  writeJson(files.model, net.toConfig());
+  writeJson(files.run, run);
+  const W0 = firstFilters(net);
+  if (plots && W0 && !resume) plotFiltersToFile(files.filtersBefore, W0);
+
+  if (!json && !quiet) {
+    const p = trainer.progress;
+    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${d.xTrain.count} training / ${d.xTest.count} test images, ` +
+      `${trainer.epochs} epochs of ${trainer.stepsPerEpoch} batches of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
+      `${JSON.stringify(trainer.optimizer.config)}, backend ${backend.name} (${backend.getNumThreads()} threads) → ${outDir}`);
+  }
+
+  // --- Ctrl-C: stop at the next batch boundary and keep the work ---
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) {
+      io.err('second Ctrl-C: exiting without saving.');
+      process.exit(130);
+    }
+    interrupted = true;
+    if (bar) { (bar as SingleBar).stop(); bar = null; }
+    io.err('Ctrl-C: finishing the current batch and saving a checkpoint (press Ctrl-C again to quit at once)…');
+    trainer.stop();
+  };
+  process.on('SIGINT', onSigint);
+  let history: TrainingHistory;
+  try {
+    history = await trainer.trainAsync();
+  } catch (e) {
+    if (bar) (bar as SingleBar).stop();
+    throw new CliError(`scratchnet train: ${oneLine((e as Error).message)}${fs.existsSync(files.checkpoint) ? ` The last good checkpoint is ${files.checkpoint}.` : ''}`, 1);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (bar) (bar as SingleBar).stop();
+
+  const summaryOf = (h: TrainingHistory) => ({
+    model: choice.name, backend: backend.name, threads: backend.getNumThreads(),
+    epochs: h.epochs, iterations: h.iterations, trainSeconds: h.trainSeconds,
+    secondsPerEpoch: median(h.epochSeconds), testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
+    trainSize: d.xTrain.count, testSize: d.xTest.count, outDir,
+  });
+  writeJson(files.history, { ...history, summary: summaryOf(history) });
+
+  if (history.stopped) {
+    trainer.saveCheckpoint(files.checkpoint);
+    const p = trainer.progress;
+    const cmd = `scratchnet train --resume ${files.checkpoint}`;
+    if (json) io.json({ event: 'interrupted', epoch: p.epoch, stepInEpoch: p.stepInEpoch, iteration: p.iteration, checkpoint: files.checkpoint, resume: cmd });
+    io.err(`interrupted after epoch ${p.epoch} + ${p.stepInEpoch} steps (iteration ${p.iteration}); checkpoint saved to ${files.checkpoint}. Resume with: ${cmd}`);
+    return 130;
+  }
+
+  net.saveParams(files.params);
+  trainer.saveCheckpoint(files.checkpoint);
+  const written: Record<string, string> = { params: files.params, checkpoint: files.checkpoint, history: files.history, model: files.model };
+  if (plots) {
+    plotTrainingCurvesToFile(files.curvesPng, history, { title: `${choice.name} on ${d.xTrain.count} images` });
+    plotTrainingCurvesToFile(files.curvesSvg, history, { title: `${choice.name} on ${d.xTrain.count} images` });
+    written.curvesPng = files.curvesPng;
+    written.curvesSvg = files.curvesSvg;
+    const W1 = firstFilters(net);
+    if (W1) {
+      plotFiltersToFile(files.filtersAfter, W1);
+      written.filtersAfter = files.filtersAfter;
+      if (fs.existsSync(files.filtersBefore)) written.filtersBefore = files.filtersBefore;
+    }
+    const pred = predictAll(net, d.xTest, 100);
+    plotMisclassifiedToFile(files.misclassified, d.xTest, d.tTest, pred);
+    written.misclassified = files.misclassified;
+  }
+  const s = summaryOf(history);
+  if (json) {
+    io.json({ event: 'done', ...s, files: written });
+  } else {
+    io.out(`test accuracy ${(s.testAccuracy! * 100).toFixed(2)}% (${s.testSize} images), train accuracy ${(s.trainAccuracy! * 100).toFixed(2)}%, ` +
+      `${formatSeconds(s.trainSeconds)} training (${s.secondsPerEpoch.toFixed(2)} s/epoch median); saved to ${outDir}`);
+  }
+  return 0;
+}

@@ -1,0 +1,12 @@
+// Networks: Sequential (shapes inferred layer by layer) and the book's presets.
+export { Sequential, gradientCheck } from './sequential';
+export type {
+  SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry,
+} from './sequential';
+export {
+  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, createPreset, presetNames,
+} from './presets';
+export type {
+  ConvParam, Activation, SimpleConvNetOptions, ConvNet1FCOptions, LeNet5Options, DeepConvNetOptions,
+  MultiLayerNetOptions, MultiLayerNetExtendOptions, PresetName,
+} from './presets';

@@ -1,0 +1,765 @@
+// A network as the book writes them (SimpleConvNet, MultiLayerNetExtend): an ordered stack of
+// layers ending in SoftmaxWithLoss, with params/grads records under the book's names (W1, b1,
+// gamma1 …). What scratchnet adds: every layer is built from the previous layer's output shape
+// when the network is created, so a stack that cannot fit fails there, naming the layer,
+// instead of at the first training step — and nobody works out 64·4·4 by hand.
+import type { Backend, BackendName, FloatArray } from '../backend/types';
+import { getBackend, resolveBackend } from '../backend/index';
+import { Layer, BatchCache, type BuildContext } from '../layers/layer';
+import { SoftmaxWithLoss, layerFromConfig } from '../layers/index';
+import { ImageSet, LabelSet } from '../data/dataset';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors';
+import { Rng } from '../tensor/rng';
+import { formatShape, sizeOf } from '../tensor/shape';
+import { Tensor, type DType } from '../tensor/tensor';
+
+export interface SequentialOptions {
+  /** Per-sample input shape (no batch axis), e.g. [1, 28, 28] for a Convolution or [784] for an Affine. */
+  inputShape: number[];
+  /** The stack, first to last. A trailing SoftmaxWithLoss becomes the loss layer; without one, a SoftmaxWithLoss is added. */
+  layers?: Layer[];
+  /** 'native' | 'reference' | a Backend; default: getBackend(). */
+  backend?: BackendName | Backend;
+  /** Seeds the weight initialisation (and the dropout layers' mask seeds). */
+  seed?: number;
+  /** 'float64' only with the reference backend (double-precision gradient checks). */
+  dtype?: DType;
+  /** The book's weight_decay_lambda: loss += ½·λ·ΣW², dW += λ·W. */
+  weightDecayLambda?: number;
+}
+
+/** Options every preset accepts besides its own. */
+export type NetworkOptions = Pick<SequentialOptions, 'backend' | 'seed' | 'dtype' | 'weightDecayLambda'>;
+
+/** Labels accepted by loss/gradient/accuracy: class indices, a LabelSet, or a Tensor (one-hot rows, or indices). */
+export type LabelsLike = Int32Array | LabelSet | Tensor | readonly number[];
+
+/** Inputs accepted by accuracy: a Tensor (n, ...inputShape) or an ImageSet. */
+export type InputsLike = Tensor | ImageSet;
+
+/** The JSON model description (the CLI's model-file format). */
+export interface ModelConfig {
+  format?: 'scratchnet-model';
+  version?: number;
+  inputShape: number[];
+  weightDecayLambda?: number;
+  layers: Array<{ type: string } & Record<string, unknown>>;
+}
+
+/** Which layer output first went NaN/±Infinity, from findNonFinite. */
+export interface NonFiniteReport {
+  /** Layer name ('Conv1'), 'input' when the data itself is not finite, or the loss layer's name. */
+  layer: string;
+  kind: string;
+  /** Position in the stack (−1 for the input, layers.length for the loss). */
+  index: number;
+  /** How many values of that output are not finite, and how many there are. */
+  count: number;
+  total: number;
+  /** Network parameter names (W1, gamma2 …) of that layer that hold non-finite values. */
+  nonFiniteParams: string[];
+  /** One sentence naming all of the above. */
+  message: string;
+}
+
+/** Per-parameter agreement between backprop and numerical gradients. */
+export interface GradientCheckEntry {
+  shape: number[];
+  /** max_i |backprop_i − numerical_i| */
+  maxAbs: number;
+  /** maxAbs / max_i max(|backprop_i|, |numerical_i|): scale-free, and not blown up by single tiny entries. */
+  relative: number;
+}
+
+/** A network name ↔ the layer tensor it refers to. */
+interface Slot {
+  name: string;
+  layer: Layer;
+  key: string;
+}
+
+const PREFIX: Record<string, string> = {
+  Convolution: 'Conv',
+  Pooling: 'Pool',
+  Affine: 'Affine',
+  Relu: 'Relu',
+  Sigmoid: 'Sigmoid',
+  Dropout: 'Dropout',
+  BatchNormalization: 'BatchNorm',
+  Flatten: 'Flatten',
+};
+
+const CONFIG_KEYS = ['format', 'version', 'inputShape', 'weightDecayLambda', 'layers'];
+const OPTION_KEYS = ['inputShape', 'layers', 'backend', 'seed', 'dtype', 'weightDecayLambda'];
+
+function isSoftmaxWithLoss(l: unknown): l is SoftmaxWithLoss {
+  return l instanceof SoftmaxWithLoss;
+}
+
+function checkShapeList(where: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new TypeError(
+      `${where}: inputShape must be a non-empty list of positive integers, the shape of ONE sample ` +
+        `(no batch axis), received ${JSON.stringify(shape)}. Fix: e.g. [1, 28, 28] for MNIST images read by a Convolution, [784] for flattened ones.`,
+    );
+  }
+  return [...shape];
+}
+
+export class Sequential {
+  readonly inputShape: number[];
+  /** Per-sample shape of the last layer's output (the class scores). */
+  outputShape: number[];
+  readonly layers: Layer[] = [];
+  /** The loss layer (the book's lastLayer). */
+  readonly lastLayer: SoftmaxWithLoss;
+  readonly backend: Backend;
+  readonly dtype: DType;
+  readonly seed: number;
+  weightDecayLambda: number;
+  /** The book's params: W1, b1, … (and gamma1, beta1 … for batch normalisation). The layers' own tensors: updating one updates the layer. */
+  readonly params: Record<string, Tensor> = {};
+  /** Gradients under the same names, filled by gradient(). */
+  readonly grads: Record<string, Tensor> = {};
+  /** Saved with the params but not trained: BatchNormalization's runningMean1, runningVar1 … */
+  readonly buffers: Record<string, Tensor> = {};
+  /** The loss of the last gradient() call (before any update), so a trainer needs no second forward. */
+  lastLoss = NaN;
+
+  private readonly rng: Rng;
+  private readonly ctx: BuildContext;
+  private paramSlots: Slot[] = [];
+  private bufferSlots: Slot[] = [];
+  private weightSlots: Slot[] = [];
+  private counters: Record<string, number> = {};
+  private wCount = 0;
+  private bnCount = 0;
+  private readonly inputCache: BatchCache<Tensor>;
+  private readonly labelCache: BatchCache<Int32Array>;
+
+  constructor(options: SequentialOptions) {
+    if (!options || typeof options !== 'object') {
+      throw new TypeError(`Sequential: options { inputShape, layers } are required, e.g. new Sequential({ inputShape: [1, 28, 28], layers: [...] }).`);
+    }
+    for (const k of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(k) && (options as unknown as Record<string, unknown>)[k] !== undefined) {
+        throw new TypeError(`Sequential: unknown option '${k}'. Allowed options: ${OPTION_KEYS.join(', ')}.`);
+      }
+    }
+    const { inputShape, layers = [], backend, seed = 0, dtype = 'float32', weightDecayLambda = 0 } = options;
+    this.inputShape = checkShapeList('Sequential', inputShape);
+    this.outputShape = [...this.inputShape];
+    if (!Array.isArray(layers)) {
+      throw new TypeError(`Sequential: layers must be an array of Layer objects (e.g. [new Convolution({...}), new Relu()]), received ${typeof layers}.`);
+    }
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`Sequential: seed must be an integer in [0, 2³²), received ${JSON.stringify(seed)}.`);
+    }
+    if (typeof weightDecayLambda !== 'number' || !Number.isFinite(weightDecayLambda) || weightDecayLambda < 0) {
+      throw new RangeError(`Sequential: weightDecayLambda must be a finite number ≥ 0, received ${JSON.stringify(weightDecayLambda)}.`);
+    }
+    if (dtype !== 'float32' && dtype !== 'float64') {
+      throw new TypeError(`Sequential: dtype must be 'float32' or 'float64', received ${JSON.stringify(dtype)}.`);
+    }
+    this.backend = backend === undefined ? getBackend() : resolveBackend(backend);
+    if (dtype === 'float64' && this.backend.name !== 'reference') {
+      throw new TypeError(
+        `Sequential: dtype 'float64' needs the reference backend, but the backend is '${this.backend.name}' (its kernels take Float32Array only). ` +
+          `Fix: use dtype 'float32', or backend: 'reference' for double-precision checks.`,
+      );
+    }
+    this.dtype = dtype;
+    this.seed = seed;
+    this.weightDecayLambda = weightDecayLambda;
+    this.rng = new Rng(seed);
+    this.ctx = { backend: this.backend, rng: this.rng, dtype };
+    this.inputCache = new BatchCache((n) => Tensor.zeros([n, ...this.inputShape], dtype));
+    this.labelCache = new BatchCache((n) => new Int32Array(n));
+
+    let last: SoftmaxWithLoss | null = null;
+    layers.forEach((layer, i) => {
+      if (isSoftmaxWithLoss(layer)) {
+        if (i !== layers.length - 1) {
+          throw new Error(
+            `Sequential: SoftmaxWithLoss is layers[${i}] but must be the last layer (it turns scores into the loss). ` +
+              `Fix: move it to the end or leave it out (it is added automatically).`,
+          );
+        }
+        last = layer;
+        return;
+      }
+      if (!(layer instanceof Layer)) {
+        throw new TypeError(
+          `Sequential: layers[${i}] is not a Layer (received ${JSON.stringify(layer)?.slice(0, 80) ?? typeof layer}). ` +
+            `Fix: pass layer objects (new Convolution({...})), or use Sequential.fromConfig for a JSON description.`,
+        );
+      }
+      this.add(layer);
+    });
+    this.lastLayer = last ?? new SoftmaxWithLoss();
+    this.lastLayer.setBackend(this.backend);
+  }
+
+  /** Builds the layer from the current output shape (throws a ShapeError naming it when it does not fit) and appends it. */
+  add(layer: Layer): this {
+    if (isSoftmaxWithLoss(layer)) {
+      throw new Error(`Sequential.add: SoftmaxWithLoss is the network's loss layer and is already in place; add only the layers before it.`);
+    }
+    if (!(layer instanceof Layer)) {
+      throw new TypeError(`Sequential.add: expected a Layer (e.g. new Relu()), received ${typeof layer}.`);
+    }
+    if (this.layers.includes(layer)) {
+      throw new Error(`Sequential.add: ${layer.label} is already in this network; create a new layer object for each position.`);
+    }
+    const kind = layer.kind;
+    const prefix = PREFIX[kind] ?? kind;
+    if (!layer.name) {
+      this.counters[prefix] = (this.counters[prefix] ?? 0) + 1;
+      layer.name = `${prefix}${this.counters[prefix]}`;
+    } else if (this.layers.some((l) => l.name === layer.name)) {
+      throw new Error(`Sequential.add: two layers are named '${layer.name}'; names must be unique (leave name empty for the book's automatic Conv1, Relu1 …).`);
+    }
+    layer.needInputGrad = this.layers.length > 0;
+    // build() throws a ShapeError naming the layer; nothing is registered before it succeeds.
+    const out = layer.build(this.outputShape, this.ctx);
+    this.layers.push(layer);
+    this.outputShape = out;
+    this.register(layer);
+    return this;
+  }
+
+  private register(layer: Layer): void {
+    const p = layer.params;
+    const keys = Object.keys(p);
+    const slots: Slot[] = [];
+    if ('W' in p || 'b' in p) {
+      const i = ++this.wCount;
+      if ('W' in p) {
+        const s = { name: `W${i}`, layer, key: 'W' };
+        slots.push(s);
+        this.weightSlots.push(s);
+      }
+      if ('b' in p) slots.push({ name: `b${i}`, layer, key: 'b' });
+    }
+    if ('gamma' in p || 'beta' in p) {
+      // The book's MultiLayerNetExtend numbers BatchNorm i's parameters gamma i / beta i.
+      const i = ++this.bnCount;
+      if ('gamma' in p) slots.push({ name: `gamma${i}`, layer, key: 'gamma' });
+      if ('beta' in p) slots.push({ name: `beta${i}`, layer, key: 'beta' });
+      for (const k of Object.keys(layer.buffers)) this.bufferSlots.push({ name: `${k}${i}`, layer, key: k });
+    } else {
+      for (const k of Object.keys(layer.buffers)) this.bufferSlots.push({ name: `${layer.name}.${k}`, layer, key: k });
+    }
+    for (const k of keys) {
+      if (k !== 'W' && k !== 'b' && k !== 'gamma' && k !== 'beta') slots.push({ name: `${layer.name}.${k}`, layer, key: k });
+    }
+    for (const s of slots) {
+      this.params[s.name] = s.layer.params[s.key];
+      this.grads[s.name] = s.layer.grads[s.key];
+    }
+    for (const s of this.bufferSlots) this.buffers[s.name] = s.layer.buffers[s.key];
+    this.paramSlots.push(...slots);
+  }
+
+  /** Number of classes the output scores cover. */
+  get numClasses(): number {
+    return this.outputShape[this.outputShape.length - 1];
+  }
+
+  private checkOutput(where: string): void {
+    if (this.layers.length === 0) {
+      throw new Error(`${where}: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
+    }
+    if (this.outputShape.length !== 1) {
+      throw new Error(
+        `${where}: the last layer ${this.layers[this.layers.length - 1].label} outputs ${formatShape(this.outputShape)} per sample, ` +
+          `but SoftmaxWithLoss needs a vector of class scores. Fix: end the stack with an Affine layer, e.g. new Affine({ units: 10 }).`,
+      );
+    }
+  }
+
+  /** Batch input buffer (n, ...inputShape) of the network's dtype, reused for each batch size. */
+  inputBuffer(n: number): Tensor {
+    return this.inputCache.get(n);
+  }
+
+  /** Batch label buffer (n class indices), reused for each batch size. */
+  labelBuffer(n: number): Int32Array {
+    return this.labelCache.get(n);
+  }
+
+  /** x as (n, ...inputShape): data of the same per-sample size is viewed with the network's shape (the book's reshape). */
+  private asInput(x: Tensor, where: string): Tensor {
+    if (!(x instanceof Tensor)) {
+      throw new TypeError(`${where}: x must be a Tensor shaped (batch, ${this.inputShape.join(', ')}), received ${typeof x}; an ImageSet goes through accuracy() or gather().`);
+    }
+    const s = x.shape;
+    const ins = this.inputShape;
+    let same = s.length === ins.length + 1;
+    for (let i = 0; same && i < ins.length; i++) same = s[i + 1] === ins[i];
+    if (same) return x;
+    const per = sizeOf(ins);
+    if (s.length >= 1 && s[0] >= 1 && x.size === s[0] * per) return x.reshape([s[0], ...ins]);
+    throw new Error(
+      `${where}: x has shape ${formatShape(s)} but the network takes (batch, ${ins.join(', ')}) ` +
+        `(${per} values per sample). Fix: feed data of that shape (flatten: ${ins.length === 1 ? 'true' : 'false'} when loading MNIST), or build the network with inputShape ${formatShape(s.slice(1))}.`,
+    );
+  }
+
+  /** The book's predict: scores (n, classes) from x; train switches dropout/batch-norm to training behaviour. Returns a reused buffer. */
+  predict(x: Tensor, train = false): Tensor {
+    if (this.layers.length === 0) {
+      throw new Error(`Sequential.predict: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
+    }
+    let out = this.asInput(x, 'Sequential.predict');
+    for (let i = 0; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
+    return out;
+  }
+
+  /** Labels for n samples as the loss layer takes them: Int32Array indices or a one-hot Tensor. */
+  private labelsFor(t: LabelsLike, n: number, where: string): Int32Array | Tensor {
+    if (t instanceof Int32Array) {
+      if (t.length !== n) throw new RangeError(`${where}: ${t.length} labels for ${n} samples; give one class index per sample.`);
+      return t;
+    }
+    if (t instanceof LabelSet) {
+      if (t.count !== n) throw new RangeError(`${where}: the LabelSet has ${t.count} labels for ${n} samples; give one label per sample.`);
+      const buf = this.labelCache.get(n);
+      t.gather(null, 0, n, buf);
+      return buf;
+    }
+    if (t instanceof Tensor) {
+      if (t.shape.length === 2) {
+        if (t.shape[0] !== n || t.shape[1] !== this.numClasses) {
+          throw new RangeError(`${where}: one-hot labels shaped ${formatShape(t.shape)} do not match ${n} samples × ${this.numClasses} classes; expected (${n}, ${this.numClasses}).`);
+        }
+        if (t.dtype !== this.dtype) {
+          throw new TypeError(`${where}: one-hot labels are ${t.dtype} but the network is ${this.dtype}; convert them (Tensor.from(t.data, t.shape, '${this.dtype}')) or pass class indices (Int32Array).`);
+        }
+        return t;
+      }
+      if (t.shape.length === 1) return this.indicesFrom(t.data, n, where);
+      throw new RangeError(`${where}: labels must be class indices (n) or one-hot rows (n, ${this.numClasses}), received a tensor shaped ${formatShape(t.shape)}.`);
+    }
+    if (Array.isArray(t)) return this.indicesFrom(t, n, where);
+    throw new TypeError(`${where}: labels must be an Int32Array of class indices, a LabelSet or a one-hot Tensor, received ${typeof t}.`);
+  }
+
+  private indicesFrom(values: ArrayLike<number>, n: number, where: string): Int32Array {
+    if (values.length !== n) throw new RangeError(`${where}: ${values.length} labels for ${n} samples; give one class index per sample.`);
+    const buf = this.labelCache.get(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v) || v < 0 || v >= this.numClasses) {
+        throw new RangeError(`${where}: label ${i} is ${v}, not a class index in [0, ${this.numClasses}).`);
+      }
+      buf[i] = v;
+    }
+    return buf;
+  }
+
+  /** ½·λ·ΣW² over every weight matrix/kernel (the book's weight decay term); 0 when λ = 0. */
+  weightDecayLoss(): number {
+    const lambda = this.weightDecayLambda;
+    if (lambda === 0) return 0;
+    let sum = 0;
+    for (const s of this.weightSlots) {
+      const w = s.layer.params.W.data;
+      for (let i = 0; i < w.length; i++) sum += w[i] * w[i];
+    }
+    return 0.5 * lambda * sum;
+  }
+
+  /** The book's loss: cross-entropy of softmax(predict(x)) against t, plus the weight decay term. */
+  loss(x: Tensor, t: LabelsLike, train = true): number {
+    this.checkOutput('Sequential.loss');
+    const y = this.predict(x, train);
+    const labels = this.labelsFor(t, y.shape[0], 'Sequential.loss');
+    return this.lastLayer.forward(y, labels) + this.weightDecayLoss();
+  }
+
+  /**
+   * Backpropagation (the book's gradient): a training forward, then backward through every
+   * layer; λ·W is added to each W gradient. Returns the grads record (reused tensors); the loss
+   * of that forward is kept in lastLoss.
+   */
+  gradient(x: Tensor, t: LabelsLike): Record<string, Tensor> {
+    this.lastLoss = this.loss(x, t, true);
+    let dout: Tensor | null = this.lastLayer.backward(1);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      dout = this.layers[i].backward(dout!);
+      if (dout === null && i > 0) {
+        throw new Error(`Sequential.gradient: ${this.layers[i].label} returned no input gradient although it is not the first layer (needInputGrad was turned off).`);
+      }
+    }
+    // Layers own their gradient tensors; re-read them in case a layer swapped one.
+    for (const s of this.paramSlots) this.grads[s.name] = s.layer.grads[s.key];
+    const lambda = this.weightDecayLambda;
+    if (lambda !== 0) {
+      for (const s of this.weightSlots) {
+        const w = s.layer.params.W;
+        this.backend.axpy(lambda, w.data, s.layer.grads.W.data, w.size);
+      }
+    }
+    return this.grads;
+  }
+
+  /**
+   * The book's numerical_gradient: central differences of loss(x, t, train = true) for every
+   * parameter. Dropout masks are held fixed (every evaluation replays the same mask) and the
+   * batch-norm running averages are restored afterwards, so the next gradient() sees the same
+   * network. h defaults to the book's 1e-4; double-precision checks use 1e-5.
+   */
+  numericalGradient(x: Tensor, t: LabelsLike, h = 1e-4): Record<string, Tensor> {
+    const restore = this.snapshotState();
+    const out: Record<string, Tensor> = {};
+    try {
+      for (const s of this.paramSlots) {
+        const p = s.layer.params[s.key];
+        const g = Tensor.zeros(p.shape, this.dtype);
+        const d = p.data;
+        for (let i = 0; i < d.length; i++) {
+          const tmp = d[i];
+          d[i] = tmp + h;
+          restore.dropout();
+          const f1 = this.loss(x, t, true);
+          d[i] = tmp - h;
+          restore.dropout();
+          const f2 = this.loss(x, t, true);
+          d[i] = tmp;
+          g.data[i] = (f1 - f2) / (2 * h);
+        }
+        out[s.name] = g;
+      }
+    } finally {
+      restore.all();
+    }
+    return out;
+  }
+
+  /** Saves dropout positions and batch-norm buffers; the returned functions put them back. */
+  private snapshotState(): { dropout: () => void; all: () => void } {
+    const drops: Array<{ layer: Layer & { setState(s: unknown): void }; state: unknown }> = [];
+    for (const l of this.layers) {
+      const anyL = l as unknown as { getState?: () => unknown; setState?: (s: unknown) => void };
+      if (typeof anyL.getState === 'function' && typeof anyL.setState === 'function') {
+        drops.push({ layer: l as Layer & { setState(s: unknown): void }, state: anyL.getState() });
+      }
+    }
+    const bufs = this.bufferSlots.map((s) => ({ t: s.layer.buffers[s.key], copy: s.layer.buffers[s.key].data.slice() }));
+    const dropout = () => {
+      for (const d of drops) d.layer.setState(d.state);
+    };
+    return {
+      dropout,
+      all: () => {
+        dropout();
+        for (const b of bufs) b.t.data.set(b.copy);
+      },
+    };
+  }
+
+  /**
+   * The book's accuracy: the fraction of samples whose highest score is the label, computed
+   * batch by batch (inference mode) through reused buffers, so a 10,000-image test set costs
+   * no more memory than one batch.
+   */
+  accuracy(x: InputsLike, t: LabelsLike, batchSize = 100): number {
+    this.checkOutput('Sequential.accuracy');
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`Sequential.accuracy: batchSize must be an integer ≥ 1, received ${batchSize}.`);
+    }
+    const per = sizeOf(this.inputShape);
+    let n: number;
+    if (x instanceof ImageSet) {
+      if (x.sampleSize !== per) {
+        throw new Error(
+          `Sequential.accuracy: the images are shaped ${formatShape(x.sampleShape)} (${x.sampleSize} values) but the network takes ${formatShape(this.inputShape)} (${per}). ` +
+            `Fix: load data matching the model's input (e.g. MNIST is 784 values per image).`,
+        );
+      }
+      n = x.count;
+    } else if (x instanceof Tensor) {
+      n = this.asInput(x, 'Sequential.accuracy').shape[0];
+    } else {
+      throw new TypeError(`Sequential.accuracy: x must be a Tensor or an ImageSet, received ${typeof x}.`);
+    }
+    const labelCount = t instanceof LabelSet ? t.count : t instanceof Tensor ? t.shape[0] : t.length;
+    if (labelCount !== n) {
+      throw new RangeError(`Sequential.accuracy: ${n} samples but ${labelCount} labels; give one label per sample.`);
+    }
+    if (n === 0) return 0;
+    const k = this.numClasses;
+    let correct = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      const b = end - start;
+      const xb = this.inputCache.get(b);
+      if (x instanceof ImageSet) x.gather(null, start, end, xb.data);
+      else xb.data.set(x.data.subarray(start * per, end * per));
+      const y = this.predict(xb, false).data;
+      for (let i = 0; i < b; i++) {
+        const pred = argmaxRow(y, i * k, k);
+        const j = start + i;
+        let label: number;
+        if (t instanceof LabelSet) label = t.labels[j];
+        else if (t instanceof Tensor) label = t.shape.length === 2 ? argmaxRow(t.data, j * k, k) : t.data[j];
+        else label = t[j];
+        if (pred === label) correct++;
+      }
+    }
+    return correct / n;
+  }
+
+  /**
+   * Re-runs the forward pass on x layer by layer and reports the first layer whose output holds
+   * NaN or ±Infinity (or the input itself, or the loss when t is given); null when all is finite.
+   * Dropout positions and batch-norm running averages are left as they were.
+   */
+  findNonFinite(x: Tensor, options: { t?: LabelsLike; train?: boolean } = {}): NonFiniteReport | null {
+    const train = options.train ?? false;
+    const input = this.asInput(x, 'Sequential.findNonFinite');
+    const bad = countNonFinite(input.data);
+    if (bad > 0) {
+      return this.report('input', 'data', -1, bad, input.size, [],
+        `the input batch itself holds ${bad} non-finite values of ${input.size}; check the data (e.g. divide by 255, no NaN pixels)`);
+    }
+    const restore = this.snapshotState();
+    try {
+      let out = input;
+      for (let i = 0; i < this.layers.length; i++) {
+        const layer = this.layers[i];
+        out = layer.forward(out, train);
+        const c = countNonFinite(out.data);
+        if (c > 0) {
+          const badParams = this.paramSlots.filter((s) => s.layer === layer && countNonFinite(s.layer.params[s.key].data) > 0).map((s) => s.name);
+          return this.report(layer.label, layer.kind, i, c, out.size, badParams,
+            `${layer.label} (${layer.kind}: ${layer.describe()}) is the first layer whose output is not finite ` +
+              `(${c} of ${out.size} values)` +
+              (badParams.length ? `; its parameters ${badParams.join(', ')} hold non-finite values (a diverged update)` : ''));
+        }
+      }
+      if (options.t !== undefined && this.outputShape.length === 1) {
+        const loss = this.lastLayer.forward(out, this.labelsFor(options.t, out.shape[0], 'Sequential.findNonFinite'));
+        if (!Number.isFinite(loss)) {
+          return this.report('SoftmaxWithLoss', 'SoftmaxWithLoss', this.layers.length, 1, 1, [],
+            `every layer output is finite but the loss is ${loss}`);
+        }
+      }
+      return null;
+    } finally {
+      restore.all();
+    }
+  }
+
+  private report(layer: string, kind: string, index: number, count: number, total: number,
+    nonFiniteParams: string[], message: string): NonFiniteReport {
+    return { layer, kind, index, count, total, nonFiniteParams, message };
+  }
+
+  /** Every parameter and buffer under its book name (the layers' own tensors). */
+  namedTensors(): Record<string, Tensor> {
+    return { ...this.params, ...this.buffers };
+  }
+
+  /**
+   * Copies tensors into the network's parameters and buffers. Every name must be present with
+   * the same shape, and no others: a mismatch names the tensor and both shapes. `source` names
+   * where they came from in messages.
+   */
+  setParams(tensors: Record<string, Tensor>, source = 'the given tensors'): void {
+    const expected = this.namedTensors();
+    const problems: string[] = [];
+    for (const [name, t] of Object.entries(expected)) {
+      const got = tensors[name];
+      if (got === undefined) {
+        problems.push(`tensor '${name}' ${formatShape(t.shape)} is missing`);
+        continue;
+      }
+      if (!(got instanceof Tensor)) {
+        problems.push(`'${name}' is not a Tensor`);
+        continue;
+      }
+      if (!(got.data instanceof Float32Array) && !(got.data instanceof Float64Array)) {
+        problems.push(`tensor '${name}' has dtype ${(got.data as object).constructor.name}; expected float32 (F32)`);
+        continue;
+      }
+      if (got.data instanceof Float64Array && this.dtype !== 'float64') {
+        problems.push(`tensor '${name}' is float64 (F64) but the network is float32; save it as F32 (saveParams does)`);
+        continue;
+      }
+      const same = got.shape.length === t.shape.length && got.shape.every((d, i) => d === t.shape[i]);
+      if (!same) problems.push(`tensor '${name}' has shape ${formatShape(got.shape)} but the network's ${name} is ${formatShape(t.shape)}`);
+    }
+    const extra = Object.keys(tensors).filter((k) => !(k in expected));
+    if (extra.length) {
+      problems.push(`unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}' ${formatShape(tensors[k].shape)}`).join(', ')} (not in this network)`);
+    }
+    if (problems.length) {
+      throw new Error(
+        `Sequential.loadParams: ${source} does not fit this network (${this.layers.map((l) => l.label).join('–')}): ` +
+          `${problems.join('; ')}. Fix: load parameters saved from the same model (same layers, sizes and input shape); ` +
+          `the network expects ${Object.entries(expected).map(([k, v]) => `${k} ${formatShape(v.shape)}`).join(', ')}.`,
+      );
+    }
+    for (const [name, t] of Object.entries(expected)) t.data.set(tensors[name].data);
+  }
+
+  /** Writes parameters and batch-norm buffers as float32 safetensors under the book's names (atomic). */
+  saveParams(path: string): void {
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(this.namedTensors())) {
+      out[name] = t.data instanceof Float32Array ? t : Tensor.from(t.data, t.shape, 'float32');
+    }
+    saveSafetensors(path, out, { format: 'scratchnet-params', model: JSON.stringify(this.toConfig()) });
+  }
+
+  /** Loads a saveParams file; every name, shape and dtype is checked (see setParams). */
+  loadParams(path: string): void {
+    const { tensors } = loadSafetensors(path);
+    this.setParams(tensors, `the file ${path}`);
+  }
+
+  /** A table: layer name, kind and settings, output shape, parameter count; and the totals. */
+  summary(): string {
+    const rows: string[][] = [['Layer', 'Kind (settings)', 'Output shape', 'Params']];
+    rows.push(['Input', '', formatShape(this.inputShape), '0']);
+    let total = 0;
+    for (const l of this.layers) {
+      const c = l.paramCount();
+      total += c;
+      const d = l.describe();
+      rows.push([l.label, d ? `${l.kind} (${d})` : l.kind, formatShape(l.outputShape), fmtInt(c)]);
+    }
+    rows.push(['Loss', 'SoftmaxWithLoss', '(1)', '0']);
+    const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+    const line = (r: string[]) =>
+      r.map((c, j) => (j === 3 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd();
+    const sep = widths.map((w) => '-'.repeat(w)).join('  ');
+    const names = Object.entries(this.params).map(([k, v]) => `${k} ${formatShape(v.shape)}`).join(', ');
+    return [
+      `Sequential: input ${formatShape(this.inputShape)} → ${formatShape(this.outputShape)}, backend ${this.backend.name}, ${this.dtype}`,
+      line(rows[0]),
+      sep,
+      ...rows.slice(1).map(line),
+      sep,
+      `Total params: ${fmtInt(total)}`,
+      `Parameters: ${names || '(none)'}`,
+    ].join('\n');
+  }
+
+  /** The JSON model description: inputShape + layer configs (Sequential.fromConfig recreates the stack). */
+  toConfig(): ModelConfig {
+    const cfg: ModelConfig = {
+      format: 'scratchnet-model',
+      version: 1,
+      inputShape: [...this.inputShape],
+      layers: this.layers.map((l) => l.toConfig()),
+    };
+    if (this.weightDecayLambda !== 0) cfg.weightDecayLambda = this.weightDecayLambda;
+    return cfg;
+  }
+
+  /**
+   * Builds a network from a model description (an object or its JSON text). Every entry is
+   * checked; an error names the bad entry (layers[3] …) and what is wrong with it.
+   */
+  static fromConfig(json: string | ModelConfig, options: Omit<SequentialOptions, 'inputShape' | 'layers'> = {}): Sequential {
+    let cfg: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        cfg = JSON.parse(json);
+      } catch (e) {
+        throw new SyntaxError(`Sequential.fromConfig: the model description is not valid JSON (${(e as Error).message}).`);
+      }
+    }
+    if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) {
+      throw new TypeError(`Sequential.fromConfig: expected an object { inputShape: [...], layers: [...] }, received ${Array.isArray(cfg) ? 'an array' : typeof cfg}.`);
+    }
+    const c = cfg as Record<string, unknown>;
+    for (const k of Object.keys(c)) {
+      if (!CONFIG_KEYS.includes(k)) {
+        throw new TypeError(`Sequential.fromConfig: unknown key '${k}'. Allowed keys: ${CONFIG_KEYS.join(', ')}.`);
+      }
+    }
+    if (c.format !== undefined && c.format !== 'scratchnet-model') {
+      throw new TypeError(`Sequential.fromConfig: format is ${JSON.stringify(c.format)}, expected 'scratchnet-model' (a model description, not a checkpoint or parameter file).`);
+    }
+    if (c.version !== undefined && c.version !== 1) {
+      throw new TypeError(`Sequential.fromConfig: model description version ${JSON.stringify(c.version)} is not supported (this scratchnet reads version 1).`);
+    }
+    const inputShape = checkShapeList('Sequential.fromConfig', c.inputShape);
+    if (!Array.isArray(c.layers) || c.layers.length === 0) {
+      throw new TypeError(`Sequential.fromConfig: layers must be a non-empty array of layer descriptions such as { "type": "Affine", "units": 10 }, received ${JSON.stringify(c.layers)}.`);
+    }
+    const layers: Layer[] = [];
+    c.layers.forEach((entry: unknown, i: number) => {
+      const where = `Sequential.fromConfig: layers[${i}] ${JSON.stringify(entry)}`;
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry) || typeof (entry as { type?: unknown }).type !== 'string') {
+        throw new TypeError(`${where} must be an object with a string "type", e.g. { "type": "Relu" }.`);
+      }
+      const e = entry as { type: string } & Record<string, unknown>;
+      if (e.type === 'SoftmaxWithLoss') {
+        if (i !== (c.layers as unknown[]).length - 1) throw new TypeError(`${where}: SoftmaxWithLoss may only be the last entry.`);
+        return;
+      }
+      try {
+        layers.push(layerFromConfig(e) as Layer);
+      } catch (err) {
+        throw new TypeError(`${where}: ${(err as Error).message}`);
+      }
+    });
+    const wd = c.weightDecayLambda as number | undefined;
+    return new Sequential({ ...options, inputShape, layers, weightDecayLambda: options.weightDecayLambda ?? wd ?? 0 });
+  }
+}
+
+function argmaxRow(a: ArrayLike<number>, off: number, k: number): number {
+  let best = 0;
+  let bv = a[off];
+  for (let j = 1; j < k; j++) {
+    const v = a[off + j];
+    if (v > bv) {
+      bv = v;
+      best = j;
+    }
+  }
+  return best;
+}
+
+function countNonFinite(a: FloatArray): number {
+  let c = 0;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) c++;
+  return c;
+}
+
+function fmtInt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/**
+ * Compares backprop with central-difference gradients for every parameter (the book's
+ * gradient_check). Dropout masks are the same in both; returns per-parameter max abs and
+ * relative differences. h defaults to 1e-5 in float64 and 1e-2 in float32, where the rounding
+ * error ε·|L|/h (ε ≈ 6e-8) would swamp a smaller step.
+ */
+export function gradientCheck(network: Sequential, x: Tensor, t: LabelsLike, h?: number): Record<string, GradientCheckEntry> {
+  const hh = h ?? (network.dtype === 'float64' ? 1e-5 : 1e-2);
+  // numericalGradient leaves the dropout positions where it found them, so the backprop below
+  // draws the very same masks.
+  const num = network.numericalGradient(x, t, hh);
+  const grad = network.gradient(x, t);
+  const out: Record<string, GradientCheckEntry> = {};
+  for (const [name, n] of Object.entries(num)) {
+    const b = grad[name];
+    let maxAbs = 0;
+    let scale = 0;
+    for (let i = 0; i < n.size; i++) {
+      const d = Math.abs(b.data[i] - n.data[i]);
+      if (d > maxAbs || Number.isNaN(d)) maxAbs = d;
+      scale = Math.max(scale, Math.abs(b.data[i]), Math.abs(n.data[i]));
+    }
+    out[name] = { shape: [...n.shape], maxAbs, relative: scale > 0 ? maxAbs / scale : maxAbs };
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+export { plotTrainingCurves, plotTrainingCurvesToFile, trainingCurvesScene } from './curves';
+export type { CurvesHistory, CurvesOptions, Picture } from './curves';
+export { plotFilters, plotFiltersToFile, filterGridLayout } from './filters';
+export type { FiltersOptions, FilterLayout } from './filters';
+export { plotMisclassified, plotMisclassifiedToFile, misclassifiedIndices, imageGeometry } from './misclassified';
+export type { ImageSource, MisclassifiedOptions } from './misclassified';
+export { Canvas } from './canvas';
+export { niceTicks, tickLabel } from './chart';
+export { renderPng, renderSvg } from './scene';
+export type { Scene, Primitive } from './scene';

@@ -1,0 +1,596 @@
+// The book's Trainer (common/trainer.py): mini-batch steps, an evaluation per epoch, the final
+// test accuracy. scratchnet adds what a long CPU run needs: a seed that makes runs repeatable,
+// checkpoints that resume to the bit, a NaN guard that names the layer that blew up, stop()
+// and an async loop that lets the event loop breathe between batches.
+import { ImageSet, LabelSet } from '../data/dataset';
+import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
+import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
+import type { Sequential, ModelConfig } from '../networks/sequential';
+import { Rng } from '../tensor/rng';
+import { formatShape, sizeOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+
+export type Sampling = 'random' | 'shuffle';
+
+/** Passed to onBatch after every training step. */
+export interface BatchInfo {
+  /** The epoch this step belongs to, from 1. */
+  epoch: number;
+  epochs: number;
+  /** Steps done in total, from 1. */
+  iteration: number;
+  maxIter: number;
+  /** Steps done in this epoch, from 1, and how many the epoch has. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  loss: number;
+  batchSize: number;
+  /** Time of this step (sampling, forward, backward, update). */
+  seconds: number;
+}
+
+/** Passed to onEpoch after each epoch's evaluation. */
+export interface EpochInfo {
+  epoch: number;
+  epochs: number;
+  iteration: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  trainAcc: number;
+  testAcc: number;
+  /** Training time of the epoch, evaluation excluded. */
+  seconds: number;
+  evalSeconds: number;
+}
+
+export interface TrainerOptions {
+  epochs?: number;
+  miniBatchSize?: number;
+  /** The book's names, any case: 'SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSprop', 'Adam' — or an Optimizer object. */
+  optimizer?: string | Optimizer;
+  optimizerParam?: Record<string, number>;
+  /** Evaluate each epoch on the first N training and test samples (the book's evaluate_sample_num_per_epoch); null = all. */
+  evaluateSampleNumPerEpoch?: number | null;
+  verbose?: boolean;
+  /** Seeds the sampling and the dropout masks (weight init is the network's seed). */
+  seed?: number;
+  /** 'random': the book's np.random.choice each step (with replacement); 'shuffle': a fresh permutation each epoch. */
+  sampling?: Sampling;
+  /** Batch size for the accuracy evaluations (default: the mini-batch size, so the training buffers are reused). */
+  evalBatchSize?: number;
+  onBatch?: (info: BatchInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  /** Where verbose lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface TrainingHistory {
+  /** One loss per step (the loss of the forward pass the step's gradient came from). */
+  trainLossList: number[];
+  trainAccList: number[];
+  testAccList: number[];
+  /** Training seconds per epoch, evaluation excluded. */
+  epochSeconds: number[];
+  /** Accuracy on the FULL test set after training; null when training was stopped early. */
+  testAccuracy: number | null;
+  /** Accuracy on the training evaluation set (all, or evaluateSampleNumPerEpoch) after training; null when stopped. */
+  trainAccuracy: number | null;
+  /** Time spent in training steps, evaluation excluded. */
+  trainSeconds: number;
+  evalSeconds: number;
+  /** Epochs and steps completed. */
+  epochs: number;
+  iterations: number;
+  /** True when stop() ended training before maxIter. */
+  stopped: boolean;
+}
+
+/** What a checkpoint's meta holds besides the tensors. */
+interface TrainerMeta {
+  kind: 'trainer';
+  model: ModelConfig;
+  dtype: string;
+  trainSize: number;
+  options: {
+    epochs: number; miniBatchSize: number; optimizer: string; optimizerParam: Record<string, number>;
+    evaluateSampleNumPerEpoch: number | null; seed: number; sampling: Sampling; evalBatchSize: number;
+  };
+  progress: { iteration: number; epoch: number; stepInEpoch: number; epochStepSeconds: number; epochLossSum: number };
+  rng: { s: number[]; spare: number | null };
+  /** Rng state the current epoch's permutation was drawn from (shuffle sampling). */
+  permRng: { s: number[]; spare: number | null } | null;
+  dropout: Record<string, { seed: number; counter: number }>;
+  optimizer: { name: string; config: Record<string, number>; t: number };
+  history: Omit<TrainingHistory, 'stopped'>;
+}
+
+const OPTION_KEYS = [
+  'epochs', 'miniBatchSize', 'optimizer', 'optimizerParam', 'evaluateSampleNumPerEpoch', 'verbose',
+  'seed', 'sampling', 'evalBatchSize', 'onBatch', 'onEpoch', 'log',
+];
+const OPT_PREFIX = 'optimizer.';
+
+function now(): number {
+  return performance.now() / 1000;
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new RangeError(`Trainer: ${name} must be an integer ≥ 1, received ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+interface DropoutLike { name: string; getState(): { seed: number; counter: number }; setState(s: { seed: number; counter: number }): void }
+
+function dropoutLayers(network: Sequential): DropoutLike[] {
+  const out: DropoutLike[] = [];
+  for (const l of network.layers) {
+    const d = l as unknown as Partial<DropoutLike>;
+    if (l.kind === 'Dropout' && typeof d.getState === 'function' && typeof d.setState === 'function') out.push(l as unknown as DropoutLike);
+  }
+  return out;
+}
+
+function toImageSet(where: string, x: ImageSet | Tensor): ImageSet {
+  if (x instanceof ImageSet) return x;
+  if (x instanceof Tensor) return ImageSet.fromTensor(x);
+  throw new TypeError(`Trainer: ${where} must be an ImageSet (loadMnist) or a Tensor shaped (n, ...sample), received ${typeof x}.`);
+}
+
+function toLabelSet(where: string, t: LabelSet | Int32Array | Tensor | readonly number[], numClasses: number): LabelSet {
+  if (t instanceof LabelSet) return t;
+  if (t instanceof Tensor) return LabelSet.fromTensor(t, t.shape.length === 2 ? undefined : numClasses);
+  if (t instanceof Int32Array || Array.isArray(t) || ArrayBuffer.isView(t)) return LabelSet.fromArray(t as ArrayLike<number>, numClasses);
+  throw new TypeError(`Trainer: ${where} must be a LabelSet, an Int32Array of class indices or a Tensor, received ${typeof t}.`);
+}
+
+export class Trainer {
+  readonly network: Sequential;
+  readonly xTrain: ImageSet;
+  readonly tTrain: LabelSet;
+  readonly xTest: ImageSet;
+  readonly tTest: LabelSet;
+  readonly optimizer: Optimizer;
+  readonly epochs: number;
+  readonly miniBatchSize: number;
+  readonly sampling: Sampling;
+  readonly seed: number;
+  readonly evaluateSampleNumPerEpoch: number | null;
+  readonly evalBatchSize: number;
+  readonly trainSize: number;
+  /** The book's iter_per_epoch = max(train_size / mini_batch_size, 1) (an integer in shuffle mode). */
+  readonly iterPerEpoch: number;
+  /** The book's max_iter = int(epochs · iter_per_epoch). */
+  readonly maxIter: number;
+  /** Samples per step: miniBatchSize (shuffle mode: at most the training set size). */
+  readonly batchSize: number;
+  readonly history: TrainingHistory;
+  verbose: boolean;
+  onBatch?: (info: BatchInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  log: (line: string) => void;
+
+  private readonly optimizerName: string;
+  private readonly optimizerParam: Record<string, number>;
+  private readonly rng: Rng;
+  private permRng: { s: number[]; spare: number | null } | null = null;
+  private readonly perm: Int32Array | null;
+  private readonly indices: Int32Array;
+  private readonly xBatch: Tensor;
+  private readonly tBatch: Int32Array;
+  private readonly xTrainEval: ImageSet;
+  private readonly tTrainEval: LabelSet;
+  private readonly xTestEval: ImageSet;
+  private readonly tTestEval: LabelSet;
+  private readonly dropouts: DropoutLike[];
+  private iteration = 0;
+  private epoch = 0;
+  private stepInEpoch = 0;
+  private epochStepSeconds = 0;
+  private epochLossSum = 0;
+  private stopRequested = false;
+  /** The iteration at which the last evaluation ran (so the final accuracy can reuse it). */
+  private evaluatedAt = -1;
+
+  constructor(network: Sequential, xTrain: ImageSet | Tensor, tTrain: LabelSet | Int32Array | Tensor,
+    xTest: ImageSet | Tensor, tTest: LabelSet | Int32Array | Tensor, options: TrainerOptions = {}) {
+    if (!network || typeof (network as Sequential).gradient !== 'function' || !(network as Sequential).params) {
+      throw new TypeError(`Trainer: the first argument must be a network (a Sequential such as new SimpleConvNet()), received ${typeof network}.`);
+    }
+    if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, received ${JSON.stringify(options)}.`);
+    for (const k of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(k)) throw new TypeError(`Trainer: unknown option '${k}'. Allowed options: ${OPTION_KEYS.join(', ')}.`);
+    }
+    const {
+      epochs = 20, miniBatchSize = 100, optimizer = 'SGD', optimizerParam = { lr: 0.01 },
+      evaluateSampleNumPerEpoch = null, verbose = true, seed = 0, sampling = 'random',
+    } = options;
+    this.network = network;
+    this.epochs = positiveInt('epochs', epochs);
+    this.miniBatchSize = positiveInt('miniBatchSize', miniBatchSize);
+    if (sampling !== 'random' && sampling !== 'shuffle') {
+      throw new TypeError(`Trainer: sampling must be 'random' (the book: np.random.choice each step) or 'shuffle' (a permutation per epoch), received ${JSON.stringify(sampling)}.`);
+    }
+    this.sampling = sampling;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`Trainer: seed must be an integer in [0, 2³²), received ${JSON.stringify(seed)}.`);
+    this.seed = seed;
+    if (evaluateSampleNumPerEpoch !== null) positiveInt('evaluateSampleNumPerEpoch', evaluateSampleNumPerEpoch);
+    this.evaluateSampleNumPerEpoch = evaluateSampleNumPerEpoch;
+    this.evalBatchSize = positiveInt('evalBatchSize', options.evalBatchSize ?? miniBatchSize);
+    this.verbose = verbose;
+    this.onBatch = options.onBatch;
+    this.onEpoch = options.onEpoch;
+    this.log = options.log ?? ((line: string) => console.log(line));
+
+    const k = network.numClasses;
+    this.xTrain = toImageSet('xTrain', xTrain);
+    this.tTrain = toLabelSet('tTrain', tTrain, k);
+    this.xTest = toImageSet('xTest', xTest);
+    this.tTest = toLabelSet('tTest', tTest, k);
+    const per = sizeOf(network.inputShape);
+    for (const [name, x, t] of [['training', this.xTrain, this.tTrain], ['test', this.xTest, this.tTest]] as const) {
+      if (x.sampleSize !== per) {
+        throw new Error(
+          `Trainer: the ${name} images are shaped ${formatShape(x.sampleShape)} (${x.sampleSize} values) but the network takes ${formatShape(network.inputShape)} (${per}). ` +
+            `Fix: give data matching the model's inputShape (MNIST images have 784 values).`,
+        );
+      }
+      if (x.count !== t.count) throw new Error(`Trainer: ${x.count} ${name} images but ${t.count} ${name} labels; they must match.`);
+      if (t.numClasses > k) {
+        throw new Error(`Trainer: the ${name} labels have ${t.numClasses} classes but the network outputs ${k} scores. Fix: set outputSize (or the last Affine's units) to ${t.numClasses}.`);
+      }
+    }
+    if (this.xTrain.count === 0) throw new Error(`Trainer: the training set is empty.`);
+    this.trainSize = this.xTrain.count;
+
+    if (typeof optimizer === 'string') {
+      this.optimizer = createOptimizer(optimizer, { ...optimizerParam, backend: network.backend });
+      this.optimizerName = optimizer;
+    } else if (optimizer && typeof optimizer.update === 'function') {
+      this.optimizer = optimizer;
+      this.optimizerName = optimizer.name;
+    } else {
+      throw new TypeError(`Trainer: optimizer must be a name ('SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSprop', 'Adam') or an Optimizer, received ${JSON.stringify(optimizer)}.`);
+    }
+    this.optimizerParam = { ...optimizerParam };
+
+    if (sampling === 'shuffle') {
+      this.batchSize = Math.min(this.miniBatchSize, this.trainSize);
+      this.iterPerEpoch = Math.max(Math.floor(this.trainSize / this.batchSize), 1);
+      this.maxIter = this.epochs * this.iterPerEpoch;
+      this.perm = new Int32Array(this.trainSize);
+    } else {
+      this.batchSize = this.miniBatchSize;
+      this.iterPerEpoch = Math.max(this.trainSize / this.miniBatchSize, 1);
+      // The small epsilon keeps 3 · (10/3) from flooring to 9.
+      this.maxIter = Math.floor(this.epochs * this.iterPerEpoch + 1e-9);
+      this.perm = null;
+    }
+    this.indices = new Int32Array(this.batchSize);
+    this.xBatch = Tensor.zeros([this.batchSize, ...network.inputShape], network.dtype);
+    this.tBatch = new Int32Array(this.batchSize);
+
+    const nEval = evaluateSampleNumPerEpoch;
+    this.xTrainEval = nEval === null ? this.xTrain : this.xTrain.slice(0, Math.min(nEval, this.xTrain.count));
+    this.tTrainEval = nEval === null ? this.tTrain : this.tTrain.slice(0, Math.min(nEval, this.tTrain.count));
+    this.xTestEval = nEval === null ? this.xTest : this.xTest.slice(0, Math.min(nEval, this.xTest.count));
+    this.tTestEval = nEval === null ? this.tTest : this.tTest.slice(0, Math.min(nEval, this.tTest.count));
+
+    this.rng = new Rng(seed);
+    // Dropout masks follow the trainer's seed, so two trainers with one seed train identically.
+    this.dropouts = dropoutLayers(network);
+    for (const d of this.dropouts) d.setState({ seed: this.rng.nextU32(), counter: 0 });
+
+    this.history = {
+      trainLossList: [], trainAccList: [], testAccList: [], epochSeconds: [],
+      testAccuracy: null, trainAccuracy: null, trainSeconds: 0, evalSeconds: 0,
+      epochs: 0, iterations: 0, stopped: false,
+    };
+  }
+
+  /** Steps per epoch as a whole number (for progress bars). */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.iterPerEpoch - 1e-9);
+  }
+
+  /** Steps and epochs done so far. */
+  get progress(): { iteration: number; epoch: number; stepInEpoch: number } {
+    return { iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch };
+  }
+
+  /** Ends train()/trainAsync() at the next batch boundary. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Fills the trainer's batch buffers with the next mini-batch. */
+  private sample(): void {
+    const b = this.batchSize;
+    if (this.perm) {
+      if (this.stepInEpoch === 0) {
+        // Identity first, so the permutation depends on the Rng state alone (a checkpoint can redraw it).
+        this.permRng = this.rng.getState();
+        const p = this.perm;
+        for (let i = 0; i < p.length; i++) p[i] = i;
+        this.rng.shuffle(p);
+      }
+      // Every step has the same batch size (one set of buffers); the trainSize mod batch samples
+      // left over are left out of this epoch — different ones each epoch, as the order is fresh.
+      const start = this.stepInEpoch * b;
+      this.xTrain.gather(this.perm, start, start + b, this.xBatch.data);
+      this.tTrain.gather(this.perm, start, start + b, this.tBatch);
+    } else {
+      const idx = this.indices;
+      for (let i = 0; i < b; i++) idx[i] = this.rng.int(this.trainSize);
+      this.xTrain.gather(idx, 0, b, this.xBatch.data);
+      this.tTrain.gather(idx, 0, b, this.tBatch);
+    }
+  }
+
+  /** One training step (the book's train_step): sample, backprop, update; evaluates when an epoch ends. Returns the loss. */
+  step(): number {
+    const t0 = now();
+    this.sample();
+    const net = this.network;
+    const grads = net.gradient(this.xBatch, this.tBatch);
+    // The book calls network.loss() again after the update; the loss of the gradient's own
+    // forward pass carries the same information and saves a whole forward pass per step.
+    const loss = net.lastLoss;
+    if (!Number.isFinite(loss)) throw this.nonFiniteError(loss);
+    this.optimizer.update(net.params, grads);
+    const dt = now() - t0;
+    this.iteration++;
+    this.stepInEpoch++;
+    this.epochStepSeconds += dt;
+    this.epochLossSum += loss;
+    this.history.trainSeconds += dt;
+    this.history.trainLossList.push(loss);
+    this.history.iterations = this.iteration;
+    if (this.onBatch) {
+      this.onBatch({
+        epoch: this.epoch + 1, epochs: this.epochs, iteration: this.iteration, maxIter: this.maxIter,
+        stepInEpoch: this.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss, batchSize: this.batchSize, seconds: dt,
+      });
+    }
+    if (this.epochEnded()) this.endEpoch();
+    return loss;
+  }
+
+  private epochEnded(): boolean {
+    if (this.perm) return this.stepInEpoch >= this.iterPerEpoch;
+    if (this.iteration === this.maxIter) return true;
+    return Math.floor(this.iteration / this.iterPerEpoch + 1e-9) > this.epoch;
+  }
+
+  private endEpoch(): void {
+    const h = this.history;
+    const steps = this.stepInEpoch;
+    this.epoch++;
+    h.epochs = this.epoch;
+    h.epochSeconds.push(this.epochStepSeconds);
+    const t0 = now();
+    const trainAcc = this.network.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
+    const testAcc = this.network.accuracy(this.xTestEval, this.tTestEval, this.evalBatchSize);
+    const evalSeconds = now() - t0;
+    h.evalSeconds += evalSeconds;
+    h.trainAccList.push(trainAcc);
+    h.testAccList.push(testAcc);
+    this.evaluatedAt = this.iteration;
+    const info: EpochInfo = {
+      epoch: this.epoch, epochs: this.epochs, iteration: this.iteration, loss: this.epochLossSum / steps,
+      trainAcc, testAcc, seconds: this.epochStepSeconds, evalSeconds,
+    };
+    this.stepInEpoch = 0;
+    this.epochStepSeconds = 0;
+    this.epochLossSum = 0;
+    if (this.verbose) {
+      this.log(
+        `epoch ${info.epoch}/${this.epochs}: loss ${info.loss.toFixed(4)}, train acc ${trainAcc.toFixed(4)}, ` +
+          `test acc ${testAcc.toFixed(4)} (${info.seconds.toFixed(2)} s training, ${evalSeconds.toFixed(2)} s evaluation)`,
+      );
+    }
+    if (this.onEpoch) this.onEpoch(info);
+  }
+
+  /** The NaN guard's message: when and where the forward pass first went non-finite, and what to do. */
+  private nonFiniteError(loss: number): Error {
+    const net = this.network;
+    let where: string;
+    try {
+      const r = net.findNonFinite(this.xBatch, { t: this.tBatch, train: true });
+      where = r ? r.message : 'every layer output is finite when the batch is re-run, so the loss computation itself overflowed';
+    } catch (e) {
+      where = `the layer-by-layer re-run failed too (${(e as Error).message})`;
+    }
+    const lr = this.optimizer.config?.lr;
+    const lrText = typeof lr === 'number' ? `${this.optimizer.name} lr ${lr}` : 'the learning rate';
+    const err = new Error(
+      `Trainer: the training loss became ${loss} at epoch ${this.epoch + 1}, step ${this.stepInEpoch + 1} of ${this.stepsPerEpoch} ` +
+        `(iteration ${this.iteration + 1}): ${where}. ` +
+        `Fix: use a smaller learning rate (${lrText}${typeof lr === 'number' ? ` → try ${Number((lr / 10).toPrecision(3))}` : ''}), ` +
+        `or a smaller weight initialisation; check the inputs are scaled to [0, 1].`,
+    );
+    err.name = 'NonFiniteLossError';
+    return err;
+  }
+
+  private beginRun(): void {
+    this.stopRequested = false;
+    this.history.stopped = false;
+  }
+
+  /** Final accuracies, reusing the last epoch's evaluation when it covered the full sets at the current parameters. */
+  private finish(): TrainingHistory {
+    const h = this.history;
+    if (this.stopRequested && this.iteration < this.maxIter) {
+      h.stopped = true;
+      return h;
+    }
+    const fresh = this.evaluatedAt === this.iteration && h.testAccList.length > 0;
+    const t0 = now();
+    h.testAccuracy = fresh && this.evaluateSampleNumPerEpoch === null
+      ? h.testAccList[h.testAccList.length - 1]
+      : this.network.accuracy(this.xTest, this.tTest, this.evalBatchSize);
+    h.trainAccuracy = fresh
+      ? h.trainAccList[h.trainAccList.length - 1]
+      : this.network.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
+    h.evalSeconds += now() - t0;
+    if (this.verbose) {
+      this.log(`final test acc ${h.testAccuracy.toFixed(4)} (${this.xTest.count} images), ${h.trainSeconds.toFixed(2)} s training`);
+    }
+    return h;
+  }
+
+  /** The book's train(): steps until maxIter (or stop()), then the final test accuracy on the full test set. */
+  train(): TrainingHistory {
+    this.beginRun();
+    while (this.iteration < this.maxIter && !this.stopRequested) this.step();
+    return this.finish();
+  }
+
+  /** train() that yields to the event loop between batches (timers, I/O and signals keep running). */
+  async trainAsync(): Promise<TrainingHistory> {
+    this.beginRun();
+    while (this.iteration < this.maxIter && !this.stopRequested) {
+      this.step();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return this.finish();
+  }
+
+  /**
+   * Writes everything needed to continue exactly: parameters and batch-norm buffers, optimizer
+   * state, dropout positions, the Rng (and the permutation's origin), progress and history.
+   * Atomic: an interrupted save keeps the previous checkpoint.
+   */
+  saveCheckpoint(path: string): void {
+    const net = this.network;
+    const tensors: Record<string, Tensor> = { ...net.namedTensors() };
+    const opt = this.optimizer.getState() as OptimizerState;
+    for (const [k, t] of Object.entries(opt.tensors)) tensors[OPT_PREFIX + k] = t;
+    const dropout: Record<string, { seed: number; counter: number }> = {};
+    for (const d of this.dropouts) dropout[d.name] = d.getState();
+    const h = this.history;
+    const meta: TrainerMeta = {
+      kind: 'trainer',
+      model: net.toConfig(),
+      dtype: net.dtype,
+      trainSize: this.trainSize,
+      options: {
+        epochs: this.epochs, miniBatchSize: this.miniBatchSize, optimizer: this.optimizerName,
+        optimizerParam: this.optimizerParam, evaluateSampleNumPerEpoch: this.evaluateSampleNumPerEpoch,
+        seed: this.seed, sampling: this.sampling, evalBatchSize: this.evalBatchSize,
+      },
+      progress: {
+        iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch,
+        epochStepSeconds: this.epochStepSeconds, epochLossSum: this.epochLossSum,
+      },
+      rng: this.rng.getState(),
+      permRng: this.perm && this.stepInEpoch > 0 ? this.permRng : null,
+      dropout,
+      optimizer: { name: opt.name, config: opt.config, t: opt.t },
+      history: {
+        trainLossList: h.trainLossList, trainAccList: h.trainAccList, testAccList: h.testAccList,
+        epochSeconds: h.epochSeconds, testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
+        trainSeconds: h.trainSeconds, evalSeconds: h.evalSeconds, epochs: h.epochs, iterations: h.iterations,
+      },
+    };
+    saveCheckpoint(path, { tensors, meta });
+  }
+
+  /**
+   * Restores a checkpoint of a compatible trainer into this one (same model, training-set size,
+   * mini-batch size, sampling and optimizer); the next step continues exactly where it stopped.
+   */
+  loadCheckpoint(path: string): void {
+    this.restore(loadCheckpoint<TrainerMeta>(path), path);
+  }
+
+  private restore({ tensors, meta }: { tensors: Record<string, Tensor>; meta: TrainerMeta }, path: string): void {
+    if (meta.kind !== 'trainer' || !meta.options || !meta.progress) {
+      throw new Error(`Trainer.loadCheckpoint: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
+    }
+    const net = this.network;
+    const mismatch: string[] = [];
+    const mine = JSON.stringify(net.toConfig().layers);
+    const theirs = JSON.stringify(meta.model?.layers);
+    if (mine !== theirs || JSON.stringify(net.inputShape) !== JSON.stringify(meta.model?.inputShape)) {
+      mismatch.push(`the model differs (checkpoint: input ${JSON.stringify(meta.model?.inputShape)}, layers ${theirs}; this network: input ${JSON.stringify(net.inputShape)}, layers ${mine})`);
+    }
+    const o = meta.options;
+    if (meta.trainSize !== this.trainSize) mismatch.push(`the training set had ${meta.trainSize} samples, now ${this.trainSize}`);
+    if (o.miniBatchSize !== this.miniBatchSize) mismatch.push(`miniBatchSize was ${o.miniBatchSize}, now ${this.miniBatchSize}`);
+    if (o.sampling !== this.sampling) mismatch.push(`sampling was '${o.sampling}', now '${this.sampling}'`);
+    if (meta.optimizer.name.toLowerCase() !== this.optimizer.name.toLowerCase()) mismatch.push(`the optimizer was ${meta.optimizer.name}, now ${this.optimizer.name}`);
+    if (mismatch.length) {
+      throw new Error(`Trainer.loadCheckpoint: ${path} cannot resume this training: ${mismatch.join('; ')}. Fix: resume with the same model, data and trainer options (Trainer.resume takes them from the checkpoint).`);
+    }
+    const params: Record<string, Tensor> = {};
+    const optTensors: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(tensors)) {
+      if (k.startsWith(OPT_PREFIX)) optTensors[k.slice(OPT_PREFIX.length)] = t;
+      else params[k] = t;
+    }
+    net.setParams(params, `the checkpoint ${path}`);
+    this.optimizer.setState({ ...meta.optimizer, tensors: optTensors });
+    for (const d of this.dropouts) {
+      const s = meta.dropout?.[d.name];
+      if (!s) throw new Error(`Trainer.loadCheckpoint: ${path} has no dropout state for ${d.name}; it was saved from a different model.`);
+      d.setState(s);
+    }
+    const p = meta.progress;
+    if (this.perm && p.stepInEpoch > 0) {
+      if (!meta.permRng) throw new Error(`Trainer.loadCheckpoint: ${path} stopped mid-epoch in shuffle mode but holds no permutation state; the file is corrupt.`);
+      // Redraw the epoch's permutation exactly as sample() did.
+      this.rng.setState(meta.permRng);
+      const perm = this.perm;
+      for (let i = 0; i < perm.length; i++) perm[i] = i;
+      this.rng.shuffle(perm);
+      this.permRng = meta.permRng;
+    }
+    this.rng.setState(meta.rng);
+    this.iteration = p.iteration;
+    this.epoch = p.epoch;
+    this.stepInEpoch = p.stepInEpoch;
+    this.epochStepSeconds = p.epochStepSeconds;
+    this.epochLossSum = p.epochLossSum;
+    const h = this.history;
+    const s = meta.history;
+    h.trainLossList.length = 0;
+    h.trainLossList.push(...s.trainLossList);
+    h.trainAccList.length = 0;
+    h.trainAccList.push(...s.trainAccList);
+    h.testAccList.length = 0;
+    h.testAccList.push(...s.testAccList);
+    h.epochSeconds.length = 0;
+    h.epochSeconds.push(...s.epochSeconds);
+    h.testAccuracy = s.testAccuracy;
+    h.trainAccuracy = s.trainAccuracy;
+    h.trainSeconds = s.trainSeconds;
+    h.evalSeconds = s.evalSeconds;
+    h.epochs = s.epochs;
+    h.iterations = s.iterations;
+    h.stopped = false;
+    this.evaluatedAt = p.stepInEpoch === 0 && p.epoch > 0 ? p.iteration : -1;
+  }
+
+  /**
+   * A trainer that continues the checkpoint's run: the trainer options are the checkpoint's,
+   * overridden by `options` (epochs may be raised; callbacks and verbosity are free;
+   * miniBatchSize, sampling and optimizer must stay the same).
+   */
+  static resume(path: string, network: Sequential, xTrain: ImageSet | Tensor, tTrain: LabelSet | Int32Array | Tensor,
+    xTest: ImageSet | Tensor, tTest: LabelSet | Int32Array | Tensor, options: TrainerOptions = {}): Trainer {
+    const checkpoint = loadCheckpoint<TrainerMeta>(path);
+    const meta = checkpoint.meta;
+    if (meta.kind !== 'trainer' || !meta.options) {
+      throw new Error(`Trainer.resume: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
+    }
+    const given: TrainerOptions = {};
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) (given as Record<string, unknown>)[k] = v;
+    const trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, { ...meta.options, ...given });
+    trainer.restore(checkpoint, path);
+    return trainer;
+  }
+}

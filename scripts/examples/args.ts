@@ -1,0 +1,40 @@
+// The examples' few command-line settings, so each can be run short (a smoke test) or in full:
+//   node dist/scripts/examples/train-convnet.js --epochs 2 --train-size 5000 --test-size 1000
+import { parseArgs } from 'node:util';
+import { loadMnist } from '../../lib/data/mnist';
+
+export interface ExampleArgs {
+  epochs: number;
+  trainSize: number | null;
+  testSize: number | null;
+  out: string;
+}
+
+export function exampleArgs(defaults: { epochs: number; out: string }): ExampleArgs {
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (name: string, s: string | undefined): number | null => {
+    if (s === undefined) return null;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer ≥ 1, received '${s}'.`);
+    return n;
+  };
+  return {
+    epochs: int('epochs', values.epochs) ?? defaults.epochs,
+    trainSize: int('train-size', values['train-size']),
+    testSize: int('test-size', values['test-size']),
+    out: values.out ?? defaults.out,
+  };
+}
+
+/** The book's load_mnist(flatten=False), cut to the requested subset sizes. */
+export function mnistSubset(a: ExampleArgs) {
+  const m = loadMnist({ flatten: false });
+  const tr = a.trainSize ?? m.xTrain.count;
+  const te = a.testSize ?? m.xTest.count;
+  return { xTrain: m.xTrain.slice(0, tr), tTrain: m.tTrain.slice(0, tr), xTest: m.xTest.slice(0, te), tTest: m.tTest.slice(0, te) };
+}

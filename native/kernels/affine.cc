@@ -16,11 +16,7 @@ static int64_t min_items(int64_t flops_per_item) {
 void affine_forward(const float* x, const float* w, const float* b, int64_t n, int64_t d, int64_t m, float* out) {
   // x is (n, d), w is (d, m), out is (n, m); threads own disjoint rows of x and out
   parallel_for(n, min_items(d * m), [&](int64_t r0, int64_t r1, int) {
-    for (int64_t r = r0; r < r1; ++r) {
-      float* row = out + r * m;
-      for (int64_t j = 0; j < m; ++j) row[j] = b[j];
-    }
-    sgemm(false, false, r1 - r0, m, d, x + r0 * d, d, w, m, true, out + r0 * m, m);
+    sgemm_bias(false, false, r1 - r0, m, d, x + r0 * d, d, w, m, nullptr, b, out + r0 * m, m);
   });
 }
 
@@ -39,9 +35,10 @@ void affine_backward(const float* dout, const float* x, const float* w, int64_t 
     }
   });
   if (!dx) return;
-  // dx(n, d) = dout(n, m) · wᵀ(m, d): threads own disjoint rows of dx
-  parallel_for(n, min_items(d * m), [&](int64_t r0, int64_t r1, int) {
-    sgemm(false, true, r1 - r0, d, m, dout + r0 * m, m, w, m, false, dx + r0 * d, d);
+  // dx(n, d) = dout(n, m) · wᵀ(m, d): threads own disjoint columns of dx (rows of w), so each
+  // transposes only its own part of w into the GEMM's panels.
+  parallel_for(d, min_items(n * m), [&](int64_t c0, int64_t c1, int) {
+    sgemm(false, true, n, c1 - c0, m, dout, m, w + c0 * m, m, false, dx + c0, d);
   });
 }
 

@@ -16,12 +16,8 @@ void conv_forward(const float* x, const float* w, const float* b, const ConvGeom
       float* col_n = col + i * col_size;
       float* out_n = out + i * out_size;
       im2col_image(x + i * in_size, g, col_n);
-      for (int64_t fi = 0; fi < g.f; ++fi) {
-        float* row = out_n + fi * ohw;
-        const float bias = b[fi];
-        for (int64_t p = 0; p < ohw; ++p) row[p] = bias;
-      }
-      sgemm(false, false, g.f, ohw, ckk, w, ckk, col_n, ohw, true, out_n, ohw);
+      // The bias is added in the GEMM's store, so out_n is written once.
+      sgemm_bias(false, false, g.f, ohw, ckk, w, ckk, col_n, ohw, b, nullptr, out_n, ohw);
     }
   });
 }
@@ -33,13 +29,13 @@ void conv_backward(const float* dout, const float* w, float* col, const ConvGeom
   // Threads own disjoint rows (filters) of dw and accumulate every image into them, so no
   // per-thread partial sums exist and the result does not depend on the thread count.
   parallel_for(g.f, [&](int64_t f0, int64_t f1, int) {
+    if (gemm_impl() == GemmImpl::Builtin) {
+      conv_weight_grad(f0, f1, ckk, ohw, g.n, dout, out_size, col, col_size, dw, db);
+      return;
+    }
     for (int64_t i = 0; i < g.n; ++i) {
-      const float* dout_rows = dout + i * out_size + f0 * ohw;
-      if (gemm_impl() == GemmImpl::Builtin) {
-        sgemm_abt_dot(f1 - f0, ckk, ohw, dout_rows, ohw, col + i * col_size, ohw, i > 0, dw + f0 * ckk, ckk);
-      } else {
-        sgemm(false, true, f1 - f0, ckk, ohw, dout_rows, ohw, col + i * col_size, ohw, i > 0, dw + f0 * ckk, ckk);
-      }
+      sgemm(false, true, f1 - f0, ckk, ohw, dout + i * out_size + f0 * ohw, ohw, col + i * col_size, ohw, i > 0,
+            dw + f0 * ckk, ckk);
     }
     for (int64_t fi = f0; fi < f1; ++fi) {
       double s = 0.0;

@@ -12,10 +12,21 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 static inline void cpu_relax() { _mm_pause(); }
+// Flush-to-zero and denormals-are-zero (MXCSR bits 15 and 6).
+static constexpr unsigned kFlushDenormals = 0x8040;
+static inline unsigned read_fp_mode() { return _mm_getcsr(); }
+static inline void write_fp_mode(unsigned m) { _mm_setcsr(m); }
 #elif defined(__aarch64__)
 static inline void cpu_relax() { asm volatile("yield" ::: "memory"); }
+// FPCR.FZ (bit 24) flushes denormals to zero.
+static constexpr unsigned long kFlushDenormals = 1ul << 24;
+static inline unsigned long read_fp_mode() { unsigned long m; asm volatile("mrs %0, fpcr" : "=r"(m)); return m; }
+static inline void write_fp_mode(unsigned long m) { asm volatile("msr fpcr, %0" ::"r"(m)); }
 #else
 static inline void cpu_relax() {}
+static constexpr unsigned kFlushDenormals = 0;
+static inline unsigned read_fp_mode() { return 0; }
+static inline void write_fp_mode(unsigned) {}
 #endif
 
 namespace sn {
@@ -40,6 +51,22 @@ struct alignas(64) Slot {
 
 thread_local bool t_inside_parallel = false;
 
+// Denormal floats (|x| < 1.2e-38) take a microcode path ~100× slower on x86. Late in training,
+// gradients and Adam's moments of inactive units decay into that range and a SimpleConvNet
+// epoch slowed from 3.5 s to 5.5 s. Kernels therefore run with denormals flushed to zero, as
+// TensorFlow and oneDNN do. The caller's mode is restored afterwards, so JavaScript's own
+// arithmetic on the main thread keeps IEEE semantics; pool workers keep the mode for good.
+class FlushDenormals {
+ public:
+  FlushDenormals() : saved_(read_fp_mode()) { write_fp_mode(saved_ | kFlushDenormals); }
+  ~FlushDenormals() { write_fp_mode(saved_); }
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  decltype(read_fp_mode()) saved_;
+};
+
 class ThreadPool {
  public:
   ThreadPool() { start(default_threads()); }
@@ -60,6 +87,7 @@ class ThreadPool {
 
   void run(int64_t count, int64_t min_per_thread, RangeFn fn, void* ctx) {
     if (count <= 0) return;
+    FlushDenormals flush;
     int64_t chunks = std::min<int64_t>(threads(), count / std::max<int64_t>(min_per_thread, 1));
     if (chunks <= 1 || t_inside_parallel) {
       fn(ctx, 0, count, 0);
@@ -120,6 +148,7 @@ class ThreadPool {
 
   void worker_loop(int index) {
     t_inside_parallel = true;
+    write_fp_mode(read_fp_mode() | kFlushDenormals);
     Slot& slot = *slots_[index - 1];
     // Slots are created with generation 0 before their worker starts; reading the current value
     // here instead would lose a job published before this thread got scheduled.

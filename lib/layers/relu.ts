@@ -1,48 +1,23 @@
-// The book's Relu (ch. 5). Backward reads the saved output (out > 0 ⇔ x > 0) instead of a
-// separate mask, so forward writes one buffer.
-import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkOptionKeys, Layer, type BuildContext } from './layer';
+// The book's Relu (ch. 5).
+import type { Backend, FloatArray } from '../backend/types';
+import { OutputActivation } from './activation';
 
-interface ActBuffers { out: Tensor; dx: Tensor; }
-
-export class Relu extends Layer {
+export class Relu extends OutputActivation {
   readonly kind = 'Relu';
-  private cache!: BatchCache<ActBuffers>;
-  private last: ActBuffers | null = null;
 
   constructor(options: Record<string, never> = {}) {
-    super();
-    checkOptionKeys('Relu', options, []);
+    super('Relu', options);
   }
 
-  protected buildShapes(inputShape: number[], _ctx: BuildContext): number[] {
-    this.cache = new BatchCache((n) => ({ out: this.zeros([n, ...inputShape]), dx: this.zeros([n, ...inputShape]) }));
-    this.last = null;
-    return [...inputShape];
+  protected kernelForward(b: Backend, x: FloatArray, len: number, out: FloatArray): void {
+    b.reluForward(x, len, out);
   }
 
-  forward(x: Tensor, _train = false): Tensor {
-    const n = this.checkInput(x);
-    const buf = this.cache.get(n);
-    this.backend.reluForward(x.data, x.size, buf.out.data);
-    this.last = buf;
-    return buf.out;
-  }
-
-  backward(dout: Tensor): Tensor | null {
-    const buf = this.last;
-    if (!buf) throw this.noForward();
-    this.checkDout(dout, buf.out.shape);
-    if (!this.needInputGrad) return null;
-    this.backend.reluBackward(dout.data, buf.out.data, dout.size, buf.dx.data);
-    return buf.dx;
+  protected kernelBackward(b: Backend, dout: FloatArray, out: FloatArray, len: number, dx: FloatArray): void {
+    b.reluBackward(dout, out, len, dx);
   }
 
   describe(): string {
     return 'max(0, x)';
-  }
-
-  toConfig() {
-    return { type: 'Relu' };
   }
 }

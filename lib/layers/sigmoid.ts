@@ -1,47 +1,23 @@
-// The book's Sigmoid (ch. 5): backward uses the saved output, dx = dout·out·(1 − out).
-import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkOptionKeys, Layer, type BuildContext } from './layer';
+// The book's Sigmoid (ch. 5): dx = dout·out·(1 − out).
+import type { Backend, FloatArray } from '../backend/types';
+import { OutputActivation } from './activation';
 
-interface ActBuffers { out: Tensor; dx: Tensor; }
-
-export class Sigmoid extends Layer {
+export class Sigmoid extends OutputActivation {
   readonly kind = 'Sigmoid';
-  private cache!: BatchCache<ActBuffers>;
-  private last: ActBuffers | null = null;
 
   constructor(options: Record<string, never> = {}) {
-    super();
-    checkOptionKeys('Sigmoid', options, []);
+    super('Sigmoid', options);
   }
 
-  protected buildShapes(inputShape: number[], _ctx: BuildContext): number[] {
-    this.cache = new BatchCache((n) => ({ out: this.zeros([n, ...inputShape]), dx: this.zeros([n, ...inputShape]) }));
-    this.last = null;
-    return [...inputShape];
+  protected kernelForward(b: Backend, x: FloatArray, len: number, out: FloatArray): void {
+    b.sigmoidForward(x, len, out);
   }
 
-  forward(x: Tensor, _train = false): Tensor {
-    const n = this.checkInput(x);
-    const buf = this.cache.get(n);
-    this.backend.sigmoidForward(x.data, x.size, buf.out.data);
-    this.last = buf;
-    return buf.out;
-  }
-
-  backward(dout: Tensor): Tensor | null {
-    const buf = this.last;
-    if (!buf) throw this.noForward();
-    this.checkDout(dout, buf.out.shape);
-    if (!this.needInputGrad) return null;
-    this.backend.sigmoidBackward(dout.data, buf.out.data, dout.size, buf.dx.data);
-    return buf.dx;
+  protected kernelBackward(b: Backend, dout: FloatArray, out: FloatArray, len: number, dx: FloatArray): void {
+    b.sigmoidBackward(dout, out, len, dx);
   }
 
   describe(): string {
     return '1 / (1 + e^−x)';
-  }
-
-  toConfig() {
-    return { type: 'Sigmoid' };
   }
 }

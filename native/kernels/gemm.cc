@@ -1,5 +1,7 @@
 #include "kernels/gemm.h"
 
+#include "kernels/scratch.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -105,31 +107,6 @@ constexpr int kNR = kNV * W;  // columns per register tile
 constexpr int64_t kKC = 256;
 // Rows of A packed at a time (kMC × kKC floats, 240 KB, stays in L2).
 constexpr int64_t kMC = 240;
-
-// Scratch that grows to the largest shape seen and is then reused: the hot path allocates only
-// on the first call with a new, larger shape. One per thread, so concurrent callers (Node
-// worker_threads, our pool's workers) never share it.
-class Scratch {
- public:
-  ~Scratch() { std::free(data_); }
-  float* get(size_t floats) {
-    if (floats > cap_) {
-      std::free(data_);
-      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-      data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (!data_) {
-        cap_ = 0;
-        throw std::bad_alloc();
-      }
-      cap_ = floats;
-    }
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  size_t cap_ = 0;
-};
 
 thread_local Scratch t_apack, t_bpack, t_dot;
 
@@ -289,38 +266,45 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 
 namespace {
 
-// acc(RF × RT) += Σ_q a_f(q)·b_t(q) over q < p, lane-wise (no horizontal sum here); a rows are
-// dout rows, b rows col rows, both `ld` floats apart. out(f, t) is at out[f·out_ld + t].
+// acc(RF × RT) += Σ_i Σ_q a_f(i, q)·b_t(i, q) over q < p and images i < nimg, lane-wise (no
+// horizontal sum here); a rows are dout rows, b rows col rows, both `ld` floats apart within an
+// image and a_img / b_img floats apart between images. out(f, t) is at out[f·out_ld + t].
+// The accumulators stay in registers across the images: with small maps (P = 49 or 100) one
+// image is only 4–7 vector steps, and flushing RF·RT accumulators to memory after each image
+// cost as much as the FMAs.
 template <int RF, int RT>
-void dot_tile(int64_t p, const float* a, const float* b, int64_t ld, V* out, int64_t out_ld) {
+void dot_tile(int64_t p, int64_t nimg, const float* a, int64_t a_img, const float* b, int64_t b_img, int64_t ld,
+              V* out, int64_t out_ld) {
   V acc[RF][RT];
   SN_UNROLL
   for (int f = 0; f < RF; ++f)
     SN_UNROLL
     for (int t = 0; t < RT; ++t) acc[f][t] = vzero();
-  int64_t q = 0;
-  for (; q + W <= p; q += W) {
-    V bv[RT];
-    SN_UNROLL
-    for (int t = 0; t < RT; ++t) bv[t] = vload(b + t * ld + q);
-    SN_UNROLL
-    for (int f = 0; f < RF; ++f) {
-      V av = vload(a + f * ld + q);
-      pin(av);
+  const Mask m = tail_mask(p % W);
+  for (int64_t i = 0; i < nimg; ++i, a += a_img, b += b_img) {
+    int64_t q = 0;
+    for (; q + W <= p; q += W) {
+      V bv[RT];
       SN_UNROLL
-      for (int t = 0; t < RT; ++t) acc[f][t] = vfma(av, bv[t], acc[f][t]);
+      for (int t = 0; t < RT; ++t) bv[t] = vload(b + t * ld + q);
+      SN_UNROLL
+      for (int f = 0; f < RF; ++f) {
+        V av = vload(a + f * ld + q);
+        pin(av);
+        SN_UNROLL
+        for (int t = 0; t < RT; ++t) acc[f][t] = vfma(av, bv[t], acc[f][t]);
+      }
     }
-  }
-  if (q < p) {  // masked tail: lanes past p read as 0 and add nothing
-    const Mask m = tail_mask(p - q);
-    V bv[RT];
-    SN_UNROLL
-    for (int t = 0; t < RT; ++t) bv[t] = vloadm(b + t * ld + q, m);
-    SN_UNROLL
-    for (int f = 0; f < RF; ++f) {
-      const V av = vloadm(a + f * ld + q, m);
+    if (q < p) {  // masked tail: lanes past p read as 0 and add nothing
+      V bv[RT];
       SN_UNROLL
-      for (int t = 0; t < RT; ++t) acc[f][t] = vfma(av, bv[t], acc[f][t]);
+      for (int t = 0; t < RT; ++t) bv[t] = vloadm(b + t * ld + q, m);
+      SN_UNROLL
+      for (int f = 0; f < RF; ++f) {
+        const V av = vloadm(a + f * ld + q, m);
+        SN_UNROLL
+        for (int t = 0; t < RT; ++t) acc[f][t] = vfma(av, bv[t], acc[f][t]);
+      }
     }
   }
   SN_UNROLL
@@ -329,72 +313,138 @@ void dot_tile(int64_t p, const float* a, const float* b, int64_t ld, V* out, int
     for (int t = 0; t < RT; ++t) out[f * out_ld + t] = vadd(out[f * out_ld + t], acc[f][t]);
 }
 
-using DotFn = void (*)(int64_t, const float*, const float*, int64_t, V*, int64_t);
+using DotFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, V*, int64_t);
+
+// Register tiles (filters × taps) the weight gradient may use: RF·RT accumulators + RT col
+// vectors + 1 dout vector must fit the register file. The best one depends on f and ckk (few
+// filters want a tall tile, e.g. LeNet's 6 filters 6×4; 16 filters 8×3 or 4×6).
+struct DotShape {
+  int rf, rt;
+};
+#if defined(__AVX512F__)
+constexpr DotShape kDotShapes[] = {{kDotF, kDotT}, {6, 4}, {4, 6}, {8, 3}};
+constexpr int kDotMaxF = 8, kDotMaxT = 6;
+#else
+constexpr DotShape kDotShapes[] = {{kDotF, kDotT}};
+constexpr int kDotMaxF = kDotF, kDotMaxT = kDotT;
+#endif
+
+template <int RF, int RT>
+DotFn dot_fn() {
+  // Edge tiles outside every shape above are never asked for; map them to a valid instantiation.
+  if constexpr (RF * RT + RT + 1 <= 32 || W == 1) {
+    return dot_tile<RF, RT>;
+  } else {
+    return nullptr;
+  }
+}
 
 template <int RF>
 DotFn dot_for_rt(int rt) {
-  static_assert(kDotT <= 6, "extend the switch below");
+  static_assert(kDotMaxT <= 6, "extend the switch below");
   switch (rt) {
-    case 1: return dot_tile<RF, 1>;
-    case 2: return dot_tile<RF, 2>;
-    case 3: return dot_tile<RF, (kDotT >= 3 ? 3 : 1)>;
-    case 4: return dot_tile<RF, (kDotT >= 4 ? 4 : 1)>;
-    case 5: return dot_tile<RF, (kDotT >= 5 ? 5 : 1)>;
-    default: return dot_tile<RF, kDotT>;
+    case 1: return dot_fn<RF, 1>();
+    case 2: return dot_fn<RF, (kDotMaxT >= 2 ? 2 : 1)>();
+    case 3: return dot_fn<RF, (kDotMaxT >= 3 ? 3 : 1)>();
+    case 4: return dot_fn<RF, (kDotMaxT >= 4 ? 4 : 1)>();
+    case 5: return dot_fn<RF, (kDotMaxT >= 5 ? 5 : 1)>();
+    default: return dot_fn<RF, kDotMaxT>();
   }
 }
 
 DotFn dot_for(int rf, int rt) {
-  static_assert(kDotF <= 8, "extend the switch below");
+  static_assert(kDotMaxF <= 8, "extend the switch below");
   switch (rf) {
     case 1: return dot_for_rt<1>(rt);
-    case 2: return dot_for_rt<2>(rt);
-    case 3: return dot_for_rt<3>(rt);
-    case 4: return dot_for_rt<4>(rt);
-    case 5: return dot_for_rt<(kDotF >= 5 ? 5 : 1)>(rt);
-    case 6: return dot_for_rt<(kDotF >= 6 ? 6 : 1)>(rt);
-    case 7: return dot_for_rt<(kDotF >= 7 ? 7 : 1)>(rt);
-    default: return dot_for_rt<kDotF>(rt);
+    case 2: return dot_for_rt<(kDotMaxF >= 2 ? 2 : 1)>(rt);
+    case 3: return dot_for_rt<(kDotMaxF >= 3 ? 3 : 1)>(rt);
+    case 4: return dot_for_rt<(kDotMaxF >= 4 ? 4 : 1)>(rt);
+    case 5: return dot_for_rt<(kDotMaxF >= 5 ? 5 : 1)>(rt);
+    case 6: return dot_for_rt<(kDotMaxF >= 6 ? 6 : 1)>(rt);
+    case 7: return dot_for_rt<(kDotMaxF >= 7 ? 7 : 1)>(rt);
+    default: return dot_for_rt<kDotMaxF>(rt);
   }
+}
+
+// Cycles-like cost of covering rows × cols with rf × rt tiles, edges included: a tile step is
+// bound by its FMAs (rf·rt) or by its loads (rf + rt), whichever is larger.
+int64_t tiling_cost(int64_t rows, int64_t cols, int rf, int rt) {
+  const auto step = [](int64_t a, int64_t b) { return std::max(a * b, a + b); };
+  const int64_t fr = rows / rf, er = rows % rf, fc = cols / rt, ec = cols % rt;
+  int64_t c = fr * fc * step(rf, rt);
+  if (er) c += fc * step(er, rt);
+  if (ec) c += fr * step(rf, ec);
+  if (er && ec) c += step(er, ec);
+  return c;
 }
 
 }  // namespace
 
-void conv_weight_grad(int64_t f0, int64_t f1, int64_t ckk, int64_t p, int64_t n, const float* dout,
-                      int64_t dout_stride, const float* col, int64_t col_stride, float* dw, float* db) {
-  // dout_i is (f, p), col_i is (ckk, p); dw is (f, ckk), db is (f); this call owns rows [f0, f1)
-  const int64_t nf = f1 - f0;
-  if (nf <= 0) return;
-  // Lane-wise partial sums: nf·ckk vectors for dw, then nf for db.
-  V* acc = reinterpret_cast<V*>(t_dot.get(size_t((nf * ckk + nf) * W)));
-  V* dbacc = acc + nf * ckk;
-  for (int64_t e = 0; e < nf * ckk + nf; ++e) acc[e] = vzero();
+WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n) {
+  // Fewest padded filter rows first: every filter block streams all of col (the large operand)
+  // from L2 once, so a tile that covers f exactly in tall blocks reads col the fewest times
+  // (measured: 8×3 over 6×4/5×5 for 16–64 filters, −10…20%; 6×4 for LeNet's 6). Then the
+  // FMA/load cost of the tiling, then the taller tile.
+  WeightGradPlan plan{kDotShapes[0].rf, kDotShapes[0].rt, 1};
+  int64_t best_rows = -1, best_cost = -1;
+  for (const DotShape& s : kDotShapes) {
+    const int64_t rows = (f + s.rf - 1) / s.rf * s.rf, cost = tiling_cost(f, ckk, s.rf, s.rt);
+    const bool better = best_rows < 0 || rows < best_rows || (rows == best_rows && cost < best_cost) ||
+                        (rows == best_rows && cost == best_cost && s.rf > plan.rf);
+    if (better) {
+      best_rows = rows;
+      best_cost = cost;
+      plan.rf = s.rf;
+      plan.rt = s.rt;
+    }
+  }
+  // Images per accumulator pass: as many as keep one tile's dout and col rows ((rf + rt)·P
+  // floats an image) within ~32 KB of L1, where the dout rows then stay while the tile walks
+  // the taps; more images spill them to L2 (measured ~20% slower on SimpleConvNet's P = 576).
+  plan.images = std::clamp<int64_t>(8192 / std::max<int64_t>((plan.rf + plan.rt) * p, 1), 1, std::max<int64_t>(n, 1));
+  return plan;
+}
+
+void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1, int64_t ckk,
+                      int64_t p, int64_t n, const float* dout, int64_t dout_stride, const float* col,
+                      int64_t col_stride, float* dw, float* db) {
+  // dout_i is (f, p), col_i is (ckk, p); dw is (f, ckk), db is (f); this call owns dw[f0, f1)[t0, t1)
+  const int64_t nf = f1 - f0, nt = t1 - t0;
+  if (nt <= 0 || nf <= 0) return;
+  const bool with_db = t0 == 0;
+  // Lane-wise partial sums: nf·nt vectors for dw, then nf for db.
+  V* acc = reinterpret_cast<V*>(t_dot.get(size_t((nf * nt + nf) * W)));
+  V* dbacc = acc + nf * nt;
+  for (int64_t e = 0; e < nf * nt + nf; ++e) acc[e] = vzero();
   const Mask tail = tail_mask(p % W == 0 ? W : p % W);
   const int64_t p_full = p % W == 0 ? p : p - p % W;
-  // Image-major: each image's dout and col (~130 KB for the book's first layer) stay in L2 while
-  // every tile reads them; a filter block's dout rows stay in L1 across its tap blocks.
-  for (int64_t i = 0; i < n; ++i) {
-    const float* d_i = dout + i * dout_stride;
-    const float* c_i = col + i * col_stride;
-    for (int64_t fb = f0; fb < f1; fb += kDotF) {
-      const int rf = int(std::min<int64_t>(kDotF, f1 - fb));
+  // Image groups outermost: a group's dout and col rows stay in L2 while every tile reads them.
+  for (int64_t i0 = 0; i0 < n; i0 += plan.images) {
+    const int64_t ni = std::min<int64_t>(plan.images, n - i0);
+    const float* d_i = dout + i0 * dout_stride;
+    const float* c_i = col + i0 * col_stride;
+    for (int64_t fb = f0; fb < f1; fb += plan.rf) {
+      const int rf = int(std::min<int64_t>(plan.rf, f1 - fb));
       const float* arows = d_i + fb * p;
-      for (int64_t tb = 0; tb < ckk; tb += kDotT) {
-        const int rt = int(std::min<int64_t>(kDotT, ckk - tb));
-        dot_for(rf, rt)(p, arows, c_i + tb * p, p, acc + (fb - f0) * ckk + tb, ckk);
+      for (int64_t tb = t0; tb < t1; tb += plan.rt) {
+        const int rt = int(std::min<int64_t>(plan.rt, t1 - tb));
+        dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, acc + (fb - f0) * nt + (tb - t0), nt);
       }
-      for (int f = 0; f < rf; ++f) {
-        const float* row = arows + f * p;
+    }
+    if (!with_db) continue;
+    for (int64_t i = i0; i < i0 + ni; ++i) {
+      for (int64_t fi = f0; fi < f1; ++fi) {
+        const float* row = dout + i * dout_stride + fi * p;
         V s = vzero();
         for (int64_t q = 0; q < p_full; q += W) s = vadd(s, vload(row + q));
         if (p_full < p) s = vadd(s, vloadm(row + p_full, tail));
-        dbacc[fb - f0 + f] = vadd(dbacc[fb - f0 + f], s);
+        dbacc[fi - f0] = vadd(dbacc[fi - f0], s);
       }
     }
   }
-  for (int64_t f = 0; f < nf; ++f) {
-    for (int64_t t = 0; t < ckk; ++t) dw[(f0 + f) * ckk + t] = vsum(acc[f * ckk + t]);
-    db[f0 + f] = vsum(dbacc[f]);
+  for (int64_t fi = 0; fi < nf; ++fi) {
+    for (int64_t t = 0; t < nt; ++t) dw[(f0 + fi) * ckk + t0 + t] = vsum(acc[fi * nt + t]);
+    if (with_db) db[f0 + fi] = vsum(dbacc[fi]);
   }
 }
 

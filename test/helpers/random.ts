@@ -64,6 +64,39 @@ export function convCases(rng: Rng, count: number): ConvGeometry[] {
   return out;
 }
 
+/**
+ * The layer shapes the book's networks really use (SimpleConvNet, LeNet5, DeepConvNet), at a
+ * small batch, plus `count` random large geometries (maps up to ~40 wide, up to 20 filters,
+ * strides 1–2, pads 0–3). The native addon picks different code paths by size (vectorised
+ * stride-1 rows wider than 16, fused small-filter forward, per-shape dW register tiles) that the
+ * small random cases above never reach.
+ */
+export function largeConvCases(rng: Rng, count: number): ConvGeometry[] {
+  const s = (name: string, n: number, c: number, h: number, f: number, k: number, pad: number, stride = 1) =>
+    convGeometry(name, [n, c, h, h], { filters: f, kh: k, kw: k, stride, pad });
+  const out: ConvGeometry[] = [
+    s('SimpleConvNet Conv1', 2, 1, 28, 30, 5, 0),
+    s('LeNet5 Conv1', 2, 1, 28, 6, 5, 2),
+    s('LeNet5 Conv2', 3, 6, 14, 16, 5, 0),
+    s('DeepConvNet Conv2', 2, 16, 28, 16, 3, 1),
+    s('DeepConvNet Conv4', 2, 32, 14, 32, 3, 2),
+    s('DeepConvNet Conv6', 2, 64, 8, 64, 3, 1),
+  ];
+  while (out.length < count + 6) {
+    const i = out.length;
+    const stride = 1 + (i % 2);
+    const pad = intIn(rng, 0, 3);
+    const kh = intIn(rng, 1, 7);
+    const kw = intIn(rng, 1, 7);
+    const h = inputFor(kh, stride, pad, intIn(rng, 8, 40));
+    const w = inputFor(kw, stride, pad, intIn(rng, 8, 40));
+    if (h === null || w === null) continue;
+    out.push(convGeometry(`large conv case ${i}`, [intIn(rng, 1, 3), intIn(rng, 1, 6), h, w],
+      { filters: intIn(rng, 1, 20), kh, kw, stride, pad }));
+  }
+  return out;
+}
+
 /** `count` pooling geometries with the same coverage; pad is kept below the window as poolGeometry requires. */
 export function poolCases(rng: Rng, count: number): PoolGeometry[] {
   const out: PoolGeometry[] = [];

@@ -5,7 +5,7 @@ import type { ExecutionContext } from 'ava';
 import type { Backend, ConvGeometry } from '../../lib/backend/types';
 import { eachBackend, gemmChoices, nativeVsReference } from '../helpers/backends';
 import { assertClose, assertEqualArrays } from '../helpers/compare';
-import { Rng, convCases, describeConv, randn32 } from '../helpers/random';
+import { Rng, convCases, describeConv, largeConvCases, randn32 } from '../helpers/random';
 import { colLength } from '../../lib/tensor/shape';
 import { GEMM_TOL } from '../helpers/tolerance';
 
@@ -75,9 +75,10 @@ eachBackend('convForward and convBackward on a hand-computed 1×1×3×3 case', (
   assertEqualArrays(t, 'col untouched when dx is null', r.col2, r.col);
 });
 
-function compareConv(t: ExecutionContext, nb: Backend, ref: Backend, seed: number, label: string): void {
+function compareConv(t: ExecutionContext, nb: Backend, ref: Backend, seed: number, label: string,
+  cases: (rng: Rng) => ConvGeometry[] = (rng) => convCases(rng, 40)): void {
   const rng = new Rng(seed);
-  for (const g of convCases(rng, 40)) {
+  for (const g of cases(rng)) {
     const ctx = `${describeConv(g)}, ${label}`;
     const x = randn32(rng, g.n * g.c * g.h * g.w);
     const w = randn32(rng, g.f * g.c * g.kh * g.kw, 0.5);
@@ -107,4 +108,8 @@ nativeVsReference('convForward / convBackward: native vs reference on 40 random 
       gemm.restore();
     }
   }
+});
+
+nativeVsReference('convForward / convBackward: native vs reference on the book networks\' layer shapes and 14 large random geometries', (t, nb, ref, threads) => {
+  compareConv(t, nb, ref, 303 + threads, `${threads} thread(s)`, (rng) => largeConvCases(rng, 14));
 });

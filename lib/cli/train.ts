@@ -58,6 +58,7 @@ export const trainSpec: CommandSpec = {
     json: { type: 'boolean', help: 'one JSON object per line per epoch, and a final one' },
     quiet: { type: 'boolean', short: 'q', help: 'print only the final result' },
     'no-plots': { type: 'boolean', help: 'do not write the pictures' },
+    overwrite: { type: 'boolean', help: 'replace a finished run already in --out (otherwise refused, so no trained run is lost)' },
   },
   examples: [
     'scratchnet train --epochs 20',
@@ -192,6 +193,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   const outDir = str(v, 'out') ?? (resume ? path.dirname(resume) : path.join('runs', `${choice.name}-${timestamp()}`));
+  // Nothing the user trained is lost silently: a run already in --out is replaced only when it is
+  // the one being resumed, or when --overwrite says so.
+  const continuing = resume !== undefined && path.resolve(path.dirname(resume)) === path.resolve(outDir);
+  if (!continuing && !flag(v, 'overwrite')) {
+    const existing = ['params.safetensors', 'checkpoint.safetensors'].find((f) => fs.existsSync(path.join(outDir, f)));
+    if (existing) {
+      throw new CliError(
+        `scratchnet train: ${path.join(outDir, existing)} already holds a trained run. ` +
+          `Fix: choose another --out, continue it with --resume ${path.join(outDir, 'checkpoint.safetensors')}, or pass --overwrite to replace it.`,
+      );
+    }
+  }
   const net = buildNetwork('train', choice, backend, seed);
   const d = loadData('train', data, net.inputShape);
   try {

@@ -224,6 +224,12 @@ test('bad flags, values, files and commands: one line on stderr, non-zero exit',
   const notParams = await cli(['eval', '--params', path.join(runDir, 'model.json')]);
   t.not(notParams.code, 0);
   t.regex(oneErrorLine(t, notParams), /model\.json/);
+  // A finished run is never replaced silently.
+  const params = fs.readFileSync(path.join(runDir, 'params.safetensors'));
+  const again = await cli(['train', ...TRAIN, '--out', runDir]);
+  t.is(again.code, 2);
+  t.regex(oneErrorLine(t, again), /params\.safetensors already holds a trained run\. Fix: choose another --out, continue it with --resume .*checkpoint\.safetensors, or pass --overwrite/);
+  t.true(fs.readFileSync(path.join(runDir, 'params.safetensors')).equals(params), 'the earlier parameters are untouched');
   const notIdx = await cli(['predict', '--run', runDir, path.join(runDir, 'history.json')]);
   t.not(notIdx.code, 0);
   t.regex(oneErrorLine(t, notIdx), /history\.json.*PNG files or an idx images file/);

@@ -48,6 +48,14 @@ function checkIndex(where: string, idx: number, pos: number, count: number): voi
   }
 }
 
+/** The sample that batch position s refers to: indices[start + s] (checked), or start + s. */
+function sampleAt(where: string, indices: ArrayLike<number> | null, start: number, s: number, count: number): number {
+  if (indices === null) return start + s;
+  const idx = indices[start + s];
+  checkIndex(where, idx, start + s, count);
+  return idx;
+}
+
 /**
  * Images (or any fixed-shape samples): either bytes 0..255 (converted per batch, /255 when
  * `normalize`), or user-provided floats. Row-major, sample after sample.
@@ -124,13 +132,7 @@ export class ImageSet {
     const floats = this.floats;
     const scale = bytes !== null && this.normalize;
     for (let s = 0; s < n; s++) {
-      let idx: number;
-      if (indices === null) {
-        idx = start + s;
-      } else {
-        idx = indices[start + s];
-        checkIndex('ImageSet.gather', idx, start + s, this.count);
-      }
+      const idx = sampleAt('ImageSet.gather', indices, start, s, this.count);
       const src = idx * ss;
       const dst = s * ss;
       if (bytes !== null) {
@@ -300,13 +302,7 @@ export class LabelSet {
     const n = checkRange('LabelSet.gather', indices, start, end, this.count, out.length, 1);
     const labels = this.labels;
     for (let s = 0; s < n; s++) {
-      let idx: number;
-      if (indices === null) {
-        idx = start + s;
-      } else {
-        idx = indices[start + s];
-        checkIndex('LabelSet.gather', idx, start + s, this.count);
-      }
+      const idx = sampleAt('LabelSet.gather', indices, start, s, this.count);
       out[s] = labels[idx];
     }
   }
@@ -318,13 +314,7 @@ export class LabelSet {
     out.fill(0, 0, n * k);
     const labels = this.labels;
     for (let s = 0; s < n; s++) {
-      let idx: number;
-      if (indices === null) {
-        idx = start + s;
-      } else {
-        idx = indices[start + s];
-        checkIndex('LabelSet.gatherOneHot', idx, start + s, this.count);
-      }
+      const idx = sampleAt('LabelSet.gatherOneHot', indices, start, s, this.count);
       out[s * k + labels[idx]] = 1;
     }
   }

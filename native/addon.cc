@@ -7,6 +7,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sn::RegisterThreads(env, exports);
   sn::RegisterIm2col(env, exports);
   sn::RegisterConvolution(env, exports);
+  sn::RegisterConvReluPool(env, exports);
   sn::RegisterAffine(env, exports);
   sn::RegisterPooling(env, exports);
   sn::RegisterActivation(env, exports);
@@ -14,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sn::RegisterDropout(env, exports);
   sn::RegisterBatchNorm(env, exports);
   sn::RegisterElementwise(env, exports);
+  sn::RegisterGather(env, exports);
   sn::RegisterOptimizers(env, exports);
   return exports;
 }

@@ -74,6 +74,25 @@ export interface Backend {
   convBackward(dout: FloatArray, w: FloatArray, col: FloatArray, g: ConvGeometry,
     dw: FloatArray, db: FloatArray, dx: FloatArray | null): void;
 
+  // --- Convolution → Relu → max Pooling, fused ---------------------------------------------
+  // The block every convolutional network of the book repeats, as one kernel that never stores
+  // the convolution's output (Sequential uses it for each Convolution, Relu, Pooling run).
+  // p is the pooling of the convolution output: p.n = g.n, p.c = g.f, p.h = g.oh, p.w = g.ow.
+  /**
+   * out (n,f,p.oh,p.ow) = relu(maxpool(conv(x))) — equal to Pooling(Relu(Convolution(x))), relu
+   * being monotone. argmax receives each window's winner as a flat index in the (g.oh, g.ow)
+   * convolution plane; first maximum wins ties.
+   */
+  convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, p: PoolGeometry,
+    out: FloatArray, argmax: Int32Array): void;
+  /**
+   * From dout and the forward's out and argmax (all (n,f,p.oh,p.ow)), the same x and w: dw and db
+   * are overwritten, dx (n,c,h,w) too when given. A window passes dout to its winner only where
+   * its out is positive.
+   */
+  convReluPoolBackward(dout: FloatArray, out: FloatArray, argmax: Int32Array, x: FloatArray, w: FloatArray,
+    g: ConvGeometry, p: PoolGeometry, dw: FloatArray, db: FloatArray, dx: FloatArray | null): void;
+
   // --- Affine ------------------------------------------------------------------------------
   /** out(n,m) = x(n,d) · W(d,m) + b(m). */
   affineForward(x: FloatArray, w: FloatArray, b: FloatArray, n: number, d: number, m: number, out: FloatArray): void;
@@ -135,6 +154,16 @@ export interface Backend {
   axpy(alpha: number, x: FloatArray, y: FloatArray, len: number): void;
   /** out = x · alpha (len elements; out may be x). */
   scale(x: FloatArray, alpha: number, len: number, out: FloatArray): void;
+
+  // --- Data -------------------------------------------------------------------------------
+  /**
+   * Byte rows (images kept as bytes) to a float batch: for s in [0, end − start), out row s =
+   * src row (rows ? rows[start + s] : start + s) / divisor, rowLength values a row; src holds whole
+   * rows, out exactly (end − start)·rowLength values. Each value is byte / divisor computed in
+   * double and rounded once, so both backends give the same bits.
+   */
+  gatherBytes(src: Uint8Array, rowLength: number, rows: Int32Array | null, start: number, end: number,
+    divisor: number, out: FloatArray): void;
 
   // --- Optimizer updates (the book's formulas, in place on param and state) -----------------
   // Each takes weightDecay ≥ 0: the gradient used is g + weightDecay · param (L2 decay);

@@ -23,13 +23,14 @@ export const LOSS_TOLERANCE = 1e-4;
 export const benchSpec: CommandSpec = {
   name: 'bench',
   summary: 'time one training step per layer on the native and reference backends and compare their results',
-  usage: 'scratchnet bench [--model <name|file.json>] [--batch-size n] [--reps n] [--json]',
+  usage: 'scratchnet bench [--model <name|file.json>] [--batch-size n] [--reps n] [--unfused] [--json]',
   options: {
     model: { type: 'string', arg: '<name|file.json>', help: `${presetNames.join(', ')} or a model file`, def: 'simple-convnet' },
     'batch-size': { type: 'string', arg: '<n>', help: 'images per step', def: '100' },
     reps: { type: 'string', arg: '<n>', help: 'timed steps per backend (after one warm-up)', def: '10' },
     'reference-reps': { type: 'string', arg: '<n>', help: 'timed steps on the slow reference backend', def: 'same as --reps' },
     threads: { type: 'string', arg: '<n>', help: 'native kernel threads', def: 'all cores' },
+    unfused: { type: 'boolean', help: 'time Convolution, Relu and Pooling one by one instead of as one fused kernel' },
     json: { type: 'boolean', help: 'machine-readable output' },
   },
   examples: ['scratchnet bench', 'scratchnet bench --model lenet5 --batch-size 32 --reps 5 --json'],
@@ -57,7 +58,8 @@ function ms(t0: bigint): number {
 
 /** Times `reps` full steps (after one warm-up), recording each layer's forward and backward. */
 function timeSteps(net: Sequential, x: Sequential['params'][string], t: Int32Array, reps: number): Timing {
-  const L = net.layers.length;
+  const steps = net.executionSteps();
+  const L = steps.length;
   const fw = Array.from({ length: L }, () => [] as number[]);
   const bw = Array.from({ length: L }, () => [] as number[]);
   const lossF: number[] = [];
@@ -72,7 +74,7 @@ function timeSteps(net: Sequential, x: Sequential['params'][string], t: Int32Arr
     let out = x;
     for (let i = 0; i < L; i++) {
       const t0 = process.hrtime.bigint();
-      out = net.layers[i].forward(out, true);
+      out = steps[i].forward(out, true);
       if (r > 0) fw[i].push(ms(t0));
     }
     let t0 = process.hrtime.bigint();
@@ -85,7 +87,7 @@ function timeSteps(net: Sequential, x: Sequential['params'][string], t: Int32Arr
     if (r > 0) lossB.push(ms(t0));
     for (let i = L - 1; i >= 0; i--) {
       t0 = process.hrtime.bigint();
-      dout = net.layers[i].backward(dout!)!;
+      dout = steps[i].backward(dout!)!;
       if (r > 0) bw[i].push(ms(t0));
     }
     const b = ms(b0);
@@ -99,7 +101,7 @@ function timeSteps(net: Sequential, x: Sequential['params'][string], t: Int32Arr
     }
   }
   return {
-    layers: net.layers.map((l, i) => ({ name: l.label, kind: l.kind, forwardMs: median(fw[i]), backwardMs: median(bw[i]) })),
+    layers: steps.map((l, i) => ({ name: l.label, kind: l.kind, forwardMs: median(fw[i]), backwardMs: median(bw[i]) })),
     lossForwardMs: median(lossF), lossBackwardMs: median(lossB), updateMs: median(upd),
     forwardMs: median(fwdTot), backwardMs: median(bwdTot), totalMs: median(tot),
   };
@@ -130,6 +132,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (nativeMsg && !json) io.out(`${nativeMsg}\nTiming the reference backend only; no comparison.`);
 
   const nets = backends.map((b) => buildNetwork('bench', choice, b, 0));
+  if (flag(v, 'unfused')) for (const net of nets) net.fuse = false;
   // Identical starting parameters on every backend, whatever each init did.
   for (let i = 1; i < nets.length; i++) nets[i].setParams(nets[0].namedTensors(), 'the first backend');
   let m;

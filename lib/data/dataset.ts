@@ -2,6 +2,7 @@
 // so images stay bytes and are converted one batch at a time, straight into the batch buffer
 // the trainer owns: no per-step allocation, and peak memory stays near the raw data size.
 import type { FloatArray } from '../backend/types';
+import { getBackend, resolveBackend } from '../backend/index';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 
@@ -130,6 +131,16 @@ export class ImageSet {
     const n = checkRange('ImageSet.gather', indices, start, end, this.count, out.length, ss);
     const bytes = this.bytes;
     const floats = this.floats;
+    if (bytes !== null && (indices === null || indices instanceof Int32Array)) {
+      // The training loop's path: indices checked here (for this class's messages), the
+      // conversion in the backend (native: ~30 µs for 100 MNIST images instead of ~200 µs).
+      if (indices !== null) for (let s = 0; s < n; s++) checkIndex('ImageSet.gather', indices[start + s], start + s, this.count);
+      const b = getBackend();
+      const backend = out instanceof Float64Array && b.name !== 'reference' ? resolveBackend('reference') : b;
+      const used = out.length === n * ss ? out : out.subarray(0, n * ss);
+      backend.gatherBytes(bytes, ss, indices, start, end, this.normalize ? 255 : 1, used);
+      return;
+    }
     const scale = bytes !== null && this.normalize;
     for (let s = 0; s < n; s++) {
       const idx = sampleAt('ImageSet.gather', indices, start, s, this.count);

@@ -15,7 +15,7 @@ export interface ConvParam {
 
 export type Activation = 'relu' | 'sigmoid';
 
-const NETWORK_KEYS = ['backend', 'seed', 'dtype', 'weightDecayLambda'] as const;
+const NETWORK_KEYS = ['backend', 'seed', 'dtype', 'weightDecayLambda', 'fuse'] as const;
 
 /** Rejects option keys a preset does not know, naming the key and listing the allowed ones. */
 function checkKeys(owner: string, options: object | undefined, own: readonly string[], network: readonly string[] = NETWORK_KEYS): void {
@@ -30,7 +30,7 @@ function checkKeys(owner: string, options: object | undefined, own: readonly str
 }
 
 function pickNetwork(o: NetworkOptions): NetworkOptions {
-  return { backend: o.backend, seed: o.seed, dtype: o.dtype, weightDecayLambda: o.weightDecayLambda };
+  return { backend: o.backend, seed: o.seed, dtype: o.dtype, weightDecayLambda: o.weightDecayLambda, fuse: o.fuse };
 }
 
 function conv(owner: string, name: string, p: ConvParam | undefined, defaults: Required<ConvParam>, weightInit: WeightInit): Convolution {

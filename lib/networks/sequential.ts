@@ -7,6 +7,10 @@ import type { Backend, BackendName, FloatArray } from '../backend/types';
 import { getBackend, resolveBackend } from '../backend/index';
 import { Layer, BatchCache, type BuildContext } from '../layers/layer';
 import { SoftmaxWithLoss, layerFromConfig } from '../layers/index';
+import { ConvReluPool } from '../layers/conv-relu-pool';
+import type { Convolution } from '../layers/convolution';
+import type { Pooling } from '../layers/pooling';
+import type { Relu } from '../layers/relu';
 import { ImageSet, LabelSet } from '../data/dataset';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
 import { Rng } from '../tensor/rng';
@@ -26,10 +30,16 @@ export interface SequentialOptions {
   dtype?: DType;
   /** The book's weight_decay_lambda: loss += ½·λ·ΣW², dW += λ·W. */
   weightDecayLambda?: number;
+  /**
+   * Run each Convolution → Relu → Pooling as one kernel (default true): same results, about
+   * twice as fast for those layers, and the convolution output is never stored. false runs
+   * every layer on its own (to time or inspect layers one by one).
+   */
+  fuse?: boolean;
 }
 
 /** Options every preset accepts besides its own. */
-export type NetworkOptions = Pick<SequentialOptions, 'backend' | 'seed' | 'dtype' | 'weightDecayLambda'>;
+export type NetworkOptions = Pick<SequentialOptions, 'backend' | 'seed' | 'dtype' | 'weightDecayLambda' | 'fuse'>;
 
 /** Labels accepted by loss/gradient/accuracy: class indices, a LabelSet, or a Tensor (one-hot rows, or indices). */
 export type LabelsLike = Int32Array | LabelSet | Tensor | readonly number[];
@@ -90,7 +100,7 @@ const PREFIX: Record<string, string> = {
 };
 
 const CONFIG_KEYS = ['format', 'version', 'inputShape', 'weightDecayLambda', 'layers'];
-const OPTION_KEYS = ['inputShape', 'layers', 'backend', 'seed', 'dtype', 'weightDecayLambda'];
+const OPTION_KEYS = ['inputShape', 'layers', 'backend', 'seed', 'dtype', 'weightDecayLambda', 'fuse'];
 
 function isSoftmaxWithLoss(l: unknown): l is SoftmaxWithLoss {
   return l instanceof SoftmaxWithLoss;
@@ -136,6 +146,9 @@ export class Sequential {
   private bnCount = 0;
   private readonly inputCache: BatchCache<Tensor>;
   private readonly labelCache: BatchCache<Int32Array>;
+  private fuseBlocks: boolean;
+  /** What predict and gradient run, in order: layers, and fused blocks standing for three layers. Built lazily. */
+  private plan: Array<Layer | ConvReluPool> | null = null;
 
   constructor(options: SequentialOptions) {
     if (!options || typeof options !== 'object') {
@@ -146,7 +159,11 @@ export class Sequential {
         throw new TypeError(`Sequential: unknown option '${k}'. Allowed options: ${OPTION_KEYS.join(', ')}.`);
       }
     }
-    const { inputShape, layers = [], backend, seed = 0, dtype = 'float32', weightDecayLambda = 0 } = options;
+    const { inputShape, layers = [], backend, seed = 0, dtype = 'float32', weightDecayLambda = 0, fuse = true } = options;
+    if (typeof fuse !== 'boolean') {
+      throw new TypeError(`Sequential: fuse must be true or false, received ${JSON.stringify(fuse)}.`);
+    }
+    this.fuseBlocks = fuse;
     this.inputShape = checkShapeList('Sequential', inputShape);
     this.outputShape = [...this.inputShape];
     if (!Array.isArray(layers)) {
@@ -223,6 +240,7 @@ export class Sequential {
     // build() throws a ShapeError naming the layer; nothing is registered before it succeeds.
     const out = layer.build(this.outputShape, this.ctx);
     this.layers.push(layer);
+    this.plan = null;
     this.outputShape = out;
     this.register(layer);
     return this;
@@ -306,13 +324,50 @@ export class Sequential {
     );
   }
 
+  /** Whether Convolution → Relu → Pooling runs run as one kernel (see SequentialOptions.fuse). */
+  get fuse(): boolean {
+    return this.fuseBlocks;
+  }
+
+  set fuse(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`Sequential.fuse must be true or false, received ${JSON.stringify(on)}.`);
+    this.fuseBlocks = on;
+    this.plan = null;
+  }
+
+  /** The fused blocks predict and gradient run, by their layers' names (e.g. 'Conv1 → Relu1 → Pool1'). */
+  fusedBlocks(): string[] {
+    return this.executionPlan().filter((s): s is ConvReluPool => s instanceof ConvReluPool).map((s) => s.label);
+  }
+
+  /** What predict and gradient run, in order: the layers, with each fused block in place of its three layers. */
+  executionSteps(): ReadonlyArray<Layer | ConvReluPool> {
+    return this.executionPlan();
+  }
+
+  private executionPlan(): Array<Layer | ConvReluPool> {
+    if (this.plan) return this.plan;
+    const plan: Array<Layer | ConvReluPool> = [];
+    for (let i = 0; i < this.layers.length; i++) {
+      if (this.fuseBlocks && ConvReluPool.fits(this.layers, i)) {
+        plan.push(new ConvReluPool(this.layers[i] as Convolution, this.layers[i + 1] as Relu, this.layers[i + 2] as Pooling));
+        i += 2;
+      } else {
+        plan.push(this.layers[i]);
+      }
+    }
+    this.plan = plan;
+    return plan;
+  }
+
   /** The book's predict: scores (n, classes) from x; train switches dropout/batch-norm to training behaviour. Returns a reused buffer. */
   predict(x: Tensor, train = false): Tensor {
     if (this.layers.length === 0) {
       throw new Error(`Sequential.predict: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
     }
     let out = this.asInput(x, 'Sequential.predict');
-    for (let i = 0; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
+    const plan = this.executionPlan();
+    for (let i = 0; i < plan.length; i++) out = plan[i].forward(out, train);
     return out;
   }
 
@@ -386,10 +441,11 @@ export class Sequential {
   gradient(x: Tensor, t: LabelsLike): Record<string, Tensor> {
     this.lastLoss = this.loss(x, t, true);
     let dout: Tensor | null = this.lastLayer.backward(1);
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      dout = this.layers[i].backward(dout!);
+    const plan = this.executionPlan();
+    for (let i = plan.length - 1; i >= 0; i--) {
+      dout = plan[i].backward(dout!);
       if (dout === null && i > 0) {
-        throw new Error(`Sequential.gradient: ${this.layers[i].label} returned no input gradient although it is not the first layer (needInputGrad was turned off).`);
+        throw new Error(`Sequential.gradient: ${plan[i].label} returned no input gradient although it is not the first layer (needInputGrad was turned off).`);
       }
     }
     // Layers own their gradient tensors; re-read them in case a layer swapped one.
@@ -644,6 +700,7 @@ export class Sequential {
       ...rows.slice(1).map(line),
       sep,
       `Total params: ${fmtInt(total)}`,
+      ...this.fusedBlocks().map((b) => `Fused: ${b} run as one kernel`),
       `Parameters: ${names || '(none)'}`,
     ].join('\n');
   }

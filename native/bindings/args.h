@@ -192,7 +192,7 @@ inline uint32_t Uint32Arg(const Napi::CallbackInfo& info, size_t idx, const char
 // One spatial output size must be exactly (in + 2·pad − k) / stride + 1: the kernels index
 // with it, so an inconsistent geometry would read or write outside the arrays.
 inline void CheckOutputSize(Napi::Env env, const char* fn, const char* axis, const char* outField, int64_t in,
-                            int64_t k, int64_t stride, int64_t pad, int64_t out) {
+                            int64_t k, int64_t stride, int64_t pad, int64_t out, const char* obj = "g") {
   int64_t span = in + 2 * pad - k;
   std::string formula = std::string("(") + std::to_string(in) + " + 2·" + std::to_string(pad) + " − " +
                         std::to_string(k) + ") / " + std::to_string(stride) + " + 1";
@@ -202,29 +202,30 @@ inline void CheckOutputSize(Napi::Env env, const char* fn, const char* axis, con
                         "(lib/tensor/shape.ts), which explain what to change.");
   }
   if (span / stride + 1 != out) {
-    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: g." + outField + " must be " + formula + " = " +
+    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: " + obj + "." + outField + " must be " + formula + " = " +
                         std::to_string(span / stride + 1) + ", received " + std::to_string(out) +
                         ". Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).");
   }
 }
 
-inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {
+inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn,
+                            const char* obj = "g") {
   Napi::Env env = info.Env();
-  Napi::Object o = ObjectArg(info, idx, fn, "g");
+  Napi::Object o = ObjectArg(info, idx, fn, obj);
   ConvGeom g;
-  g.n = IntField(env, o, fn, "g", "n", 1);
-  g.c = IntField(env, o, fn, "g", "c", 1);
-  g.h = IntField(env, o, fn, "g", "h", 1);
-  g.w = IntField(env, o, fn, "g", "w", 1);
-  g.f = IntField(env, o, fn, "g", "f", 1);
-  g.kh = IntField(env, o, fn, "g", "kh", 1);
-  g.kw = IntField(env, o, fn, "g", "kw", 1);
-  g.stride = IntField(env, o, fn, "g", "stride", 1);
-  g.pad = IntField(env, o, fn, "g", "pad", 0);
-  g.oh = IntField(env, o, fn, "g", "oh", 1);
-  g.ow = IntField(env, o, fn, "g", "ow", 1);
-  CheckOutputSize(env, fn, "height", "oh", g.h, g.kh, g.stride, g.pad, g.oh);
-  CheckOutputSize(env, fn, "width", "ow", g.w, g.kw, g.stride, g.pad, g.ow);
+  g.n = IntField(env, o, fn, obj, "n", 1);
+  g.c = IntField(env, o, fn, obj, "c", 1);
+  g.h = IntField(env, o, fn, obj, "h", 1);
+  g.w = IntField(env, o, fn, obj, "w", 1);
+  g.f = IntField(env, o, fn, obj, "f", 1);
+  g.kh = IntField(env, o, fn, obj, "kh", 1);
+  g.kw = IntField(env, o, fn, obj, "kw", 1);
+  g.stride = IntField(env, o, fn, obj, "stride", 1);
+  g.pad = IntField(env, o, fn, obj, "pad", 0);
+  g.oh = IntField(env, o, fn, obj, "oh", 1);
+  g.ow = IntField(env, o, fn, obj, "ow", 1);
+  CheckOutputSize(env, fn, "height", "oh", g.h, g.kh, g.stride, g.pad, g.oh, obj);
+  CheckOutputSize(env, fn, "width", "ow", g.w, g.kw, g.stride, g.pad, g.ow, obj);
   // Every buffer the convolution touches must be addressable (and each GEMM dimension an int).
   Product(env, fn, {g.n, g.c, g.h, g.w});
   Product(env, fn, {g.n, g.c, g.kh, g.kw, g.oh, g.ow});
@@ -233,28 +234,29 @@ inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const ch
   return g;
 }
 
-inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {
+inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn,
+                            const char* obj = "g") {
   Napi::Env env = info.Env();
-  Napi::Object o = ObjectArg(info, idx, fn, "g");
+  Napi::Object o = ObjectArg(info, idx, fn, obj);
   PoolGeom g;
-  g.n = IntField(env, o, fn, "g", "n", 1);
-  g.c = IntField(env, o, fn, "g", "c", 1);
-  g.h = IntField(env, o, fn, "g", "h", 1);
-  g.w = IntField(env, o, fn, "g", "w", 1);
-  g.ph = IntField(env, o, fn, "g", "ph", 1);
-  g.pw = IntField(env, o, fn, "g", "pw", 1);
-  g.stride = IntField(env, o, fn, "g", "stride", 1);
-  g.pad = IntField(env, o, fn, "g", "pad", 0);
-  g.oh = IntField(env, o, fn, "g", "oh", 1);
-  g.ow = IntField(env, o, fn, "g", "ow", 1);
+  g.n = IntField(env, o, fn, obj, "n", 1);
+  g.c = IntField(env, o, fn, obj, "c", 1);
+  g.h = IntField(env, o, fn, obj, "h", 1);
+  g.w = IntField(env, o, fn, obj, "w", 1);
+  g.ph = IntField(env, o, fn, obj, "ph", 1);
+  g.pw = IntField(env, o, fn, obj, "pw", 1);
+  g.stride = IntField(env, o, fn, obj, "stride", 1);
+  g.pad = IntField(env, o, fn, obj, "pad", 0);
+  g.oh = IntField(env, o, fn, obj, "oh", 1);
+  g.ow = IntField(env, o, fn, obj, "ow", 1);
   if (g.pad >= g.ph || g.pad >= g.pw) {
-    ThrowRange(env, std::string(fn) + ": g.pad (" + std::to_string(g.pad) + ") must be smaller than the window " +
+    ThrowRange(env, std::string(fn) + ": " + obj + ".pad (" + std::to_string(g.pad) + ") must be smaller than the window " +
                         std::to_string(g.ph) + "×" + std::to_string(g.pw) +
                         ", or a window could lie entirely in the padding. Fix: pad at most " +
                         std::to_string((g.ph < g.pw ? g.ph : g.pw) - 1) + ".");
   }
-  CheckOutputSize(env, fn, "height", "oh", g.h, g.ph, g.stride, g.pad, g.oh);
-  CheckOutputSize(env, fn, "width", "ow", g.w, g.pw, g.stride, g.pad, g.ow);
+  CheckOutputSize(env, fn, "height", "oh", g.h, g.ph, g.stride, g.pad, g.oh, obj);
+  CheckOutputSize(env, fn, "width", "ow", g.w, g.pw, g.stride, g.pad, g.ow, obj);
   Product(env, fn, {g.n, g.c, g.h, g.w});
   Product(env, fn, {g.n, g.c, g.oh, g.ow});
   return g;

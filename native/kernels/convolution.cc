@@ -112,27 +112,27 @@ static DirectFn direct_for(const ConvGeom& g) {
 }
 #endif
 
-void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col) {
-  // x is (n, c, h, w), w is (f, ckk), col_n is (ckk, ohw), out_n = w · col_n + b is (f, ohw)
-  const int64_t ckk = g.ckk(), ohw = g.ohw();
-  const int64_t in_size = g.c * g.h * g.w, col_size = ckk * ohw, out_size = g.f * ohw;
+void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
+                        float* col_n) {
 #if defined(__AVX512F__)
   if (DirectFn direct = direct_for(g)) {
-    parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
-      for (int64_t i = begin; i < end; ++i) direct(x + i * in_size, w, b, g, out + i * out_size, col + i * col_size);
-    });
+    direct(x_n, w, b, g, out_n, col_n);
     return;
   }
 #endif
-  // Each image is one GEMM on data that stays in L2 (col_n is written just before it is read).
+  // One GEMM on data that stays in L2 (col_n is written just before it is read); the bias is
+  // added in the GEMM's store, so out_n is written once.
+  const int64_t ckk = g.ckk(), ohw = g.ohw();
+  im2col_image(x_n, g, col_n);
+  sgemm_bias(false, false, g.f, ohw, ckk, w, ckk, col_n, ohw, b, nullptr, out_n, ohw);
+}
+
+void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col) {
+  // x is (n, c, h, w), w is (f, ckk), col_n is (ckk, ohw), out_n = w · col_n + b is (f, ohw)
+  const int64_t in_size = g.c * g.h * g.w, col_size = g.ckk() * g.ohw(), out_size = g.f * g.ohw();
   parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; ++i) {
-      float* col_n = col + i * col_size;
-      float* out_n = out + i * out_size;
-      im2col_image(x + i * in_size, g, col_n);
-      // The bias is added in the GEMM's store, so out_n is written once.
-      sgemm_bias(false, false, g.f, ohw, ckk, w, ckk, col_n, ohw, b, nullptr, out_n, ohw);
-    }
+    for (int64_t i = begin; i < end; ++i)
+      conv_forward_image(x + i * in_size, w, b, g, out + i * out_size, col + i * col_size);
   });
 }
 

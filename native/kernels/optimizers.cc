@@ -14,13 +14,20 @@ namespace sn {
 constexpr int64_t kMinElements = 1 << 15;
 constexpr float kEps = 1e-7f;
 
+// Each loop body reads its arrays through restrict pointers and its factors from locals: captured
+// by reference, the factors could alias the stores as far as GCC knows, and it left every loop
+// scalar (Adam over SimpleConvNet's 432,000 parameters: 0.57 ms a step).
+#define SN_RESTRICT __restrict__
+
 void sgd_update(float* param, const float* grad, int64_t len, double lr_d, double wd_d) {
   // param, grad are (len)
   const float lr = float(lr_d), wd = float(wd_d);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      param[i] -= lr * g;
+      const float g = gr[i] + wd * p[i];
+      p[i] -= lr * g;
     }
   });
 }
@@ -29,12 +36,15 @@ void momentum_update(float* param, const float* grad, float* v, int64_t len, dou
                      double wd_d) {
   // param, grad, v are (len)
   const float lr = float(lr_d), mom = float(momentum_d), wd = float(wd_d);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    float* SN_RESTRICT vel = v;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      const float vi = mom * v[i] - lr * g;
-      v[i] = vi;
-      param[i] += vi;
+      const float g = gr[i] + wd * p[i];
+      const float vi = mom * vel[i] - lr * g;
+      vel[i] = vi;
+      p[i] += vi;
     }
   });
 }
@@ -44,12 +54,15 @@ void nesterov_update(float* param, const float* grad, float* v, int64_t len, dou
   // param, grad, v are (len)
   const float lr = float(lr_d), mom = float(momentum_d), wd = float(wd_d);
   const float mom2 = float(momentum_d * momentum_d), step = float((1.0 + momentum_d) * lr_d);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    float* SN_RESTRICT vel = v;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      const float vi = mom * v[i] - lr * g;
-      v[i] = vi;
-      param[i] += mom2 * vi - step * g;
+      const float g = gr[i] + wd * p[i];
+      const float vi = mom * vel[i] - lr * g;
+      vel[i] = vi;
+      p[i] += mom2 * vi - step * g;
     }
   });
 }
@@ -57,12 +70,15 @@ void nesterov_update(float* param, const float* grad, float* v, int64_t len, dou
 void adagrad_update(float* param, const float* grad, float* h, int64_t len, double lr_d, double wd_d) {
   // param, grad, h are (len)
   const float lr = float(lr_d), wd = float(wd_d);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    float* SN_RESTRICT hs = h;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      const float hi = h[i] + g * g;
-      h[i] = hi;
-      param[i] -= lr * g / (std::sqrt(hi) + kEps);
+      const float g = gr[i] + wd * p[i];
+      const float hi = hs[i] + g * g;
+      hs[i] = hi;
+      p[i] -= lr * g / (std::sqrt(hi) + kEps);
     }
   });
 }
@@ -71,12 +87,15 @@ void rmsprop_update(float* param, const float* grad, float* h, int64_t len, doub
                     double wd_d) {
   // param, grad, h are (len)
   const float lr = float(lr_d), wd = float(wd_d), decay = float(decay_rate), keep = float(1.0 - decay_rate);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    float* SN_RESTRICT hs = h;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      const float hi = decay * h[i] + keep * g * g;
-      h[i] = hi;
-      param[i] -= lr * g / (std::sqrt(hi) + kEps);
+      const float g = gr[i] + wd * p[i];
+      const float hi = decay * hs[i] + keep * g * g;
+      hs[i] = hi;
+      p[i] -= lr * g / (std::sqrt(hi) + kEps);
     }
   });
 }
@@ -86,14 +105,18 @@ void adam_update(float* param, const float* grad, float* m, float* v, int64_t le
   // param, grad, m, v are (len)
   const float lr_t = float(lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t)));
   const float a1 = float(1.0 - beta1), a2 = float(1.0 - beta2), wd = float(wd_d);
-  parallel_for(len, kMinElements, [&](int64_t b, int64_t e, int) {
+  parallel_for(len, kMinElements, [=](int64_t b, int64_t e, int) {
+    float* SN_RESTRICT p = param;
+    float* SN_RESTRICT ms = m;
+    float* SN_RESTRICT vs = v;
+    const float* SN_RESTRICT gr = grad;
     for (int64_t i = b; i < e; ++i) {
-      const float g = grad[i] + wd * param[i];
-      const float mi = m[i] + a1 * (g - m[i]);
-      const float vi = v[i] + a2 * (g * g - v[i]);
-      m[i] = mi;
-      v[i] = vi;
-      param[i] -= lr_t * mi / (std::sqrt(vi) + kEps);
+      const float g = gr[i] + wd * p[i];
+      const float mi = ms[i] + a1 * (g - ms[i]);
+      const float vi = vs[i] + a2 * (g * g - vs[i]);
+      ms[i] = mi;
+      vs[i] = vi;
+      p[i] -= lr_t * mi / (std::sqrt(vi) + kEps);
     }
   });
 }

@@ -82,50 +82,45 @@ static void pool_2x2_plane_avx512(const float* plane, int64_t w, int64_t oh, int
 }
 #endif
 
+void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
+  if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
+#if defined(__AVX512F__)
+    pool_2x2_plane_avx512(plane, g.w, g.oh, g.ow, o, a);
+#else
+    pool_2x2_plane(plane, g.w, g.oh, g.ow, o, a);
+#endif
+    return;
+  }
+  for (int64_t oi = 0; oi < g.oh; ++oi) {
+    const int64_t i0 = std::max<int64_t>(oi * g.stride - g.pad, 0);
+    const int64_t i1 = std::min<int64_t>(oi * g.stride - g.pad + g.ph, g.h);
+    for (int64_t oj = 0; oj < g.ow; ++oj) {
+      const int64_t j0 = std::max<int64_t>(oj * g.stride - g.pad, 0);
+      const int64_t j1 = std::min<int64_t>(oj * g.stride - g.pad + g.pw, g.w);
+      // The first in-bounds cell starts the search, so padding never wins and a window of
+      // NaNs or −∞ still reports a real cell (pad < window size guarantees one exists).
+      int64_t best_at = i0 * g.w + j0;
+      float best = plane[best_at];
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < j1; ++j) {
+          // Branch-free select: window maxima of real data are unpredictable.
+          const float v = plane[i * g.w + j];
+          const bool wins = v > best;
+          best = wins ? v : best;
+          best_at = wins ? i * g.w + j : best_at;
+        }
+      }
+      o[oi * g.ow + oj] = best;
+      a[oi * g.ow + oj] = int32_t(best_at);
+    }
+  }
+}
+
 void pool_forward(const float* x, const PoolGeom& g, float* out, int32_t* argmax) {
   // x is (n, c, h, w), out and argmax are (n, c, oh, ow)
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-  if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
-    parallel_for(g.n * g.c, kMinPlanes, [&](int64_t p0, int64_t p1, int) {
-      for (int64_t p = p0; p < p1; ++p) {
-#if defined(__AVX512F__)
-        pool_2x2_plane_avx512(x + p * hw, g.w, g.oh, g.ow, out + p * ohw, argmax + p * ohw);
-#else
-        pool_2x2_plane(x + p * hw, g.w, g.oh, g.ow, out + p * ohw, argmax + p * ohw);
-#endif
-      }
-    });
-    return;
-  }
   parallel_for(g.n * g.c, kMinPlanes, [&](int64_t p0, int64_t p1, int) {
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* plane = x + p * hw;
-      float* o = out + p * ohw;
-      int32_t* a = argmax + p * ohw;
-      for (int64_t oi = 0; oi < g.oh; ++oi) {
-        const int64_t i0 = std::max<int64_t>(oi * g.stride - g.pad, 0);
-        const int64_t i1 = std::min<int64_t>(oi * g.stride - g.pad + g.ph, g.h);
-        for (int64_t oj = 0; oj < g.ow; ++oj) {
-          const int64_t j0 = std::max<int64_t>(oj * g.stride - g.pad, 0);
-          const int64_t j1 = std::min<int64_t>(oj * g.stride - g.pad + g.pw, g.w);
-          // The first in-bounds cell starts the search, so padding never wins and a window of
-          // NaNs or −∞ still reports a real cell (pad < window size guarantees one exists).
-          int64_t best_at = i0 * g.w + j0;
-          float best = plane[best_at];
-          for (int64_t i = i0; i < i1; ++i) {
-            for (int64_t j = j0; j < j1; ++j) {
-              // Branch-free select: window maxima of real data are unpredictable.
-              const float v = plane[i * g.w + j];
-              const bool wins = v > best;
-              best = wins ? v : best;
-              best_at = wins ? i * g.w + j : best_at;
-            }
-          }
-          o[oi * g.ow + oj] = best;
-          a[oi * g.ow + oj] = int32_t(best_at);
-        }
-      }
-    }
+    for (int64_t p = p0; p < p1; ++p) pool_plane(x + p * hw, g, out + p * ohw, argmax + p * ohw);
   });
 }
 

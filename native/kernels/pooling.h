@@ -9,6 +9,9 @@ namespace sn {
 // its own (h, w) plane. Padded cells never win; the first maximum wins ties.
 void pool_forward(const float* x, const PoolGeom& g, float* out, int32_t* argmax);
 
+// One (h, w) plane of x → one (oh, ow) plane of out and argmax; single-threaded (the fused
+// Convolution → Relu → Pooling kernel pools planes it has just computed).
+void pool_plane(const float* plane, const PoolGeom& g, float* out, int32_t* argmax);
 // dout and argmax are (n, c, oh, ow), dx is (n, c, h, w): zeroed, then dout routed to the winners.
 // Returns -1, or the flat position in argmax of an entry outside [0, h·w) (such entries are skipped).
 int64_t pool_backward(const float* dout, const int32_t* argmax, const PoolGeom& g, float* dx);

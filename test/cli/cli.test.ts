@@ -283,7 +283,8 @@ test('bench: both backends timed per layer, results agree within the stated tole
   const b = JSON.parse(r.stdout);
   t.is(b.batchSize, 8);
   t.truthy(b.timings.reference);
-  t.is(b.timings.reference.layers.length, 6);
+  // Conv1 → Relu1 → Pool1 run fused (one row), then Affine1, Relu2, Affine2
+  t.deepEqual(b.timings.reference.layers.map((l: { name: string }) => l.name), ['Conv1 → Relu1 → Pool1', 'Affine1', 'Relu2', 'Affine2']);
   if (loadNative().backend) {
     t.truthy(b.timings.native);
     t.true(b.speedup > 0);
@@ -296,7 +297,10 @@ test('bench: both backends timed per layer, results agree within the stated tole
   }
   const text = await cli(['bench', '--reps', '1', '--batch-size', '4', '--model', 'lenet5']);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stdout, /Conv2 \(Convolution\)/);
+  t.regex(text.stdout, /Conv2 → Relu2 → Pool2 \(Convolution\+Relu\+Pooling \(fused\)\)/);
   t.regex(text.stdout, /total step/);
+  const unfused = await cli(['bench', '--reps', '1', '--batch-size', '4', '--model', 'lenet5', '--unfused', '--json']);
+  t.is(unfused.code, 0, unfused.stderr);
+  t.is(JSON.parse(unfused.stdout).timings.reference.layers.length, 11, 'every layer on its own');
   if (loadNative().backend) t.regex(text.stdout, /agreement: .*: OK/);
 });

@@ -12,6 +12,8 @@ type Kind =
   | { kind: 'f32' }
   | { kind: 'f32OrNull' }
   | { kind: 'i32'; argmaxPlane?: number }
+  /** An Int32Array of row numbers (any length; entries in [0, count)), or null. */
+  | { kind: 'rows'; count: number }
   | { kind: 'u8' }
   | { kind: 'int'; min: number; max?: number; size: boolean }
   | { kind: 'num'; outOfRange: number[] }
@@ -42,6 +44,9 @@ const conv = () => ({ n: 2, c: 2, h: 5, w: 4, f: 3, kh: 3, kw: 2, stride: 1, pad
 const CONV = { x: 2 * 2 * 5 * 4, w: 3 * 2 * 3 * 2, b: 3, out: 2 * 3 * 5 * 5, col: 2 * 2 * 3 * 2 * 5 * 5 };
 const pool = () => ({ n: 2, c: 2, h: 4, w: 5, ph: 2, pw: 3, stride: 1, pad: 1, oh: 5, ow: 5 });
 const POOL = { x: 2 * 2 * 4 * 5, out: 2 * 2 * 5 * 5, plane: 4 * 5 };
+// The pooling of conv()'s output (2, 3, 5, 5): 2×3 windows, stride 1, pad 1.
+const convPool = () => ({ n: 2, c: 3, h: 5, w: 5, ph: 2, pw: 3, stride: 1, pad: 1, oh: 6, ow: 5 });
+const CONV_POOL = { out: 2 * 3 * 6 * 5, plane: 5 * 5 };
 const bn = () => ({ n: 3, c: 2, s: 4 });
 const BN = { len: 3 * 2 * 4, c: 2 };
 const L = 37;
@@ -72,6 +77,18 @@ export const SPECS: Record<string, ExportSpec> = {
     args: [f32('dout'), f32('w'), f32('col'), { name: 'g', type: { kind: 'conv' } }, f32('dw'), f32('db'),
       { name: 'dx', type: { kind: 'f32OrNull' } }],
     valid: () => [Z(CONV.out), Z(CONV.w), Z(CONV.col), conv(), Z(CONV.w), Z(CONV.b), Z(CONV.x)],
+  },
+  convReluPoolForward: {
+    args: [f32('x'), f32('w'), f32('b'), { name: 'g', type: { kind: 'conv' } }, { name: 'p', type: { kind: 'pool' } },
+      f32('out'), { name: 'argmax', type: { kind: 'i32' } }],
+    valid: () => [Z(CONV.x), Z(CONV.w), Z(CONV.b), conv(), convPool(), Z(CONV_POOL.out), new Int32Array(CONV_POOL.out)],
+  },
+  convReluPoolBackward: {
+    args: [f32('dout'), f32('out'), { name: 'argmax', type: { kind: 'i32', argmaxPlane: CONV_POOL.plane } }, f32('x'), f32('w'),
+      { name: 'g', type: { kind: 'conv' } }, { name: 'p', type: { kind: 'pool' } }, f32('dw'), f32('db'),
+      { name: 'dx', type: { kind: 'f32OrNull' } }],
+    valid: () => [Z(CONV_POOL.out), Z(CONV_POOL.out), new Int32Array(CONV_POOL.out), Z(CONV.x), Z(CONV.w), conv(), convPool(),
+      Z(CONV.w), Z(CONV.b), Z(CONV.x)],
   },
   affineForward: {
     args: [f32('x'), f32('w'), f32('b'), size('n', 1), size('d', 1), size('m', 1), f32('out')],
@@ -125,6 +142,13 @@ export const SPECS: Record<string, ExportSpec> = {
     args: [f32('dout'), f32('xhat'), f32('gamma'), f32('invStd'), { name: 'g', type: { kind: 'bn' } }, f32('dx'),
       f32('dgamma'), f32('dbeta')],
     valid: () => [Z(BN.len), Z(BN.len), Z(BN.c), Z(BN.c), bn(), Z(BN.len), Z(BN.c), Z(BN.c)],
+  },
+  gatherBytes: {
+    args: [{ name: 'src', type: { kind: 'u8' } }, size('rowLength', 1), { name: 'rows', type: { kind: 'rows', count: 3 } },
+      { name: 'start', type: { kind: 'int', min: 0, size: false } }, { name: 'end', type: { kind: 'int', min: 0, size: false } },
+      num('divisor', [0, -1]), f32('out')],
+    // entries 1..2 of rows [2, 0, 1] (the last one is used): source rows 0 and 1, 4 bytes each
+    valid: () => [new Uint8Array(12), 4, Int32Array.from([2, 0, 1]), 1, 3, 255, Z(8)],
   },
   axpy: { args: [num('alpha'), f32('x'), f32('y'), size('len', 0)], valid: () => [0.5, Z(L), Z(L), L] },
   scale: { args: [f32('x'), num('alpha'), size('len', 0), f32('out')], valid: () => [Z(L), 0.5, L, Z(L)] },
@@ -183,7 +207,8 @@ export interface BatteryOptions {
 /** Every hostile case for one export. */
 export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: BatteryOptions): HostileCase[] {
   const cases: HostileCase[] = [];
-  const allNames = spec.args.flatMap((a) => quoted(a.name)).concat(spec.args.some((a) => ['conv', 'pool', 'bn'].includes(a.type.kind)) ? ['g.'] : []);
+  const geometryNames = spec.args.filter((a) => ['conv', 'pool', 'bn'].includes(a.type.kind)).map((a) => `${a.name}.`);
+  const allNames = spec.args.flatMap((a) => quoted(a.name)).concat(geometryNames);
   const add = (what: string, i: number, value: unknown, expect: HostileCase['expect'], names?: string[]) => {
     const args = spec.valid(addon);
     args[i] = value;
@@ -195,7 +220,10 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
     if (value === DELETE) delete g[field];
     else g[field] = value;
     args[i] = g;
-    cases.push({ fn, what: `g.${field} ← ${show(value)}`, args, expect, names: names ?? quoted(`g.${field}`) });
+    const obj = spec.args[i].name;
+    // names given as 'g.x' refer to this geometry argument, whatever it is called
+    const own = names?.map((n) => (n.startsWith('g.') ? `${obj}.${n.slice(2)}` : n));
+    cases.push({ fn, what: `${obj}.${field} ← ${show(value)}`, args, expect, names: own ?? quoted(`${obj}.${field}`) });
   };
 
   // Missing arguments: one too few, and none at all.
@@ -238,6 +266,18 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
             arr[len - 1] = bad;
             add(`'${a.name}' holding ${bad} (outside [0, ${plane}))`, i, arr, 'RangeError');
           }
+        }
+        break;
+      }
+      case 'rows': {
+        for (const [w, val] of wrongTypes) add(`'${a.name}' ← ${w}`, i, val, 'TypeError');
+        add(`'${a.name}' ← plain Array`, i, [0, 0, 0], 'TypeError');
+        add(`'${a.name}' ← Float32Array`, i, new Float32Array(3), 'TypeError');
+        add(`'${a.name}' ← Uint32Array`, i, new Uint32Array(3), 'TypeError');
+        for (const bad of [a.type.count, -1, 2 ** 31 - 1]) {
+          const arr = Int32Array.from(v as Int32Array);
+          arr[arr.length - 1] = bad;
+          add(`'${a.name}' holding ${bad} (rows are 0 to ${a.type.count - 1})`, i, arr, 'RangeError', [`${a.name}[`]);
         }
         break;
       }
@@ -296,10 +336,10 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
       case 'conv':
       case 'pool':
       case 'bn': {
-        for (const [w, val] of wrongTypes.slice(0, 2)) add(`'g' ← ${w}`, i, val, 'TypeError');
-        add(`'g' ← plain Array`, i, [1, 2, 3], 'TypeError');
-        add(`'g' ← Float32Array`, i, new Float32Array(11), 'TypeError');
-        add(`'g' ← null`, i, null, 'TypeError');
+        for (const [w, val] of wrongTypes.slice(0, 2)) add(`'${a.name}' ← ${w}`, i, val, 'TypeError');
+        add(`'${a.name}' ← plain Array`, i, [1, 2, 3], 'TypeError');
+        add(`'${a.name}' ← Float32Array`, i, new Float32Array(11), 'TypeError');
+        add(`'${a.name}' ← null`, i, null, 'TypeError');
         const g = v as Record<string, number>;
         for (const field of Object.keys(g)) {
           const min = field === 'pad' ? 0 : 1;
@@ -319,11 +359,11 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
           // Consistent but sized for other arrays (h + stride keeps (h + 2p − k)/s whole with oh + 1).
           const args = spec.valid(addon);
           args[i] = { ...g, h: g.h + g.stride, oh: g.oh + 1 };
-          cases.push({ fn, what: `g.h and g.oh one row taller than the arrays`, args, expect: 'RangeError', names: allNames });
+          cases.push({ fn, what: `${a.name}.h and ${a.name}.oh one row taller than the arrays`, args, expect: 'RangeError', names: allNames });
           // Sizes whose buffers would exceed 2^31 elements.
           const huge = spec.valid(addon);
           huge[i] = { ...g, n: 1 << 24, c: 1 << 24 };
-          cases.push({ fn, what: `g.n = g.c = 2^24 (a buffer beyond 2^31 elements)`, args: huge, expect: 'RangeError', names: [fn] });
+          cases.push({ fn, what: `${a.name}.n = ${a.name}.c = 2^24 (a buffer beyond 2^31 elements)`, args: huge, expect: 'RangeError', names: [fn] });
           if (a.type.kind === 'conv') {
             // A stride that does not divide the span: no whole output size exists.
             addField(i, 'stride', 2, 'RangeError', ['height', 'width', 'g.oh', 'g.ow']);

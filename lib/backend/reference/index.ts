@@ -5,6 +5,7 @@ import type { Backend } from '../types';
 import { setNumThreads, getNumThreads } from './threads';
 import { im2col, col2im } from './im2col';
 import { convForward, convBackward } from './convolution';
+import { convReluPoolForward, convReluPoolBackward } from './conv_relu_pool';
 import { affineForward, affineBackward } from './affine';
 import { poolForward, poolBackward } from './pooling';
 import { reluForward, reluBackward, sigmoidForward, sigmoidBackward } from './activation';
@@ -12,6 +13,7 @@ import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward } from './softm
 import { dropoutForward, dropoutBackward } from './dropout';
 import { batchNormForward, batchNormBackward } from './batchnorm';
 import { axpy, scale } from './elementwise';
+import { gatherBytes } from './gather';
 import { sgdUpdate, momentumUpdate, nesterovUpdate, adaGradUpdate, rmspropUpdate, adamUpdate } from './optimizers';
 
 export const referenceBackend: Backend = Object.freeze({
@@ -19,6 +21,7 @@ export const referenceBackend: Backend = Object.freeze({
   setNumThreads, getNumThreads,
   im2col, col2im,
   convForward, convBackward,
+  convReluPoolForward, convReluPoolBackward,
   affineForward, affineBackward,
   poolForward, poolBackward,
   reluForward, reluBackward, sigmoidForward, sigmoidBackward,
@@ -26,5 +29,6 @@ export const referenceBackend: Backend = Object.freeze({
   dropoutForward, dropoutBackward,
   batchNormForward, batchNormBackward,
   axpy, scale,
+  gatherBytes,
   sgdUpdate, momentumUpdate, nesterovUpdate, adaGradUpdate, rmspropUpdate, adamUpdate,
 });

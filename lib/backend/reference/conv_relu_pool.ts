@@ -1,0 +1,139 @@
+// Convolution → Relu → max Pooling as one kernel, written as the definition: every window's
+// convolution values are computed straight from x, the largest (first on ties) wins, and the
+// Relu is applied to the winner.
+import type { ConvGeometry, FloatArray, PoolGeometry } from '../types';
+import { convGeometryArg, floatArg, floatArgOrNull, int32Arg, poolGeometryArg } from './check';
+
+function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
+  const pairs: Array<[string, number, string, number]> = [
+    ['p.n', p.n, 'g.n', g.n], ['p.c', p.c, 'g.f', g.f], ['p.h', p.h, 'g.oh', g.oh], ['p.w', p.w, 'g.ow', g.ow],
+  ];
+  for (const [pf, pv, gf, gv] of pairs) {
+    if (pv !== gv) {
+      throw new RangeError(`${fn}: the pooling geometry must describe the convolution's output, but ${pf} is ${pv} and ${gf} is ${gv}. ` +
+        'Fix: build p from (g.n, g.f, g.oh, g.ow).');
+    }
+  }
+}
+
+/** One convolution output value: image n, filter f, position (oi, oj). */
+function convAt(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, n: number, f: number, oi: number, oj: number): number {
+  let s = 0;
+  for (let ci = 0; ci < g.c; ci++) {
+    for (let ki = 0; ki < g.kh; ki++) {
+      const ii = oi * g.stride - g.pad + ki;
+      if (ii < 0 || ii >= g.h) continue;
+      for (let kj = 0; kj < g.kw; kj++) {
+        const jj = oj * g.stride - g.pad + kj;
+        if (jj < 0 || jj >= g.w) continue;
+        s += w[((f * g.c + ci) * g.kh + ki) * g.kw + kj] * x[((n * g.c + ci) * g.h + ii) * g.w + jj];
+      }
+    }
+  }
+  return s + b[f];
+}
+
+export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, p: PoolGeometry,
+  out: FloatArray, argmax: Int32Array): void {
+  const fn = 'convReluPoolForward';
+  g = convGeometryArg(fn, 'g', g);
+  p = poolGeometryArg(fn, 'p', p);
+  checkPoolOfConv(fn, g, p);
+  const pooled = p.n * p.c * p.oh * p.ow;
+  floatArg(fn, 'x', x, g.n * g.c * g.h * g.w);
+  floatArg(fn, 'w', w, g.f * g.c * g.kh * g.kw);
+  floatArg(fn, 'b', b, g.f);
+  floatArg(fn, 'out', out, pooled);
+  int32Arg(fn, 'argmax', argmax, pooled);
+  // Each convolution value is rounded to the output's precision before the comparison, as the
+  // separate layers would store it, so the winners are those of Pooling(Relu(Convolution(x))).
+  const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
+  let q = 0;
+  for (let n = 0; n < g.n; n++) {
+    for (let f = 0; f < g.f; f++) {
+      for (let pi = 0; pi < p.oh; pi++) {
+        for (let pj = 0; pj < p.ow; pj++, q++) {
+          let best = -Infinity;
+          let arg = -1;
+          for (let ki = 0; ki < p.ph; ki++) {
+            const oi = pi * p.stride - p.pad + ki;
+            if (oi < 0 || oi >= g.oh) continue;
+            for (let kj = 0; kj < p.pw; kj++) {
+              const oj = pj * p.stride - p.pad + kj;
+              if (oj < 0 || oj >= g.ow) continue;
+              const v = round(convAt(x, w, b, g, n, f, oi, oj));
+              if (arg < 0 || v > best) {
+                best = v;
+                arg = oi * g.ow + oj;
+              }
+            }
+          }
+          out[q] = best > 0 ? best : 0;
+          argmax[q] = arg;
+        }
+      }
+    }
+  }
+}
+
+export function convReluPoolBackward(dout: FloatArray, out: FloatArray, argmax: Int32Array, x: FloatArray, w: FloatArray,
+  g: ConvGeometry, p: PoolGeometry, dw: FloatArray, db: FloatArray, dx: FloatArray | null): void {
+  const fn = 'convReluPoolBackward';
+  g = convGeometryArg(fn, 'g', g);
+  p = poolGeometryArg(fn, 'p', p);
+  checkPoolOfConv(fn, g, p);
+  const pooled = p.n * p.c * p.oh * p.ow;
+  floatArg(fn, 'dout', dout, pooled);
+  floatArg(fn, 'out', out, pooled);
+  int32Arg(fn, 'argmax', argmax, pooled);
+  floatArg(fn, 'x', x, g.n * g.c * g.h * g.w);
+  floatArg(fn, 'w', w, g.f * g.c * g.kh * g.kw);
+  floatArg(fn, 'dw', dw, g.f * g.c * g.kh * g.kw);
+  floatArg(fn, 'db', db, g.f);
+  floatArgOrNull(fn, 'dx', dx, g.n * g.c * g.h * g.w);
+  const plane = g.oh * g.ow;
+  // Checked before any output is touched, so a bad argmax leaves them as they were.
+  for (let i = 0; i < pooled; i++) {
+    if (argmax[i] < 0 || argmax[i] >= plane) {
+      throw new RangeError(`${fn}: 'argmax' must hold indices in [0, ${plane}) (g.oh·g.ow), but argmax[${i}] is ${argmax[i]}. ` +
+        'Fix: pass the argmax that convReluPoolForward wrote for the same geometry.');
+    }
+  }
+  // Sums run in double (one rounding per output, as every reference kernel).
+  const ckk = g.c * g.kh * g.kw;
+  const pplane = p.oh * p.ow;
+  const inSize = g.c * g.h * g.w;
+  const dw64 = new Float64Array(g.f * ckk);
+  const db64 = new Float64Array(g.f);
+  const dx64 = new Float64Array(dx ? inSize : 0);
+  for (let n = 0; n < g.n; n++) {
+    dx64.fill(0);
+    for (let f = 0; f < g.f; f++) {
+      for (let k = 0; k < pplane; k++) {
+        const q = (n * g.f + f) * pplane + k;
+        if (!(out[q] > 0)) continue; // the Relu passes no gradient
+        const d = dout[q];
+        const oi = Math.floor(argmax[q] / g.ow);
+        const oj = argmax[q] % g.ow;
+        db64[f] += d;
+        for (let ci = 0; ci < g.c; ci++) {
+          for (let ki = 0; ki < g.kh; ki++) {
+            const ii = oi * g.stride - g.pad + ki;
+            if (ii < 0 || ii >= g.h) continue;
+            for (let kj = 0; kj < g.kw; kj++) {
+              const jj = oj * g.stride - g.pad + kj;
+              if (jj < 0 || jj >= g.w) continue;
+              const wi = ((f * g.c + ci) * g.kh + ki) * g.kw + kj;
+              const xi = (ci * g.h + ii) * g.w + jj;
+              dw64[wi] += d * x[n * inSize + xi];
+              if (dx) dx64[xi] += d * w[wi];
+            }
+          }
+        }
+      }
+    }
+    if (dx) dx.set(dx64, n * inSize);
+  }
+  dw.set(dw64);
+  db.set(db64);
+}

@@ -1,0 +1,86 @@
+// Convolution → Relu → Pooling run as one kernel. Every convolutional network of the book repeats
+// this block, and run as three layers it stores the convolution's output map and reads it back
+// four times (6.9 MB a batch for SimpleConvNet, more than the whole GEMM work costs to move).
+// Sequential runs each such trio through this class; the three layers stay what the user built
+// (names, parameters, summary), only their execution is shared. The result is the same: max
+// pooling commutes with the monotone Relu, and the gradient reaches the same winners.
+import type { Backend, ConvGeometry, PoolGeometry } from '../backend/types';
+import { convGeometry, formatShape, poolGeometry } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { Convolution } from './convolution';
+import { BatchCache, type Layer } from './layer';
+import { Pooling } from './pooling';
+import { Relu } from './relu';
+
+interface FusedBuffers {
+  g: ConvGeometry;
+  p: PoolGeometry;
+  out: Tensor;
+  argmax: Int32Array;
+  dx: Tensor;
+}
+
+export class ConvReluPool {
+  readonly kind = 'Convolution+Relu+Pooling (fused)';
+  private readonly cache: BatchCache<FusedBuffers>;
+  private readonly backend: Backend;
+  private last: { buf: FusedBuffers; x: Tensor } | null = null;
+
+  /** Whether layers[i], layers[i+1], layers[i+2] form a block this class can run. */
+  static fits(layers: readonly Layer[], i: number): boolean {
+    return i + 2 < layers.length && layers[i] instanceof Convolution && layers[i + 1] instanceof Relu &&
+      layers[i + 2] instanceof Pooling;
+  }
+
+  constructor(readonly conv: Convolution, readonly relu: Relu, readonly pool: Pooling) {
+    const backend = conv.getBackend();
+    if (!backend) throw new Error(`${this.label}: the layers must be built before they are fused.`);
+    this.backend = backend;
+    const dtype = conv.params.W.data instanceof Float64Array ? 'float64' : 'float32';
+    this.cache = new BatchCache((n) => {
+      const g = convGeometry(conv.label, [n, ...conv.inputShape],
+        { filters: conv.filters, kh: conv.kh, kw: conv.kw, stride: conv.stride, pad: conv.pad });
+      const p = poolGeometry(pool.label, [n, g.f, g.oh, g.ow],
+        { ph: pool.poolH, pw: pool.poolW, stride: pool.stride, pad: pool.pad });
+      return {
+        g, p,
+        out: Tensor.zeros([n, p.c, p.oh, p.ow], dtype),
+        argmax: new Int32Array(n * p.c * p.oh * p.ow),
+        dx: Tensor.zeros([n, ...conv.inputShape], dtype),
+      };
+    });
+  }
+
+  get label(): string {
+    return `${this.conv.label} → ${this.relu.label} → ${this.pool.label}`;
+  }
+
+  forward(x: Tensor, _train = false): Tensor {
+    const s = x.shape;
+    const ins = this.conv.inputShape;
+    let ok = s.length === ins.length + 1 && Number.isInteger(s[0]) && s[0] >= 1;
+    for (let i = 0; ok && i < ins.length; i++) ok = s[i + 1] === ins[i];
+    if (!ok) {
+      throw new Error(`${this.conv.label} (${this.conv.describe()}): expected input shaped (batch, ${ins.join(', ')}), received ${formatShape(s)}. ` +
+        `Fix: feed data shaped like the inputShape the layer was built with.`);
+    }
+    const buf = this.cache.get(s[0]);
+    const { W, b } = this.conv.params;
+    this.backend.convReluPoolForward(x.data, W.data, b.data, buf.g, buf.p, buf.out.data, buf.argmax);
+    this.last = { buf, x };
+    return buf.out;
+  }
+
+  backward(dout: Tensor): Tensor | null {
+    if (!this.last) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
+    const { buf, x } = this.last;
+    const e = buf.out.shape;
+    if (dout.shape.length !== e.length || dout.shape.some((d, i) => d !== e[i])) {
+      throw new Error(`${this.pool.label}: backward expected dout shaped like the last forward's output ${formatShape(e)}, received ${formatShape(dout.shape)}.`);
+    }
+    const dx = this.conv.needInputGrad ? buf.dx : null;
+    this.backend.convReluPoolBackward(dout.data, buf.out.data, buf.argmax, x.data, this.conv.params.W.data,
+      buf.g, buf.p, this.conv.grads.W.data, this.conv.grads.b.data, dx ? dx.data : null);
+    return dx;
+  }
+}

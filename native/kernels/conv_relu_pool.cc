@@ -1,0 +1,325 @@
+#include "kernels/conv_relu_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "kernels/convolution.h"
+#include "kernels/gemm.h"
+#include "kernels/im2col.h"
+#include "kernels/pooling.h"
+#include "kernels/scratch.h"
+#include "kernels/threadpool.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace sn {
+
+// Per-thread: one image's convolution output and im2col (forward); a block of images' dconv and
+// col (backward). Per caller: the blocks' partial weight gradients.
+static thread_local Scratch t_conv;
+static thread_local Scratch t_col;
+static thread_local Scratch t_partials;
+
+void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
+                            float* out, int32_t* argmax) {
+  const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
+  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
+  parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
+    float* conv = t_conv.get(size_t(g.f * ohw));
+    float* col = t_col.get(size_t(ckk * ohw));
+    for (int64_t i = begin; i < end; ++i) {
+      conv_forward_image(x + i * in_size, w, b, g, conv, col);
+      float* o = out + i * out_size;
+      int32_t* a = argmax + i * out_size;
+      for (int64_t fi = 0; fi < g.f; ++fi) pool_plane(conv + fi * ohw, p, o + fi * pohw, a + fi * pohw);
+      // Relu after the pooling: a quarter of the values, and the same result.
+      for (int64_t q = 0; q < out_size; ++q) o[q] = o[q] > 0.0f ? o[q] : 0.0f;
+    }
+  });
+}
+
+namespace {
+
+// The batch is cut into blocks of whole images whose dconv and col fit in L2 together. Each
+// block's weight gradient is summed on its own, then the blocks are added in order: the block
+// count depends on the shape alone, never on the thread count, so every thread count gives the
+// same bits. At least 16 blocks keep both cores busy with even shares.
+struct BlockPlan {
+  int64_t blocks, max_images;
+};
+
+BlockPlan block_plan(const ConvGeom& g) {
+  constexpr int64_t kBlockBytes = 1 << 20;
+  const int64_t per_image = (g.f + g.ckk()) * g.ohw() * int64_t(sizeof(float));
+  const int64_t by_size = (g.n * per_image + kBlockBytes - 1) / kBlockBytes;
+  const int64_t blocks = std::min<int64_t>(g.n, std::max<int64_t>(16, by_size));
+  return {blocks, (g.n + blocks - 1) / blocks};
+}
+
+}  // namespace
+
+// Dense form: each block's dconv map is built in L2, col recomputed, then the weight-gradient
+// dot products and, for dx, wᵀ·dconv + col2im. With dw null only dx is computed (the sparse
+// form below has done dw and db).
+static int64_t backward_dense(const float* dout, const float* out, const int32_t* argmax, const float* x,
+                              const float* w, const ConvGeom& g, const PoolGeom& p, float* dw, float* db, float* dx) {
+  const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
+  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw, dconv_size = g.f * ohw, col_size = ckk * ohw;
+  const BlockPlan plan = block_plan(g);
+  const WeightGradPlan wplan = conv_weight_grad_plan(g.f, ckk, ohw, plan.max_images);
+  const int64_t part_size = g.f * ckk + g.f;
+  float* partials = t_partials.get(size_t(plan.blocks * part_size));
+  std::atomic<int64_t> first_bad{-1};
+  parallel_for(plan.blocks, [&](int64_t b0, int64_t b1, int) {
+    float* dconv = t_conv.get(size_t(plan.max_images * dconv_size));
+    float* col = t_col.get(size_t(plan.max_images * col_size));
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t i0 = blk * g.n / plan.blocks, i1 = (blk + 1) * g.n / plan.blocks;
+      for (int64_t i = i0; i < i1; ++i) {
+        // dconv_i: zero, plus each positive window's gradient at its winner (Relu then Pooling
+        // backward in one scatter, into a map that stays in L2).
+        float* d = dconv + (i - i0) * dconv_size;
+        std::memset(d, 0, sizeof(float) * size_t(dconv_size));
+        const float* dout_i = dout + i * out_size;
+        const float* out_i = out + i * out_size;
+        const int32_t* a_i = argmax + i * out_size;
+        for (int64_t fi = 0; fi < g.f; ++fi) {
+          float* plane = d + fi * ohw;
+          for (int64_t q = fi * pohw; q < (fi + 1) * pohw; ++q) {
+            const int32_t at = a_i[q];
+            // argmax comes from JavaScript: an index outside the plane would write out of bounds
+            if (uint32_t(at) >= uint64_t(ohw)) {
+              int64_t bad = i * out_size + q, cur = first_bad.load();
+              while ((cur < 0 || bad < cur) && !first_bad.compare_exchange_weak(cur, bad)) {
+              }
+              continue;
+            }
+            // A select, not a branch: which windows are positive is data, unpredictable.
+            plane[at] += out_i[q] > 0.0f ? dout_i[q] : 0.0f;
+          }
+        }
+        // col_i again from x: recomputing it in cache is cheaper than keeping it for the whole
+        // batch (5.8 MB for SimpleConvNet) and reading it back from memory.
+        if (dw) im2col_image(x + i * in_size, g, col + (i - i0) * col_size);
+      }
+      if (dw) {
+        float* part = partials + blk * part_size;
+        conv_weight_grad(wplan, 0, g.f, 0, ckk, ckk, ohw, i1 - i0, dconv, dconv_size, col, col_size, part,
+                         part + g.f * ckk);
+      }
+      if (!dx) continue;
+      for (int64_t i = i0; i < i1; ++i) {
+        // dcol_i = wᵀ · dconv_i over col_i, which the weight gradient no longer needs
+        float* dcol = col + (i - i0) * col_size;
+        sgemm(true, false, ckk, ohw, g.f, w, ckk, dconv + (i - i0) * dconv_size, ohw, false, dcol, ohw);
+        col2im_image(dcol, g, dx + i * in_size);
+      }
+    }
+  });
+  if (!dw) return first_bad.load();
+  parallel_for(part_size, 4096, [&](int64_t e0, int64_t e1, int) {
+    for (int64_t e = e0; e < e1; ++e) {
+      float s = 0.0f;
+      for (int64_t blk = 0; blk < plan.blocks; ++blk) s += partials[blk * part_size + e];
+      if (e < g.f * ckk) {
+        dw[e] = s;
+      } else {
+        db[e - g.f * ckk] = s;
+      }
+    }
+  });
+  return first_bad.load();
+}
+
+#if defined(__AVX512F__)
+namespace {
+
+// Sparse form of dw and db. Only a window's winner receives gradient, and only when the window's
+// output is positive: at most 1 in 4 convolution outputs. The dense form multiplies the zeros too
+// (a weight-gradient GEMM over a dconv map it first builds, and col recomputed); here each positive
+// window adds its gradient times its input patch to dw: one masked vector per patch row (c·kh
+// rows of kw ≤ 16 lanes), summed in registers.
+
+// Where the patch of each convolution output position starts in its input plane.
+struct PatchOrigins {
+  int32_t* offset;   // r0·w + c0
+  int32_t* row;      // r0 = oi·stride − pad
+  __mmask16* cols;   // lanes j < kw with 0 ≤ c0 + j < w
+};
+
+static thread_local Scratch t_origins;
+static thread_local Scratch t_windows;
+
+PatchOrigins patch_origins(const ConvGeom& g) {
+  const int64_t ohw = g.ohw();
+  // 2 int32 + 1 mask per position, in float-sized slots
+  float* mem = t_origins.get(size_t(3 * ohw));
+  PatchOrigins o{reinterpret_cast<int32_t*>(mem), reinterpret_cast<int32_t*>(mem + ohw),
+                 reinterpret_cast<__mmask16*>(mem + 2 * ohw)};
+  for (int64_t oi = 0; oi < g.oh; ++oi) {
+    for (int64_t oj = 0; oj < g.ow; ++oj) {
+      const int64_t a = oi * g.ow + oj, r0 = oi * g.stride - g.pad, c0 = oj * g.stride - g.pad;
+      uint32_t m = 0;
+      for (int64_t j = 0; j < g.kw; ++j)
+        if (c0 + j >= 0 && c0 + j < g.w) m |= 1u << j;
+      o.offset[a] = int32_t(r0 * g.w + c0);
+      o.row[a] = int32_t(r0);
+      o.cols[a] = __mmask16(m);
+    }
+  }
+  return o;
+}
+
+// The positive windows of one (image, filter) plane of the pooled output: their winners' positions
+// and gradients, packed. at and d need room for count + 15 entries. Winners outside [0, ohw) are
+// reported through first_bad (position base + q) and left out.
+int64_t positive_windows(const float* dout, const float* out, const int32_t* argmax, int64_t count, int64_t ohw,
+                         int64_t base, std::atomic<int64_t>& first_bad, int32_t* at, float* d) {
+  const __m512i limit = _mm512_set1_epi32(int32_t(ohw));
+  int64_t k = 0;
+  for (int64_t q = 0; q < count; q += 16) {
+    const __mmask16 m = count - q >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (count - q)) - 1u);
+    const __m512 o = _mm512_maskz_loadu_ps(m, out + q);
+    const __m512i a = _mm512_maskz_loadu_epi32(m, argmax + q);
+    const __m512 g = _mm512_maskz_loadu_ps(m, dout + q);
+    const __mmask16 bad = _mm512_mask_cmpge_epu32_mask(m, a, limit);
+    if (bad) {
+      const int64_t pos = base + q + __builtin_ctz(bad);
+      int64_t cur = first_bad.load();
+      while ((cur < 0 || pos < cur) && !first_bad.compare_exchange_weak(cur, pos)) {
+      }
+    }
+    const __mmask16 keep = _mm512_mask_cmp_ps_mask(__mmask16(m & ~bad), o, _mm512_setzero_ps(), _CMP_GT_OQ);
+    _mm512_storeu_si512(at + k, _mm512_maskz_compress_epi32(keep, a));
+    _mm512_storeu_ps(d + k, _mm512_maskz_compress_ps(keep, g));
+    k += __builtin_popcount(keep);
+  }
+  return k;
+}
+
+// Rows [r0, r0 + R) of filter fi's dw (row = (ci, ki), kw lanes), summed over every image's
+// positive windows in image order, in registers. With Padded false every patch lies inside the
+// input (pad = 0), so no bounds are needed.
+template <int R, bool Padded>
+void dw_rows(const float* dout, const float* out, const int32_t* argmax, const float* x, const ConvGeom& g,
+             const PatchOrigins& po, int64_t pohw, int64_t fi, int64_t r0, std::atomic<int64_t>& first_bad,
+             int32_t* at, float* d, float* dw_f, float* db_f) {
+  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw, ohw = g.ohw();
+  const __mmask16 kwm = __mmask16((1u << g.kw) - 1u);
+  int64_t roff[R], rki[R];
+  for (int r = 0; r < R; ++r) {
+    const int64_t ci = (r0 + r) / g.kh, ki = (r0 + r) % g.kh;
+    roff[r] = ci * g.h * g.w + ki * g.w;
+    rki[r] = ki;
+  }
+  // S windows in flight, each into its own accumulators: one window's R FMAs alone would wait
+  // on the previous window's (4-cycle latency, measured 13 cycles a window with S = 1).
+  constexpr int S = R <= 4 ? 4 : R <= 6 ? 3 : R <= 10 ? 2 : 1;
+  __m512 acc[S][R];
+  _Pragma("GCC unroll 16") for (int s = 0; s < S; ++s)
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) acc[s][r] = _mm512_setzero_ps();
+  __m512 dsum = _mm512_setzero_ps();
+  const auto add_window = [&](__m512* acc_s, const float* x_i, int32_t a, float dval) __attribute__((always_inline)) {
+    const __m512 dv = _mm512_set1_ps(dval);
+    const float* origin = x_i + po.offset[a];
+    if (!Padded) {
+      _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
+        acc_s[r] = _mm512_fmadd_ps(dv, _mm512_maskz_loadu_ps(kwm, origin + roff[r]), acc_s[r]);
+      }
+    } else {
+      const int64_t row = po.row[a];
+      const __mmask16 cm = po.cols[a];
+      _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
+        const __mmask16 m = uint64_t(row + rki[r]) < uint64_t(g.h) ? cm : __mmask16(0);
+        acc_s[r] = _mm512_fmadd_ps(dv, _mm512_maskz_loadu_ps(m, origin + roff[r]), acc_s[r]);
+      }
+    }
+  };
+  for (int64_t i = 0; i < g.n; ++i) {
+    const int64_t base = i * out_size + fi * pohw;
+    const int64_t k = positive_windows(dout + base, out + base, argmax + base, pohw, ohw, base, first_bad, at, d);
+    const float* x_i = x + i * in_size;
+    int64_t e = 0;
+    for (; e + S <= k; e += S) {
+      _Pragma("GCC unroll 4") for (int s = 0; s < S; ++s) add_window(acc[s], x_i, at[e + s], d[e + s]);
+    }
+    for (; e < k; ++e) add_window(acc[0], x_i, at[e], d[e]);
+    for (int64_t e = 0; db_f && e < k; e += 16) {
+      const __mmask16 m = k - e >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - e)) - 1u);
+      dsum = _mm512_add_ps(dsum, _mm512_maskz_loadu_ps(m, d + e));
+    }
+  }
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
+    __m512 sum = acc[0][r];
+    _Pragma("GCC unroll 4") for (int s = 1; s < S; ++s) sum = _mm512_add_ps(sum, acc[s][r]);
+    _mm512_mask_storeu_ps(dw_f + (r0 + r) * g.kw, kwm, sum);
+  }
+  if (db_f) *db_f = _mm512_reduce_add_ps(dsum);
+}
+
+using DwRowsFn = void (*)(const float*, const float*, const int32_t*, const float*, const ConvGeom&,
+                          const PatchOrigins&, int64_t, int64_t, int64_t, std::atomic<int64_t>&, int32_t*, float*,
+                          float*, float*);
+
+// At most 16 rows of accumulators at a time (plus the gradient broadcast and a load, within 32
+// registers); more rows are split into equal groups, each a pass over the windows.
+constexpr int kMaxRows = 16;
+
+template <bool Padded>
+DwRowsFn dw_rows_for(int r) {
+  switch (r) {
+#define SN_CASE(n) \
+  case n: return dw_rows<n, Padded>;
+    SN_CASE(1) SN_CASE(2) SN_CASE(3) SN_CASE(4) SN_CASE(5) SN_CASE(6) SN_CASE(7) SN_CASE(8)
+    SN_CASE(9) SN_CASE(10) SN_CASE(11) SN_CASE(12) SN_CASE(13) SN_CASE(14) SN_CASE(15) SN_CASE(16)
+#undef SN_CASE
+    default: return nullptr;
+  }
+}
+
+// dw and db.
+int64_t backward_sparse(const float* dout, const float* out, const int32_t* argmax, const float* x,
+                        const ConvGeom& g, const PoolGeom& p, float* dw, float* db) {
+  const int64_t pohw = p.oh * p.ow, rows = g.c * g.kh, groups = (rows + kMaxRows - 1) / kMaxRows;
+  const PatchOrigins po = patch_origins(g);
+  std::atomic<int64_t> first_bad{-1};
+  // By filters and row groups: each job owns whole rows of dw, so the sums (image order, window
+  // order) do not depend on the thread count.
+  parallel_for(g.f * groups, [&](int64_t j0, int64_t j1, int) {
+    float* mem = t_windows.get(size_t(2 * (pohw + 16)));
+    int32_t* at = reinterpret_cast<int32_t*>(mem);
+    float* d = mem + pohw + 16;
+    for (int64_t j = j0; j < j1; ++j) {
+      const int64_t fi = j / groups, grp = j % groups;
+      const int64_t r0 = grp * rows / groups, r1 = (grp + 1) * rows / groups;
+      const DwRowsFn fn = g.pad == 0 ? dw_rows_for<false>(int(r1 - r0)) : dw_rows_for<true>(int(r1 - r0));
+      fn(dout, out, argmax, x, g, po, pohw, fi, r0, first_bad, at, d, dw + fi * g.ckk(), grp == 0 ? db + fi : nullptr);
+    }
+  });
+  return first_bad.load();
+}
+
+}  // namespace
+#endif
+
+int64_t conv_relu_pool_backward(const float* dout, const float* out, const int32_t* argmax, const float* x,
+                                const float* w, const ConvGeom& g, const PoolGeom& p, float* dw, float* db,
+                                float* dx) {
+#if defined(__AVX512F__)
+  // The sparse form of dw reads one masked vector per patch row and window: it beats the dense
+  // form's 16-lane GEMM for wide rows (kw ≥ 4; SimpleConvNet conv1 0.72 vs 1.10 ms at batch 100)
+  // and needs no im2col. Its dx would add to dx row by row, slower than the dense wᵀ·dconv (LeNet
+  // conv2: 3.3 vs 0.6 ms), so dx always takes the dense form.
+  if (g.kw >= 4 && g.kw <= 16) {
+    const int64_t bad = backward_sparse(dout, out, argmax, x, g, p, dw, db);
+    if (!dx || bad >= 0) return bad;
+    return backward_dense(dout, out, argmax, x, w, g, p, nullptr, nullptr, dx);
+  }
+#endif
+  return backward_dense(dout, out, argmax, x, w, g, p, dw, db, dx);
+}
+
+}  // namespace sn

@@ -1,0 +1,188 @@
+// The fused Convolution → Relu → Pooling kernel: on each backend it must equal the three separate
+// kernels (forward exactly, backward within summation rounding), and native must match reference
+// on random geometries that reach every native path (sparse weight gradient in one or several row
+// groups, padded or not; the dense form for narrow and very wide kernels; with and without dx).
+import type { ExecutionContext } from 'ava';
+import type { Backend, ConvGeometry, PoolGeometry } from '../../lib/backend/types';
+import { convGeometry, poolGeometry, colLength } from '../../lib/tensor/shape';
+import { eachBackend, nativeVsReference } from '../helpers/backends';
+import { assertClose, assertEqualArrays } from '../helpers/compare';
+import { Rng, describeConv, describePool, intIn, randn32 } from '../helpers/random';
+import { GEMM_TOL } from '../helpers/tolerance';
+
+interface FusedCase { g: ConvGeometry; p: PoolGeometry; }
+
+/** Convolution geometries with room to pool, and a random pooling of their output. */
+function fusedCases(rng: Rng, count: number): FusedCase[] {
+  const book = (n: number, c: number, h: number, f: number, k: number, pad: number): FusedCase => {
+    const g = convGeometry('book', [n, c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+    return { g, p: poolGeometry('book pool', [n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+  };
+  const out: FusedCase[] = [
+    book(2, 1, 28, 30, 5, 0), // SimpleConvNet: sparse dw, one row group
+    book(2, 1, 28, 6, 5, 2), // LeNet5 Conv1: padded sparse dw
+    book(3, 6, 14, 16, 5, 0), // LeNet5 Conv2: sparse dw in two row groups, dense dx
+    book(2, 16, 28, 16, 3, 1), // DeepConvNet: kw 3, the dense form
+  ];
+  while (out.length < count) {
+    const i = out.length;
+    const stride = 1 + (i % 3);
+    const pad = Math.floor(i / 3) % 3;
+    // every fifth case a kernel wider than 16 (the dense form), else 1–7 wide
+    const kw = i % 5 === 4 ? 17 : intIn(rng, 1, 7);
+    const kh = intIn(rng, 1, 6);
+    const oh = intIn(rng, 2, 11);
+    const ow = intIn(rng, 2, 11);
+    const h = kh - 2 * pad + stride * (oh - 1);
+    const w = kw - 2 * pad + stride * (ow - 1);
+    if (h < 1 || w < 1) continue;
+    const n = i === 4 ? 1 : intIn(rng, 1, 3);
+    const g = convGeometry(`fused case ${i}`, [n, intIn(rng, 1, 5), h, w], { filters: intIn(rng, 1, 9), kh, kw, stride, pad });
+    const ph = intIn(rng, 1, Math.min(3, g.oh));
+    const pw = intIn(rng, 1, Math.min(3, g.ow));
+    const pstride = intIn(rng, 1, 3);
+    const ppad = intIn(rng, 0, Math.min(ph, pw) - 1);
+    let p: PoolGeometry;
+    try {
+      p = poolGeometry('pool', [n, g.f, g.oh, g.ow], { ph, pw, stride: pstride, pad: ppad });
+    } catch {
+      continue; // this window does not tile the map; draw again
+    }
+    out.push({ g, p });
+  }
+  return out;
+}
+
+const describe = ({ g, p }: FusedCase) => `${describeConv(g)}, then ${describePool(p)}`;
+
+function inputs(rng: Rng, g: ConvGeometry, p: PoolGeometry) {
+  return {
+    x: randn32(rng, g.n * g.c * g.h * g.w),
+    w: randn32(rng, g.f * g.c * g.kh * g.kw, 0.5),
+    b: randn32(rng, g.f, 0.5),
+    dout: randn32(rng, p.n * p.c * p.oh * p.ow),
+  };
+}
+
+function fusedForward(bk: Backend, { g, p }: FusedCase, x: Float32Array, w: Float32Array, b: Float32Array) {
+  const out = new Float32Array(p.n * p.c * p.oh * p.ow).fill(NaN);
+  const argmax = new Int32Array(out.length).fill(-7);
+  bk.convReluPoolForward(x, w, b, g, p, out, argmax);
+  return { out, argmax };
+}
+
+function fusedBackward(bk: Backend, { g, p }: FusedCase, dout: Float32Array, out: Float32Array, argmax: Int32Array,
+  x: Float32Array, w: Float32Array, withDx: boolean) {
+  const dw = new Float32Array(w.length).fill(NaN);
+  const db = new Float32Array(g.f).fill(NaN);
+  const dx = withDx ? new Float32Array(x.length).fill(NaN) : null;
+  bk.convReluPoolBackward(dout, out, argmax, x, w, g, p, dw, db, dx);
+  return { dw, db, dx };
+}
+
+/** The three separate kernels, forward and backward. */
+function separate(bk: Backend, { g, p }: FusedCase, x: Float32Array, w: Float32Array, b: Float32Array, dout: Float32Array) {
+  const conv = new Float32Array(g.n * g.f * g.oh * g.ow);
+  const col = new Float32Array(colLength(g));
+  bk.convForward(x, w, b, g, conv, col);
+  const relu = new Float32Array(conv.length);
+  bk.reluForward(conv, conv.length, relu);
+  const out = new Float32Array(p.n * p.c * p.oh * p.ow);
+  const argmax = new Int32Array(out.length);
+  bk.poolForward(relu, p, out, argmax);
+  const dpool = new Float32Array(conv.length);
+  bk.poolBackward(dout, argmax, p, dpool);
+  const drelu = new Float32Array(conv.length);
+  bk.reluBackward(dpool, relu, conv.length, drelu);
+  const dw = new Float32Array(w.length);
+  const db = new Float32Array(g.f);
+  const dx = new Float32Array(x.length);
+  bk.convBackward(drelu, w, col, g, dw, db, dx);
+  return { conv, out, dw, db, dx };
+}
+
+eachBackend('convReluPool equals Convolution → Relu → Pooling run separately, on the book shapes and 36 random geometries', (t, bk) => {
+  const rng = new Rng(41);
+  for (const c of fusedCases(rng, 40)) {
+    const { x, w, b, dout } = inputs(rng, c.g, c.p);
+    const sep = separate(bk, c, x, w, b, dout);
+    const f = fusedForward(bk, c, x, w, b);
+    assertEqualArrays(t, 'out', f.out, sep.out, describe(c));
+    // Each winner is a cell of its window holding the window's maximum.
+    let wrong = 0;
+    const pplane = c.p.oh * c.p.ow;
+    const plane = c.g.oh * c.g.ow;
+    for (let q = 0; q < f.argmax.length; q++) {
+      const a = f.argmax[q];
+      const base = Math.floor(q / pplane) * plane;
+      if (!(a >= 0 && a < plane) || Math.max(sep.conv[base + a], 0) !== f.out[q]) wrong++;
+    }
+    t.is(wrong, 0, `argmax: ${wrong} windows point at a cell that does not hold their maximum (${describe(c)})`);
+    for (const withDx of [true, false]) {
+      const g = fusedBackward(bk, c, dout, f.out, f.argmax, x, w, withDx);
+      assertClose(t, `dw (dx ${withDx ? 'computed' : 'skipped'})`, g.dw, sep.dw, GEMM_TOL, describe(c));
+      assertClose(t, `db (dx ${withDx ? 'computed' : 'skipped'})`, g.db, sep.db, GEMM_TOL, describe(c));
+      if (g.dx) assertClose(t, 'dx', g.dx, sep.dx, GEMM_TOL, describe(c));
+    }
+  }
+});
+
+eachBackend('convReluPool on a hand-computed case: the Relu stops the gradient of a negative window', (t, bk) => {
+  // x 1×1×2×4, one 1×1 filter of weight 1 and bias 0: the convolution is x itself. Pooling 2×2
+  // stride 2: window 0 holds {1, 3, −2, 0} (max 3 at (0, 1)), window 1 {−1, −4, −5, −3} (max −1).
+  const g = convGeometry('hand', [1, 1, 2, 4], { filters: 1, kh: 1, kw: 1, stride: 1, pad: 0 });
+  const p = poolGeometry('hand pool', [1, 1, 2, 4], { ph: 2, pw: 2, stride: 2, pad: 0 });
+  const x = Float32Array.from([1, 3, -1, -4, -2, 0, -5, -3]);
+  const w = Float32Array.from([1]);
+  const b = Float32Array.from([0]);
+  const f = fusedForward(bk, { g, p }, x, w, b);
+  t.deepEqual([...f.out], [3, 0]);
+  t.is(f.argmax[0], 1, 'window 0: 3 is at (0, 1)');
+  const r = fusedBackward(bk, { g, p }, Float32Array.from([10, 20]), f.out, f.argmax, x, w, true);
+  t.deepEqual([...r.dx!], [0, 10, 0, 0, 0, 0, 0, 0], 'dx: only the positive window passes its gradient, to its winner');
+  t.deepEqual([...r.dw], [30], 'dw = 10 · x at the winner (3)');
+  t.deepEqual([...r.db], [10]);
+});
+
+function compareBackends(t: ExecutionContext, nb: Backend, ref: Backend, seed: number, context: string): void {
+  const rng = new Rng(seed);
+  for (const c of fusedCases(rng, 40)) {
+    const { x, w, b, dout } = inputs(rng, c.g, c.p);
+    const e = fusedForward(ref, c, x, w, b);
+    const a = fusedForward(nb, c, x, w, b);
+    const ctx = `${describe(c)}, ${context}`;
+    assertClose(t, 'out', a.out, e.out, GEMM_TOL, ctx);
+    // Backward from the same forward state on both (winners of near-ties may differ by rounding).
+    for (const withDx of [true, false]) {
+      const eg = fusedBackward(ref, c, dout, e.out, e.argmax, x, w, withDx);
+      const ag = fusedBackward(nb, c, dout, e.out, e.argmax, x, w, withDx);
+      assertClose(t, `dw (dx ${withDx ? 'computed' : 'skipped'})`, ag.dw, eg.dw, GEMM_TOL, ctx);
+      assertClose(t, `db (dx ${withDx ? 'computed' : 'skipped'})`, ag.db, eg.db, GEMM_TOL, ctx);
+      if (ag.dx) assertClose(t, 'dx', ag.dx, eg.dx!, GEMM_TOL, ctx);
+    }
+  }
+}
+
+nativeVsReference('convReluPool: native vs reference on the book shapes and 36 random geometries', (t, nb, ref, threads) => {
+  compareBackends(t, nb, ref, 500 + threads, `${threads} thread(s)`);
+});
+
+nativeVsReference('convReluPoolBackward: the weight gradient has the same bits with 1 and 2 threads', (t, nb) => {
+  const rng = new Rng(77);
+  const before = nb.getNumThreads();
+  try {
+    for (const c of fusedCases(rng, 12)) {
+      const { x, w, b, dout } = inputs(rng, c.g, c.p);
+      const f = fusedForward(nb, c, x, w, b);
+      const runs = [1, 2].map((n) => {
+        nb.setNumThreads(n);
+        return fusedBackward(nb, c, dout, f.out, f.argmax, x, w, true);
+      });
+      assertEqualArrays(t, 'dw', runs[0].dw, runs[1].dw, describe(c));
+      assertEqualArrays(t, 'db', runs[0].db, runs[1].db, describe(c));
+      assertEqualArrays(t, 'dx', runs[0].dx!, runs[1].dx!, describe(c));
+    }
+  } finally {
+    nb.setNumThreads(before);
+  }
+});

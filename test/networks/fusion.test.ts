@@ -1,0 +1,68 @@
+// Sequential runs each Convolution → Relu → Pooling as one kernel. Fused and unfused execution of
+// the same network must give the same loss and gradients, on both backends, and the fused path
+// must pass the float64 gradient check with padding and two blocks in a row.
+import test from 'ava';
+import { referenceBackend } from '../../lib/backend/reference';
+import { Affine, Convolution, Pooling, Relu } from '../../lib/layers';
+import { LeNet5, Sequential, gradientCheck } from '../../lib/networks';
+import { Rng } from '../../lib/tensor/rng';
+import { Tensor, type DType } from '../../lib/tensor/tensor';
+import { eachBackend } from '../helpers/backends';
+import { assertClose, assertEqualArrays } from '../helpers/compare';
+import { GEMM_TOL } from '../helpers/tolerance';
+import type { Backend } from '../../lib/backend/types';
+
+/** Two blocks (the first padded, the second with an overlapping stride-1 pool), then Affine. */
+function twoBlocks(backend: Backend, fuse: boolean, dtype: DType = 'float32'): Sequential {
+  return new Sequential({
+    inputShape: [2, 10, 10], backend, dtype, seed: 4, fuse,
+    layers: [
+      new Convolution({ filters: 4, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
+      new Convolution({ filters: 5, kernelSize: [2, 3], weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2, stride: 1 }),
+      new Affine({ units: 3, weightInit: 'he' }),
+    ],
+  });
+}
+
+function input(n: number, dtype: DType, seed: number): Tensor {
+  const rng = new Rng(seed);
+  const x = Tensor.zeros([n, 2, 10, 10], dtype);
+  for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform() - 0.3;
+  return x;
+}
+
+eachBackend('fused and unfused execution give the same loss and gradients', (t, b) => {
+  const fused = twoBlocks(b, true);
+  const plain = twoBlocks(b, false);
+  t.deepEqual(fused.fusedBlocks(), ['Conv1 → Relu1 → Pool1', 'Conv2 → Relu2 → Pool2']);
+  t.deepEqual(plain.fusedBlocks(), []);
+  const x = input(5, 'float32', 9);
+  const labels = Int32Array.from([0, 2, 1, 1, 0]);
+  const gf = fused.gradient(x, labels);
+  const gp = plain.gradient(x, labels);
+  t.is(fused.lastLoss, plain.lastLoss, 'the forward values are identical, so the loss is too');
+  assertEqualArrays(t, 'predict', fused.predict(x).data, plain.predict(x).data);
+  for (const k of Object.keys(gp)) assertClose(t, k, gf[k].data, gp[k].data, GEMM_TOL);
+});
+
+test('the fused path passes the float64 gradient check (padding, two blocks, overlapping pool)', (t) => {
+  const net = twoBlocks(referenceBackend, true, 'float64');
+  const result = gradientCheck(net, input(3, 'float64', 10), Int32Array.from([2, 0, 1]), 1e-5);
+  for (const [name, r] of Object.entries(result)) {
+    t.true(r.relative <= 1e-5, `${name}: relative ${r.relative.toExponential(2)}`);
+  }
+  t.is(Object.keys(result).length, 6);
+});
+
+test('fuse is an option of Sequential and the presets, switchable, and shown by summary()', (t) => {
+  const net = new LeNet5({ seed: 1 });
+  t.true(net.fuse);
+  t.regex(net.summary(), /Fused: Conv1 → Relu1 → Pool1 run as one kernel/);
+  net.fuse = false;
+  t.deepEqual(net.fusedBlocks(), []);
+  t.notRegex(net.summary(), /Fused:/);
+  t.deepEqual(new LeNet5({ seed: 1, fuse: false }).fusedBlocks(), []);
+  const e = t.throws(() => new Sequential({ inputShape: [1, 4, 4], fuse: 'yes' as unknown as boolean }));
+  t.regex(e!.message, /fuse must be true or false/);
+  t.throws(() => { net.fuse = 1 as unknown as boolean; }, { message: /fuse must be true or false/ });
+});

@@ -100,8 +100,13 @@ interface KernelCase {
   name: string;
   /** Multiply-add work ×2, for the GEMM steps; 0 otherwise. */
   flops: number;
-  /** Part of one SimpleConvNet forward+backward (the table also shows variants that are not). */
+  /**
+   * Part of one SimpleConvNet forward+backward as Sequential runs it, Conv1 → Relu1 → Pool1 fused
+   * (the table also shows kernels that are not).
+   */
   inStep: boolean;
+  /** Part of the same step with Convolution, Relu and Pooling run one by one (fuse: false). */
+  inSeparateStep: boolean;
   run(b: Backend, s: Step): void;
 }
 
@@ -111,33 +116,40 @@ function cases(s: Step): KernelCase[] {
   const convLen = c.n * c.f * c.oh * c.ow;
   const aff1 = 2 * n * s.d1 * s.h1, aff2 = 2 * n * s.h1 * s.k;
   let t = 0;
+  // Kernels of both step forms; `only` marks the fused (F) or separate (S) form's own kernels.
+  const k = (name: string, flops: number, only: 'F' | 'S' | null, run: KernelCase['run']): KernelCase =>
+    ({ name, flops, inStep: only !== 'S', inSeparateStep: only !== 'F', run });
   return [
-    { name: 'im2col', flops: 0, inStep: false, run: (b) => b.im2col(s.x, c, s.col) },
-    { name: 'convForward', flops: convFlops, inStep: true, run: (b) => b.convForward(s.x, s.W1, s.b1, c, s.convOut, s.col) },
-    { name: 'reluForward (conv)', flops: 0, inStep: true, run: (b) => b.reluForward(s.convOut, convLen, s.relu1) },
-    { name: 'poolForward', flops: 0, inStep: true, run: (b) => b.poolForward(s.relu1, p, s.poolOut, s.argmax) },
-    { name: 'affineForward 4320→100', flops: aff1, inStep: true, run: (b) => b.affineForward(s.poolOut, s.W2, s.b2, n, s.d1, s.h1, s.a1) },
-    { name: 'reluForward (affine)', flops: 0, inStep: true, run: (b) => b.reluForward(s.a1, n * s.h1, s.relu2) },
-    { name: 'affineForward 100→10', flops: aff2, inStep: true, run: (b) => b.affineForward(s.relu2, s.W3, s.b3, n, s.h1, s.k, s.a2) },
-    { name: 'softmaxLoss forward', flops: 0, inStep: true, run: (b) => { b.softmaxCrossEntropyForward(s.a2, s.labels, n, s.k, s.probs); } },
-    { name: 'softmaxLoss backward', flops: 0, inStep: true, run: (b) => b.softmaxCrossEntropyBackward(s.probs, s.labels, n, s.k, 1 / n, s.dA2) },
-    { name: 'affineBackward 100→10', flops: 2 * aff2, inStep: true, run: (b) => b.affineBackward(s.dA2, s.relu2, s.W3, n, s.h1, s.k, s.dW3, s.db3, s.dRelu2) },
-    { name: 'reluBackward (affine)', flops: 0, inStep: true, run: (b) => b.reluBackward(s.dRelu2, s.relu2, n * s.h1, s.dA1) },
-    { name: 'affineBackward 4320→100', flops: 2 * aff1, inStep: true, run: (b) => b.affineBackward(s.dA1, s.poolOut, s.W2, n, s.d1, s.h1, s.dW2, s.db2, s.dPool) },
-    { name: 'poolBackward', flops: 0, inStep: true, run: (b) => b.poolBackward(s.dPool, s.argmax, p, s.dRelu1) },
-    { name: 'reluBackward (conv)', flops: 0, inStep: true, run: (b) => b.reluBackward(s.dRelu1, s.relu1, convLen, s.dConv) },
+    { name: 'im2col', flops: 0, inStep: false, inSeparateStep: false, run: (b) => b.im2col(s.x, c, s.col) },
+    k('convForward', convFlops, 'S', (b) => b.convForward(s.x, s.W1, s.b1, c, s.convOut, s.col)),
+    k('reluForward (conv)', 0, 'S', (b) => b.reluForward(s.convOut, convLen, s.relu1)),
+    k('poolForward', 0, 'S', (b) => b.poolForward(s.relu1, p, s.poolOut, s.argmax)),
+    k('convReluPoolForward (fused)', convFlops, 'F', (b) => b.convReluPoolForward(s.x, s.W1, s.b1, c, p, s.poolOut, s.argmax)),
+    k('affineForward 4320→100', aff1, null, (b) => b.affineForward(s.poolOut, s.W2, s.b2, n, s.d1, s.h1, s.a1)),
+    k('reluForward (affine)', 0, null, (b) => b.reluForward(s.a1, n * s.h1, s.relu2)),
+    k('affineForward 100→10', aff2, null, (b) => b.affineForward(s.relu2, s.W3, s.b3, n, s.h1, s.k, s.a2)),
+    k('softmaxLoss forward', 0, null, (b) => { b.softmaxCrossEntropyForward(s.a2, s.labels, n, s.k, s.probs); }),
+    k('softmaxLoss backward', 0, null, (b) => b.softmaxCrossEntropyBackward(s.probs, s.labels, n, s.k, 1 / n, s.dA2)),
+    k('affineBackward 100→10', 2 * aff2, null, (b) => b.affineBackward(s.dA2, s.relu2, s.W3, n, s.h1, s.k, s.dW3, s.db3, s.dRelu2)),
+    k('reluBackward (affine)', 0, null, (b) => b.reluBackward(s.dRelu2, s.relu2, n * s.h1, s.dA1)),
+    k('affineBackward 4320→100', 2 * aff1, null, (b) => b.affineBackward(s.dA1, s.poolOut, s.W2, n, s.d1, s.h1, s.dW2, s.db2, s.dPool)),
+    k('poolBackward', 0, 'S', (b) => b.poolBackward(s.dPool, s.argmax, p, s.dRelu1)),
+    k('reluBackward (conv)', 0, 'S', (b) => b.reluBackward(s.dRelu1, s.relu1, convLen, s.dConv)),
     // The first layer needs no input gradient, so the step uses the variant without dx; the
     // one with dx (as a deeper layer runs it) works on a copy of col, which it overwrites.
-    { name: 'convBackward (no dx)', flops: convFlops, inStep: true, run: (b) => b.convBackward(s.dConv, s.W1, s.col, c, s.dW1, s.db1, null) },
-    { name: 'convBackward (with dx)', flops: 2 * convFlops, inStep: false, run: (b) => { s.colScratch.set(s.col); b.convBackward(s.dConv, s.W1, s.colScratch, c, s.dW1, s.db1, s.dx); } },
+    k('convBackward (no dx)', convFlops, 'S', (b) => b.convBackward(s.dConv, s.W1, s.col, c, s.dW1, s.db1, null)),
     {
-      name: 'adamUpdate (all params)', flops: 0, inStep: true, run: (b) => {
-        t++;
-        for (let i = 0; i < s.params.length; i++) {
-          b.adamUpdate(s.params[i], s.grads[i], s.m[i], s.v[i], s.params[i].length, 1e-3, 0.9, 0.999, t, 0);
-        }
-      },
+      name: 'convBackward (with dx)', flops: 2 * convFlops, inStep: false, inSeparateStep: false,
+      run: (b) => { s.colScratch.set(s.col); b.convBackward(s.dConv, s.W1, s.colScratch, c, s.dW1, s.db1, s.dx); },
     },
+    // dW and db from the positive pooling windows only; the product counts the dense work it stands for.
+    k('convReluPoolBackward (fused, no dx)', convFlops, 'F', (b) => b.convReluPoolBackward(s.dPool, s.poolOut, s.argmax, s.x, s.W1, c, p, s.dW1, s.db1, null)),
+    k('adamUpdate (all params)', 0, null, (b) => {
+      t++;
+      for (let i = 0; i < s.params.length; i++) {
+        b.adamUpdate(s.params[i], s.grads[i], s.m[i], s.v[i], s.params[i].length, 1e-3, 0.9, 0.999, t, 0);
+      }
+    }),
   ];
 }
 
@@ -179,9 +191,9 @@ function main(): void {
   // Separate buffers per backend: Adam steps and ReLU outputs must not leak between them.
   const sn = new Step(1), sr = new Step(1);
   const nCases = cases(sn), rCases = cases(sr);
-  // Fill every intermediate once (in step order) so that each kernel sees realistic inputs.
-  for (const k of nCases) if (k.inStep) k.run(native, sn);
-  for (const k of rCases) if (k.inStep) k.run(referenceBackend, sr);
+  // Fill every intermediate once (in step order, both forms) so that each kernel sees realistic inputs.
+  for (const k of nCases) if (k.inSeparateStep || k.inStep) k.run(native, sn);
+  for (const k of rCases) if (k.inSeparateStep || k.inStep) k.run(referenceBackend, sr);
 
   const rows: Row[] = [];
   for (let i = 0; i < nCases.length; i++) {
@@ -198,6 +210,10 @@ function main(): void {
   const sumReference = rows.filter((r) => r.inStep).reduce((a, r) => a + r.referenceMs, 0);
   const sequenceNative = timeIt(() => { for (const k of stepCases) k.run(native, sn); }, o.reps, 3);
   const sequenceReference = timeIt(() => { for (const k of rCases) if (k.inStep) k.run(referenceBackend, sr); }, o.refReps, 0);
+  const separateCases = nCases.filter((k) => k.inSeparateStep);
+  const sequenceSeparateNative = timeIt(() => { for (const k of separateCases) k.run(native, sn); }, o.reps, 3);
+  const separateRefCases = rCases.filter((k) => k.inSeparateStep);
+  const sequenceSeparateReference = timeIt(() => { for (const k of separateRefCases) k.run(referenceBackend, sr); }, o.refReps, 0);
   const convRow = (name: string) => rows.find((r) => r.kernel === name)!;
   const convNative = convRow('convForward').nativeMs + convRow('convBackward (with dx)').nativeMs;
   const convReference = convRow('convForward').referenceMs + convRow('convBackward (with dx)').referenceMs;
@@ -209,6 +225,8 @@ function main(): void {
     stepSumNativeMs: sumNative, stepSequenceNativeMs: sequenceNative,
     stepSumReferenceMs: sumReference, stepSequenceReferenceMs: sequenceReference,
     stepSpeedup: sequenceReference / sequenceNative,
+    stepSeparateSequenceNativeMs: sequenceSeparateNative, stepSeparateSequenceReferenceMs: sequenceSeparateReference,
+    stepSpeedupOverSeparateReference: sequenceSeparateReference / sequenceNative,
     convForwardBackwardSpeedup: convReference / convNative,
     targetMs: TARGET_MS, meetsTarget: sequenceNative <= TARGET_MS,
   };
@@ -231,13 +249,16 @@ function main(): void {
   out.push(fmt(head));
   out.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) out.push(fmt(row));
-  out.push('(* not part of the step below: im2col runs inside convForward; the first layer skips dx)\n');
+  out.push('(* not part of the step below, which runs Conv1 → Relu1 → Pool1 fused as Sequential does; im2col runs inside\n' +
+    '   convForward; the first layer skips dx. The fused backward skips non-positive windows: its GFLOP/s is of the dense work it replaces)\n');
   out.push(`conv forward+backward (with dx): native ${convNative.toFixed(3)} ms, reference ${convReference.toFixed(1)} ms: ` +
     `${summary.convForwardBackwardSpeedup.toFixed(0)}× (target ≥ 50×)`);
   out.push(`one SimpleConvNet forward+backward+Adam (${summary.stepMflop.toFixed(1)} MFLOP of GEMM):`);
   out.push(`  sum of kernel medians  native ${sumNative.toFixed(3)} ms   reference ${sumReference.toFixed(1)} ms`);
   out.push(`  timed as one sequence  native ${sequenceNative.toFixed(3)} ms   reference ${sequenceReference.toFixed(1)} ms  ` +
     `(${summary.stepSpeedup.toFixed(0)}×, ${(stepFlops / (sequenceNative * 1e6)).toFixed(1)} GFLOP/s)`);
+  out.push(`  the same step with Convolution, Relu and Pooling run one by one: native ${sequenceSeparateNative.toFixed(3)} ms   ` +
+    `reference ${sequenceSeparateReference.toFixed(1)} ms (fused native is ${summary.stepSpeedupOverSeparateReference.toFixed(0)}× that reference)`);
   out.push(`  target ≤ ${TARGET_MS} ms: ${summary.meetsTarget ? 'met' : 'NOT met'}`);
   process.stdout.write(out.join('\n') + '\n');
 }

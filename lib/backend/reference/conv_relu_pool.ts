@@ -1,8 +1,9 @@
-// Convolution → Relu → max Pooling as one kernel, written as the definition: every window's
-// convolution values are computed straight from x, the largest (first on ties) wins, and the
-// Relu is applied to the winner.
+// Convolution → Relu → max Pooling as one kernel, written as the definition: each image goes
+// through the reference convolution, every window's largest value (first on ties) wins, and the
+// Relu is applied to the winner. Backward visits only the windows the Relu lets through.
 import type { ConvGeometry, FloatArray, PoolGeometry } from '../types';
 import { convGeometryArg, floatArg, floatArgOrNull, int32Arg, poolGeometryArg } from './check';
+import { convForward } from './convolution';
 
 function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
   const pairs: Array<[string, number, string, number]> = [
@@ -14,23 +15,6 @@ function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
         'Fix: build p from (g.n, g.f, g.oh, g.ow).');
     }
   }
-}
-
-/** One convolution output value: image n, filter f, position (oi, oj). */
-function convAt(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, n: number, f: number, oi: number, oj: number): number {
-  let s = 0;
-  for (let ci = 0; ci < g.c; ci++) {
-    for (let ki = 0; ki < g.kh; ki++) {
-      const ii = oi * g.stride - g.pad + ki;
-      if (ii < 0 || ii >= g.h) continue;
-      for (let kj = 0; kj < g.kw; kj++) {
-        const jj = oj * g.stride - g.pad + kj;
-        if (jj < 0 || jj >= g.w) continue;
-        s += w[((f * g.c + ci) * g.kh + ki) * g.kw + kj] * x[((n * g.c + ci) * g.h + ii) * g.w + jj];
-      }
-    }
-  }
-  return s + b[f];
 }
 
 export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, p: PoolGeometry,
@@ -45,12 +29,18 @@ export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray,
   floatArg(fn, 'b', b, g.f);
   floatArg(fn, 'out', out, pooled);
   int32Arg(fn, 'argmax', argmax, pooled);
-  // Each convolution value is rounded to the output's precision before the comparison, as the
-  // separate layers would store it, so the winners are those of Pooling(Relu(Convolution(x))).
-  const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
+  // One image at a time through the reference convolution, so the values compared are exactly
+  // those the separate layers would store (float32 arrays round them the same way).
+  const opix = g.oh * g.ow;
+  const one: ConvGeometry = { ...g, n: 1 };
+  const conv = out instanceof Float32Array ? new Float32Array(g.f * opix) : new Float64Array(g.f * opix);
+  const col = out instanceof Float32Array ? new Float32Array(g.c * g.kh * g.kw * opix) : new Float64Array(g.c * g.kh * g.kw * opix);
+  const inSize = g.c * g.h * g.w;
   let q = 0;
   for (let n = 0; n < g.n; n++) {
+    convForward(x.subarray(n * inSize, (n + 1) * inSize), w, b, one, conv, col);
     for (let f = 0; f < g.f; f++) {
+      const base = f * opix;
       for (let pi = 0; pi < p.oh; pi++) {
         for (let pj = 0; pj < p.ow; pj++, q++) {
           let best = -Infinity;
@@ -61,7 +51,7 @@ export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray,
             for (let kj = 0; kj < p.pw; kj++) {
               const oj = pj * p.stride - p.pad + kj;
               if (oj < 0 || oj >= g.ow) continue;
-              const v = round(convAt(x, w, b, g, n, f, oi, oj));
+              const v = conv[base + oi * g.ow + oj];
               if (arg < 0 || v > best) {
                 best = v;
                 arg = oi * g.ow + oj;

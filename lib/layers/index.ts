@@ -29,6 +29,8 @@ export type { BatchNormalizationOptions } from './batch-normalization';
 export { Flatten } from './flatten';
 export { SoftmaxWithLoss } from './softmax-with-loss';
 export type { SoftmaxWithLossOptions } from './softmax-with-loss';
+/** How Sequential runs a Convolution → Relu → Pooling block as one kernel (see Sequential's fuse). */
+export { ConvReluPool } from './conv-relu-pool';
 
 export type LayerConfig = { type: string } & Record<string, unknown>;
 

@@ -215,8 +215,9 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
     roff[r] = ci * g.h * g.w + ki * g.w;
     rki[r] = ki;
   }
-  // S windows in flight, each into its own accumulators: one window's R FMAs alone would wait
-  // on the previous window's (4-cycle latency, measured 13 cycles a window with S = 1).
+  // S windows in flight, each into its own accumulators, so a window's FMAs never wait on the
+  // previous window's (4-cycle latency). The masked row loads, most of them split across two
+  // cache lines, bound the loop after that (S = 1 was ~4% slower on SimpleConvNet).
   constexpr int S = R <= 4 ? 4 : R <= 6 ? 3 : R <= 10 ? 2 : 1;
   __m512 acc[S][R];
   _Pragma("GCC unroll 16") for (int s = 0; s < S; ++s)
@@ -311,8 +312,9 @@ int64_t conv_relu_pool_backward(const float* dout, const float* out, const int32
 #if defined(__AVX512F__)
   // The sparse form of dw reads one masked vector per patch row and window: it beats the dense
   // form's 16-lane GEMM for wide rows (kw ≥ 4; SimpleConvNet conv1 0.72 vs 1.10 ms at batch 100)
-  // and needs no im2col. Its dx would add to dx row by row, slower than the dense wᵀ·dconv (LeNet
-  // conv2: 3.3 vs 0.6 ms), so dx always takes the dense form.
+  // and needs no im2col. A sparse dx would read, add to and write back dx row by row, each store
+  // overlapping the next patch's loads; tried on LeNet's second layer it ran 5× slower than the
+  // dense wᵀ·dconv + col2im, so dx always takes the dense form.
   if (g.kw >= 4 && g.kw <= 16) {
     const int64_t bad = backward_sparse(dout, out, argmax, x, g, p, dw, db);
     if (!dx || bad >= 0) return bad;

@@ -24,7 +24,8 @@ export class ConvReluPool {
   readonly kind = 'Convolution+Relu+Pooling (fused)';
   private readonly cache: BatchCache<FusedBuffers>;
   private readonly backend: Backend;
-  private last: { buf: FusedBuffers; x: Tensor } | null = null;
+  private lastBuf: FusedBuffers | null = null;
+  private lastX: Tensor | null = null;
 
   /** Whether layers[i], layers[i+1], layers[i+2] form a block this class can run. */
   static fits(layers: readonly Layer[], i: number): boolean {
@@ -67,15 +68,19 @@ export class ConvReluPool {
     const buf = this.cache.get(s[0]);
     const { W, b } = this.conv.params;
     this.backend.convReluPoolForward(x.data, W.data, b.data, buf.g, buf.p, buf.out.data, buf.argmax);
-    this.last = { buf, x };
+    this.lastBuf = buf;
+    this.lastX = x;
     return buf.out;
   }
 
   backward(dout: Tensor): Tensor | null {
-    if (!this.last) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
-    const { buf, x } = this.last;
+    const buf = this.lastBuf;
+    const x = this.lastX;
+    if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
     const e = buf.out.shape;
-    if (dout.shape.length !== e.length || dout.shape.some((d, i) => d !== e[i])) {
+    let same = dout.shape.length === e.length;
+    for (let i = 0; same && i < e.length; i++) same = dout.shape[i] === e[i];
+    if (!same) {
       throw new Error(`${this.pool.label}: backward expected dout shaped like the last forward's output ${formatShape(e)}, received ${formatShape(dout.shape)}.`);
     }
     const dx = this.conv.needInputGrad ? buf.dx : null;

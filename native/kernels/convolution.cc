@@ -34,7 +34,7 @@ static inline __mmask16 lane_range(int64_t lo, int64_t hi) {
 // col_n back from L2 right after im2col wrote it; this reads the input once and skips that pass
 // (LeNet conv1 forward 0.65 → 0.51 ms on one core). Taps are summed in col order from 0 and the
 // bias added last, as the GEMM does.
-template <int F, int NC>
+template <int F, int NC, bool StoreCol>
 static void conv_forward_direct_image(const float* x_n, const float* w, const float* b, const ConvGeom& g,
                                       float* out_n, float* col_n) {
   // x_n is (c, h, w), w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow)
@@ -64,7 +64,7 @@ static void conv_forward_direct_image(const float* x_n, const float* w, const fl
           for (int ch = 0; ch < NC; ++ch) {
             const __mmask16 m = row_in ? lane_range(lo - 16 * ch, hi - 16 * ch) : __mmask16(0);
             v[ch] = _mm512_maskz_loadu_ps(m, src + shift + 16 * ch);
-            _mm512_mask_storeu_ps(dst + 16 * ch, m_out[ch], v[ch]);
+            if (StoreCol) _mm512_mask_storeu_ps(dst + 16 * ch, m_out[ch], v[ch]);
           }
           SN_CONV_UNROLL
           for (int fi = 0; fi < F; ++fi) {
@@ -87,17 +87,17 @@ static void conv_forward_direct_image(const float* x_n, const float* w, const fl
 
 using DirectFn = void (*)(const float*, const float*, const float*, const ConvGeom&, float*, float*);
 
-template <int NC>
+template <int NC, bool StoreCol>
 static DirectFn direct_for_f(int64_t f) {
   switch (f) {
-    case 1: return conv_forward_direct_image<1, NC>;
-    case 2: return conv_forward_direct_image<2, NC>;
-    case 3: return conv_forward_direct_image<3, NC>;
-    case 4: return conv_forward_direct_image<4, NC>;
-    case 5: return conv_forward_direct_image<5, NC>;
-    case 6: return conv_forward_direct_image<6, NC>;
-    case 7: return conv_forward_direct_image<7, NC>;
-    case 8: return conv_forward_direct_image<8, NC>;
+    case 1: return conv_forward_direct_image<1, NC, StoreCol>;
+    case 2: return conv_forward_direct_image<2, NC, StoreCol>;
+    case 3: return conv_forward_direct_image<3, NC, StoreCol>;
+    case 4: return conv_forward_direct_image<4, NC, StoreCol>;
+    case 5: return conv_forward_direct_image<5, NC, StoreCol>;
+    case 6: return conv_forward_direct_image<6, NC, StoreCol>;
+    case 7: return conv_forward_direct_image<7, NC, StoreCol>;
+    case 8: return conv_forward_direct_image<8, NC, StoreCol>;
     default: return nullptr;
   }
 }
@@ -106,16 +106,17 @@ static DirectFn direct_for_f(int64_t f) {
 // accumulators (f × output-row vectors) must fit in registers, and with more filters the GEMM's
 // 10×48 tile wins (LeNet conv2, 16 filters on 10-wide rows: 0.72 ms as im2col + GEMM, 1.1 ms
 // direct, whose every FMA then waits on a broadcast load and uses 10 of 16 lanes).
-static DirectFn direct_for(const ConvGeom& g) {
+static DirectFn direct_for(const ConvGeom& g, bool keep_col) {
   if (g.stride != 1 || g.f > 8 || g.ow > 32) return nullptr;
-  return g.ow > 16 ? direct_for_f<2>(g.f) : direct_for_f<1>(g.f);
+  if (keep_col) return g.ow > 16 ? direct_for_f<2, true>(g.f) : direct_for_f<1, true>(g.f);
+  return g.ow > 16 ? direct_for_f<2, false>(g.f) : direct_for_f<1, false>(g.f);
 }
 #endif
 
 void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
-                        float* col_n) {
+                        float* col_n, bool keep_col) {
 #if defined(__AVX512F__)
-  if (DirectFn direct = direct_for(g)) {
+  if (DirectFn direct = direct_for(g, keep_col)) {
     direct(x_n, w, b, g, out_n, col_n);
     return;
   }
@@ -132,7 +133,7 @@ void conv_forward(const float* x, const float* w, const float* b, const ConvGeom
   const int64_t in_size = g.c * g.h * g.w, col_size = g.ckk() * g.ohw(), out_size = g.f * g.ohw();
   parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i)
-      conv_forward_image(x + i * in_size, w, b, g, out + i * out_size, col + i * col_size);
+      conv_forward_image(x + i * in_size, w, b, g, out + i * out_size, col + i * col_size, true);
   });
 }
 

@@ -7,10 +7,11 @@ namespace sn {
 // receives im2col(x) and is kept for backward.
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col);
 
-// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow), col_n (c·kh·kw, oh·ow) receives
-// im2col(x_n). Single-threaded: callers split the batch.
+// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow); col_n (c·kh·kw, oh·ow) is scratch
+// that holds im2col(x_n) afterwards when keep_col (else its contents are undefined: the fused
+// small-filter path then skips writing it). Single-threaded: callers split the batch.
 void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
-                        float* col_n);
+                        float* col_n, bool keep_col);
 
 // dout is (n, f, oh·ow), w is (f, c·kh·kw), col is convForward's; dw (f, c·kh·kw) and db (f)
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.

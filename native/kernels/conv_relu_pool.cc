@@ -200,15 +200,41 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
   return k;
 }
 
+// One patch row as a vector: 8 lanes when kw ≤ 8, else 16. The narrower load crosses a cache
+// line less often (a 32-byte load at a random float offset splits 7 times in 16, a 64-byte one
+// 15 times), and the split loads are what bound the loop below.
+struct Row512 {
+  using V = __m512;
+  using M = __mmask16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float v) { return _mm512_set1_ps(v); }
+  static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+};
+struct Row256 {
+  using V = __m256;
+  using M = __mmask8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float v) { return _mm256_set1_ps(v); }
+  static V load(M m, const float* p) { return _mm256_maskz_loadu_ps(m, p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static void store(float* p, M m, V v) { _mm256_mask_storeu_ps(p, m, v); }
+};
+
 // Rows [r0, r0 + R) of filter fi's dw (row = (ci, ki), kw lanes), summed over every image's
 // positive windows in image order, in registers. With Padded false every patch lies inside the
 // input (pad = 0), so no bounds are needed.
-template <int R, bool Padded>
+template <int R, bool Padded, typename Row>
 void dw_rows(const float* dout, const float* out, const int32_t* argmax, const float* x, const ConvGeom& g,
              const PatchOrigins& po, int64_t pohw, int64_t fi, int64_t r0, std::atomic<int64_t>& first_bad,
              int32_t* at, float* d, float* dw_f, float* db_f) {
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw, ohw = g.ohw();
-  const __mmask16 kwm = __mmask16((1u << g.kw) - 1u);
+  using V = typename Row::V;
+  using M = typename Row::M;
+  const M kwm = M((1u << g.kw) - 1u);
   int64_t roff[R], rki[R];
   for (int r = 0; r < R; ++r) {
     const int64_t ci = (r0 + r) / g.kh, ki = (r0 + r) % g.kh;
@@ -219,23 +245,23 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
   // previous window's (4-cycle latency). The masked row loads, most of them split across two
   // cache lines, bound the loop after that (S = 1 was ~4% slower on SimpleConvNet).
   constexpr int S = R <= 4 ? 4 : R <= 6 ? 3 : R <= 10 ? 2 : 1;
-  __m512 acc[S][R];
+  V acc[S][R];
   _Pragma("GCC unroll 16") for (int s = 0; s < S; ++s)
-    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) acc[s][r] = _mm512_setzero_ps();
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) acc[s][r] = Row::zero();
   __m512 dsum = _mm512_setzero_ps();
-  const auto add_window = [&](__m512* acc_s, const float* x_i, int32_t a, float dval) __attribute__((always_inline)) {
-    const __m512 dv = _mm512_set1_ps(dval);
+  const auto add_window = [&](V* acc_s, const float* x_i, int32_t a, float dval) __attribute__((always_inline)) {
+    const V dv = Row::set1(dval);
     const float* origin = x_i + po.offset[a];
     if (!Padded) {
       _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-        acc_s[r] = _mm512_fmadd_ps(dv, _mm512_maskz_loadu_ps(kwm, origin + roff[r]), acc_s[r]);
+        acc_s[r] = Row::fma(dv, Row::load(kwm, origin + roff[r]), acc_s[r]);
       }
     } else {
       const int64_t row = po.row[a];
-      const __mmask16 cm = po.cols[a];
+      const M cm = M(po.cols[a]);
       _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-        const __mmask16 m = uint64_t(row + rki[r]) < uint64_t(g.h) ? cm : __mmask16(0);
-        acc_s[r] = _mm512_fmadd_ps(dv, _mm512_maskz_loadu_ps(m, origin + roff[r]), acc_s[r]);
+        const M m = uint64_t(row + rki[r]) < uint64_t(g.h) ? cm : M(0);
+        acc_s[r] = Row::fma(dv, Row::load(m, origin + roff[r]), acc_s[r]);
       }
     }
   };
@@ -254,9 +280,9 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
     }
   }
   _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-    __m512 sum = acc[0][r];
-    _Pragma("GCC unroll 4") for (int s = 1; s < S; ++s) sum = _mm512_add_ps(sum, acc[s][r]);
-    _mm512_mask_storeu_ps(dw_f + (r0 + r) * g.kw, kwm, sum);
+    V sum = acc[0][r];
+    _Pragma("GCC unroll 4") for (int s = 1; s < S; ++s) sum = Row::add(sum, acc[s][r]);
+    Row::store(dw_f + (r0 + r) * g.kw, kwm, sum);
   }
   if (db_f) *db_f = _mm512_reduce_add_ps(dsum);
 }
@@ -269,11 +295,11 @@ using DwRowsFn = void (*)(const float*, const float*, const int32_t*, const floa
 // registers); more rows are split into equal groups, each a pass over the windows.
 constexpr int kMaxRows = 16;
 
-template <bool Padded>
+template <bool Padded, typename Row>
 DwRowsFn dw_rows_for(int r) {
   switch (r) {
 #define SN_CASE(n) \
-  case n: return dw_rows<n, Padded>;
+  case n: return dw_rows<n, Padded, Row>;
     SN_CASE(1) SN_CASE(2) SN_CASE(3) SN_CASE(4) SN_CASE(5) SN_CASE(6) SN_CASE(7) SN_CASE(8)
     SN_CASE(9) SN_CASE(10) SN_CASE(11) SN_CASE(12) SN_CASE(13) SN_CASE(14) SN_CASE(15) SN_CASE(16)
 #undef SN_CASE
@@ -296,7 +322,9 @@ int64_t backward_sparse(const float* dout, const float* out, const int32_t* argm
     for (int64_t j = j0; j < j1; ++j) {
       const int64_t fi = j / groups, grp = j % groups;
       const int64_t r0 = grp * rows / groups, r1 = (grp + 1) * rows / groups;
-      const DwRowsFn fn = g.pad == 0 ? dw_rows_for<false>(int(r1 - r0)) : dw_rows_for<true>(int(r1 - r0));
+      const int rr = int(r1 - r0);
+      const DwRowsFn fn = g.kw <= 8 ? (g.pad == 0 ? dw_rows_for<false, Row256>(rr) : dw_rows_for<true, Row256>(rr))
+                                    : (g.pad == 0 ? dw_rows_for<false, Row512>(rr) : dw_rows_for<true, Row512>(rr));
       fn(dout, out, argmax, x, g, po, pohw, fi, r0, first_bad, at, d, dw + fi * g.ckk(), grp == 0 ? db + fi : nullptr);
     }
   });

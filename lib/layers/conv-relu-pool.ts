@@ -5,7 +5,7 @@
 // (names, parameters, summary), only their execution is shared. The result is the same: max
 // pooling commutes with the monotone Relu, and the gradient reaches the same winners.
 import type { Backend, ConvGeometry, PoolGeometry } from '../backend/types';
-import { convGeometry, formatShape, poolGeometry } from '../tensor/shape';
+import { convGeometry, poolGeometry } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { Convolution } from './convolution';
 import { BatchCache, type Layer } from './layer';
@@ -37,7 +37,7 @@ export class ConvReluPool {
     const backend = conv.getBackend();
     if (!backend) throw new Error(`${this.label}: the layers must be built before they are fused.`);
     this.backend = backend;
-    const dtype = conv.params.W.data instanceof Float64Array ? 'float64' : 'float32';
+    const dtype = conv.params.W.dtype;
     this.cache = new BatchCache((n) => {
       const g = convGeometry(conv.label, [n, ...conv.inputShape],
         { filters: conv.filters, kh: conv.kh, kw: conv.kw, stride: conv.stride, pad: conv.pad });
@@ -57,15 +57,8 @@ export class ConvReluPool {
   }
 
   forward(x: Tensor, _train = false): Tensor {
-    const s = x.shape;
-    const ins = this.conv.inputShape;
-    let ok = s.length === ins.length + 1 && Number.isInteger(s[0]) && s[0] >= 1;
-    for (let i = 0; ok && i < ins.length; i++) ok = s[i + 1] === ins[i];
-    if (!ok) {
-      throw new Error(`${this.conv.label} (${this.conv.describe()}): expected input shaped (batch, ${ins.join(', ')}), received ${formatShape(s)}. ` +
-        `Fix: feed data shaped like the inputShape the layer was built with.`);
-    }
-    const buf = this.cache.get(s[0]);
+    const n = this.conv.checkInput(x);
+    const buf = this.cache.get(n);
     const { W, b } = this.conv.params;
     this.backend.convReluPoolForward(x.data, W.data, b.data, buf.g, buf.p, buf.out.data, buf.argmax);
     this.lastBuf = buf;
@@ -77,12 +70,7 @@ export class ConvReluPool {
     const buf = this.lastBuf;
     const x = this.lastX;
     if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
-    const e = buf.out.shape;
-    let same = dout.shape.length === e.length;
-    for (let i = 0; same && i < e.length; i++) same = dout.shape[i] === e[i];
-    if (!same) {
-      throw new Error(`${this.pool.label}: backward expected dout shaped like the last forward's output ${formatShape(e)}, received ${formatShape(dout.shape)}.`);
-    }
+    this.pool.checkDout(dout, buf.out.shape);
     const dx = this.conv.needInputGrad ? buf.dx : null;
     this.backend.convReluPoolBackward(dout.data, buf.out.data, buf.argmax, x.data, this.conv.params.W.data,
       buf.g, buf.p, this.conv.grads.W.data, this.conv.grads.b.data, dx ? dx.data : null);

@@ -72,7 +72,7 @@ export abstract class Layer {
    * A wrong shape here would otherwise surface as an opaque kernel length error (or, worse, a
    * silently wrong reinterpretation of the data), so the message names both shapes.
    */
-  protected checkInput(x: Tensor): number {
+  checkInput(x: Tensor): number {
     if (!this.built) {
       throw new Error(
         `${this.label}: forward was called before build. ` +
@@ -96,7 +96,7 @@ export abstract class Layer {
   }
 
   /** Checks that dout has the shape of the last forward's output. */
-  protected checkDout(dout: Tensor, expected: readonly number[]): void {
+  checkDout(dout: Tensor, expected: readonly number[]): void {
     const s = dout.shape;
     let ok = s.length === expected.length;
     for (let i = 0; ok && i < s.length; i++) ok = s[i] === expected[i];

@@ -75,21 +75,31 @@ inline void CheckArgCount(const Napi::CallbackInfo& info, const char* fn, size_t
   }
 }
 
-// A typed array of the given kind with exactly `expected` elements.
+// A typed array of the given kind, of any length (stored in *length).
 template <typename T, napi_typedarray_type Kind>
-inline T* TypedArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name,
-                   const char* kindName, uint64_t expected) {
+inline T* TypedArgAnyLength(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name,
+                            const char* kindName, uint64_t* length) {
   Napi::Value v = info[idx];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
     ThrowType(info.Env(), std::string(fn) + ": expected " + kindName + " for '" + name + "' (argument " +
                               std::to_string(idx + 1) + ") but received " + TypeNameOf(v));
   }
   auto arr = v.As<Napi::TypedArrayOf<T>>();
-  if (uint64_t(arr.ElementLength()) != expected) {
-    ThrowRange(info.Env(), std::string(fn) + ": '" + name + "' must have " + std::to_string(expected) +
-                               " elements for the sizes given, but has " + std::to_string(arr.ElementLength()));
-  }
+  *length = uint64_t(arr.ElementLength());
   return arr.Data();
+}
+
+// A typed array of the given kind with exactly `expected` elements.
+template <typename T, napi_typedarray_type Kind>
+inline T* TypedArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name,
+                   const char* kindName, uint64_t expected) {
+  uint64_t length = 0;
+  T* data = TypedArgAnyLength<T, Kind>(info, idx, fn, name, kindName, &length);
+  if (length != expected) {
+    ThrowRange(info.Env(), std::string(fn) + ": '" + name + "' must have " + std::to_string(expected) +
+                               " elements for the sizes given, but has " + std::to_string(length));
+  }
+  return data;
 }
 
 inline float* F32Arg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name, uint64_t expected) {

@@ -1,8 +1,6 @@
 // gatherBytes
 #include "kernels/gather.h"
 
-#include <vector>
-
 #include "bindings/args.h"
 #include "bindings/register.h"
 
@@ -13,60 +11,57 @@ Napi::Value GatherBytes(const Napi::CallbackInfo& info) {
   const char* fn = "gatherBytes";
   CheckArgCount(info, fn, 7);
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    ThrowType(env, std::string(fn) + ": expected Uint8Array for 'src' (argument 1) but received " + TypeNameOf(info[0]));
-  }
-  auto src = info[0].As<Napi::Uint8Array>();
+  uint64_t src_length = 0;
+  const uint8_t* src = TypedArgAnyLength<uint8_t, napi_uint8_array>(info, 0, fn, "src", "Uint8Array", &src_length);
   const int64_t row_length = IntArg(info, 1, fn, "rowLength", 1);
-  const int64_t count = int64_t(src.ElementLength()) / row_length;
-  if (count * row_length != int64_t(src.ElementLength())) {
-    ThrowRange(env, std::string(fn) + ": 'src' has " + std::to_string(src.ElementLength()) +
-                        " bytes, not a whole number of rows of rowLength " + std::to_string(row_length) + ".");
+  const int64_t count = int64_t(src_length) / row_length;
+  if (uint64_t(count * row_length) != src_length) {
+    ThrowRange(env, std::string(fn) + ": 'src' has " + std::to_string(src_length) +
+                        " bytes, not a whole number of rows of rowLength " + std::to_string(row_length) +
+                        ". Fix: pass the values per sample as rowLength (784 for MNIST images).");
   }
   const int64_t start = IntArg(info, 3, fn, "start", 0);
   const int64_t end = IntArg(info, 4, fn, "end", start);
   const double divisor = NumberArg(info, 5, fn, "divisor");
-  if (!(divisor > 0)) ThrowRange(env, std::string(fn) + ": 'divisor' must be > 0, received " + FormatNumber(divisor));
+  if (!(divisor > 0)) {
+    ThrowRange(env, std::string(fn) + ": 'divisor' must be > 0, received " + FormatNumber(divisor) +
+                        ". Fix: 255 scales bytes to [0, 1], 1 keeps them as they are.");
+  }
   const int64_t n = end - start;
   // rows: null for rows start..end−1, else an Int32Array whose [start, end) entries are row numbers.
-  std::vector<int32_t> identity;
   const int32_t* rows = nullptr;
   if (info[2].IsNull()) {
     if (end > count) {
       ThrowRange(env, std::string(fn) + ": 'end' " + std::to_string(end) + " is past the " + std::to_string(count) +
-                          " rows of src.");
+                          " rows of src. Fix: end at most " + std::to_string(count) + ".");
     }
-    identity.resize(size_t(n));
-    for (int64_t s = 0; s < n; ++s) identity[size_t(s)] = int32_t(start + s);
-    rows = identity.data();
   } else {
-    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-      ThrowType(env, std::string(fn) + ": expected Int32Array or null for 'rows' (argument 3) but received " +
-                         TypeNameOf(info[2]));
-    }
-    auto r = info[2].As<Napi::Int32Array>();
-    if (end > int64_t(r.ElementLength())) {
+    uint64_t rows_length = 0;
+    const int32_t* all = TypedArgAnyLength<int32_t, napi_int32_array>(info, 2, fn, "rows", "Int32Array or null",
+                                                                      &rows_length);
+    if (uint64_t(end) > rows_length) {
       ThrowRange(env, std::string(fn) + ": 'end' " + std::to_string(end) + " is past the " +
-                          std::to_string(r.ElementLength()) + " entries of rows.");
+                          std::to_string(rows_length) + " entries of rows. Fix: end at most " +
+                          std::to_string(rows_length) + ".");
     }
-    rows = r.Data() + start;
+    rows = all + start;
     for (int64_t s = 0; s < n; ++s) {
       if (rows[s] < 0 || rows[s] >= count) {
         ThrowRange(env, std::string(fn) + ": rows[" + std::to_string(start + s) + "] = " + std::to_string(rows[s]) +
-                            " is not a row of src (0 to " + std::to_string(count - 1) + ").");
+                            " is not a row of src (0 to " + std::to_string(count - 1) +
+                            "). Fix: pass sample indices of this dataset, e.g. a permutation of 0.." +
+                            std::to_string(count - 1) + ".");
       }
     }
   }
-  if (!info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    ThrowType(env, std::string(fn) + ": expected Float32Array for 'out' (argument 7) but received " + TypeNameOf(info[6]));
-  }
-  auto out = info[6].As<Napi::Float32Array>();
-  if (uint64_t(out.ElementLength()) != uint64_t(n * row_length)) {
+  uint64_t out_length = 0;
+  float* out = TypedArgAnyLength<float, napi_float32_array>(info, 6, fn, "out", "Float32Array", &out_length);
+  if (out_length != uint64_t(n * row_length)) {
     ThrowRange(env, std::string(fn) + ": 'out' must have " + std::to_string(n * row_length) + " elements (" +
                         std::to_string(n) + " rows of " + std::to_string(row_length) + "), but has " +
-                        std::to_string(out.ElementLength()));
+                        std::to_string(out_length) + ". Fix: pass a subarray of exactly that length.");
   }
-  gather_bytes(src.Data(), row_length, rows, n, divisor, out.Data());
+  gather_bytes(src, row_length, rows, start, n, divisor, out);
   return env.Undefined();
 }
 

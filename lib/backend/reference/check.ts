@@ -8,7 +8,8 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
 /** Largest geometry field, as on the native side. */
 const MAX_FIELD = 1 << 24;
 
-function describe(v: unknown): string {
+/** A value as error messages name it: its typed-array class, Array, number 3, null … */
+export function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'Array';

@@ -1,9 +1,11 @@
 // Convolution → Relu → max Pooling as one kernel, written as the definition: each image goes
-// through the reference convolution, every window's largest value (first on ties) wins, and the
-// Relu is applied to the winner. Backward visits only the windows the Relu lets through.
+// through the reference convolution and pooling, and the Relu is applied to the pooled values
+// (max pooling commutes with it). Backward visits only the windows the Relu lets through.
 import type { ConvGeometry, FloatArray, PoolGeometry } from '../types';
 import { convGeometryArg, floatArg, floatArgOrNull, int32Arg, poolGeometryArg } from './check';
+import { reluForward } from './activation';
 import { convForward } from './convolution';
+import { poolForward } from './pooling';
 
 function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
   const pairs: Array<[string, number, string, number]> = [
@@ -29,40 +31,21 @@ export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray,
   floatArg(fn, 'b', b, g.f);
   floatArg(fn, 'out', out, pooled);
   int32Arg(fn, 'argmax', argmax, pooled);
-  // One image at a time through the reference convolution, so the values compared are exactly
-  // those the separate layers would store (float32 arrays round them the same way).
+  // One image at a time through the reference convolution, pooling and Relu: the definition
+  // is the three layers' kernels, with the convolution map of one image as the only buffer.
   const opix = g.oh * g.ow;
+  const F = out instanceof Float32Array ? Float32Array : Float64Array;
+  const conv = new F(g.f * opix);
+  const col = new F(g.c * g.kh * g.kw * opix);
   const one: ConvGeometry = { ...g, n: 1 };
-  const conv = out instanceof Float32Array ? new Float32Array(g.f * opix) : new Float64Array(g.f * opix);
-  const col = out instanceof Float32Array ? new Float32Array(g.c * g.kh * g.kw * opix) : new Float64Array(g.c * g.kh * g.kw * opix);
+  const onePool: PoolGeometry = { ...p, n: 1 };
   const inSize = g.c * g.h * g.w;
-  let q = 0;
+  const outSize = p.c * p.oh * p.ow;
   for (let n = 0; n < g.n; n++) {
+    const o = out.subarray(n * outSize, (n + 1) * outSize);
     convForward(x.subarray(n * inSize, (n + 1) * inSize), w, b, one, conv, col);
-    for (let f = 0; f < g.f; f++) {
-      const base = f * opix;
-      for (let pi = 0; pi < p.oh; pi++) {
-        for (let pj = 0; pj < p.ow; pj++, q++) {
-          let best = -Infinity;
-          let arg = -1;
-          for (let ki = 0; ki < p.ph; ki++) {
-            const oi = pi * p.stride - p.pad + ki;
-            if (oi < 0 || oi >= g.oh) continue;
-            for (let kj = 0; kj < p.pw; kj++) {
-              const oj = pj * p.stride - p.pad + kj;
-              if (oj < 0 || oj >= g.ow) continue;
-              const v = conv[base + oi * g.ow + oj];
-              if (arg < 0 || v > best) {
-                best = v;
-                arg = oi * g.ow + oj;
-              }
-            }
-          }
-          out[q] = best > 0 ? best : 0;
-          argmax[q] = arg;
-        }
-      }
-    }
+    poolForward(conv, onePool, o, argmax.subarray(n * outSize, (n + 1) * outSize));
+    reluForward(o, outSize, o);
   }
 }
 

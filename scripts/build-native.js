@@ -58,8 +58,10 @@ try {
 } catch {
   fail('The cmake-js package is not installed.', 'npm install (in the scratchnet folder)');
 }
-const args = [cmakeJs, 'compile', '--directory', root, '--out', path.join(root, 'build')];
-if (process.env.SCRATCHNET_PORTABLE === '1') args.push('--CDSCRATCHNET_PORTABLE=ON');
+// Every kernel file is compiled once per SIMD target: use every core.
+const jobs = String(Math.max(1, require('node:os').availableParallelism?.() ?? require('node:os').cpus().length));
+const args = [cmakeJs, 'compile', '--directory', root, '--out', path.join(root, 'build'), '--parallel', jobs];
+if (process.env.SCRATCHNET_TARGETS) args.push(`--CDSCRATCHNET_TARGETS=${process.env.SCRATCHNET_TARGETS}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: strict ? 'inherit' : ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const log = path.join(root, 'build', 'native-build.log');

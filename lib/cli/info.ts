@@ -6,7 +6,7 @@ import { loadNative, addonPath } from '../backend/native';
 
 export const infoSpec: CommandSpec = {
   name: 'info',
-  summary: 'scratchnet version, native backend status, OpenBLAS, threads, SIMD, Node.js',
+  summary: 'scratchnet version, native backend status, SIMD path, GEMM, OpenBLAS, threads, Node.js',
   usage: 'scratchnet info [--json]',
   options: { json: { type: 'boolean', help: 'machine-readable output' } },
 };
@@ -18,11 +18,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const r = loadNative();
-  let addon: Record<string, unknown> | null = null;
-  if (r.backend) {
-    const info = (r.backend as unknown as { info?: () => Record<string, unknown> }).info;
-    addon = typeof info === 'function' ? info() : null;
-  }
+  const addon = r.backend ? r.backend.info() : null;
   const o = {
     scratchnet: version(),
     node: process.version,
@@ -42,9 +38,14 @@ export async function infoCommand(argv: string[]): Promise<number> {
   if (r.backend) {
     io.out(`native backend: loaded (${addonPath})`);
     if (addon) {
+      io.out(`  SIMD: ${addon.simd} kernels (this CPU runs ${addon.supportedTargets.join(', ')}; ` +
+        `built: ${addon.compiledTargets.join(', ')}; force a lower one with SCRATCHNET_SIMD=<name>)`);
+      const timing = addon.gemmTiming
+        ? ` (measured on the networks' shapes: built-in ${addon.gemmTiming.builtinMs.toFixed(2)} ms, OpenBLAS ${addon.gemmTiming.openblasMs.toFixed(2)} ms)`
+        : addon.gemmReason === 'SCRATCHNET_GEMM' ? ' (set by SCRATCHNET_GEMM)' : '';
+      io.out(`  GEMM: ${addon.gemm === 'builtin' ? 'built-in' : 'OpenBLAS'}${timing}`);
       io.out(`  OpenBLAS: ${addon.openblasConfig} (core ${addon.openblasCoreName})`);
       io.out(`  threads: ${addon.threads}`);
-      io.out(`  SIMD: ${addon.simd}`);
     }
   } else {
     io.out(`native backend: NOT loaded — scratchnet uses the slow reference backend.`);

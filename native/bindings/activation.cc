@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 // (x, len, out)
@@ -46,4 +47,4 @@ void RegisterActivation(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "sigmoidBackward", SigmoidBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 struct AffineSizes {
@@ -55,4 +56,4 @@ void RegisterAffine(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "affineBackward", AffineBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

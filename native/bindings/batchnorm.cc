@@ -5,8 +5,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
@@ -53,4 +54,4 @@ void RegisterBatchNorm(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "batchNormBackward", BatchNormBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 // The pooling must read exactly the convolution's output map.
@@ -73,4 +74,4 @@ void RegisterConvReluPool(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "convReluPoolBackward", ConvReluPoolBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

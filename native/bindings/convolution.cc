@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
@@ -41,4 +42,4 @@ void RegisterConvolution(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "convBackward", ConvBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
@@ -39,4 +40,4 @@ void RegisterDropout(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "dropoutBackward", DropoutBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
@@ -36,4 +37,4 @@ void RegisterElementwise(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "scale", Scale);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value GatherBytes(const Napi::CallbackInfo& info) {
@@ -69,4 +70,4 @@ Napi::Value GatherBytes(const Napi::CallbackInfo& info) {
 
 void RegisterGather(Napi::Env env, Napi::Object exports) { Export(env, exports, "gatherBytes", GatherBytes); }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value Im2col(const Napi::CallbackInfo& info) {
@@ -34,4 +35,4 @@ void RegisterIm2col(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "col2im", Col2im);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -5,8 +5,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -98,4 +99,4 @@ void RegisterOptimizers(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "adamUpdate", AdamUpdate);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value PoolForward(const Napi::CallbackInfo& info) {
@@ -42,4 +43,4 @@ void RegisterPooling(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "poolBackward", PoolBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

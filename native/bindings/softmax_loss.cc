@@ -3,8 +3,9 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 namespace {
 
 Napi::Value SoftmaxCrossEntropyForward(const Napi::CallbackInfo& info) {
@@ -46,4 +47,4 @@ void RegisterSoftmaxLoss(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "softmaxCrossEntropyBackward", SoftmaxCrossEntropyBackward);
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,32 +1,14 @@
-// setNumThreads, getNumThreads, info: the pool size and what the addon was built with.
+// setNumThreads, getNumThreads, and what the addon carries: its SIMD targets, the one this CPU
+// gets by default, OpenBLAS's build. Compiled once; every target shares the thread pool.
 #include <cblas.h>
 
 #include "bindings/args.h"
 #include "bindings/register.h"
-#include "kernels/gemm.h"
 #include "kernels/threadpool.h"
-
-#include <cstdlib>
-#include <cstring>
+#include "simd/dispatch.h"
 
 namespace sn {
 namespace {
-
-const char* SimdName() {
-#if defined(__AVX512F__)
-  return "AVX-512F";
-#elif defined(__AVX2__)
-  return "AVX2";
-#elif defined(__AVX__)
-  return "AVX";
-#elif defined(__SSE2__) || defined(__x86_64__)
-  return "SSE2";
-#elif defined(__ARM_NEON) || defined(__aarch64__)
-  return "NEON";
-#else
-  return "none";
-#endif
-}
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   CheckArgCount(info, "setNumThreads", 1);
@@ -36,35 +18,10 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
 
-Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  const char* config = openblas_get_config();
-  const char* core = openblas_get_corename();
-  o.Set("openblasConfig", Napi::String::New(env, config ? config : ""));
-  o.Set("openblasCoreName", Napi::String::New(env, core ? core : ""));
-  o.Set("threads", Napi::Number::New(env, num_threads()));
-  o.Set("simd", Napi::String::New(env, SimdName()));
-  o.Set("gemm", Napi::String::New(env, gemm_impl_name(gemm_impl())));
-  return o;
-}
-
-// setGemm('openblas' | 'builtin' | 'auto'): which SGEMM the convolution and affine kernels use
-// (the benchmark compares them; 'auto' is the choice made at load, see kernels/gemm.h).
-Napi::Value SetGemm(const Napi::CallbackInfo& info) {
-  CheckArgCount(info, "setGemm", 1);
-  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  if (name == "openblas") {
-    set_gemm_impl(GemmImpl::OpenBlas);
-  } else if (name == "builtin") {
-    set_gemm_impl(GemmImpl::Builtin);
-  } else if (name == "auto") {
-    set_gemm_impl(gemm_auto_choice());
-  } else {
-    ThrowType(info.Env(), "setGemm: expected 'openblas', 'builtin' or 'auto' for 'name' but received " +
-                              (info[0].IsString() ? "'" + name + "'" : TypeNameOf(info[0])));
-  }
-  return info.Env().Undefined();
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& list) {
+  Napi::Array a = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) a.Set(uint32_t(i), Napi::String::New(env, list[i]));
+  return a;
 }
 
 }  // namespace
@@ -74,13 +31,15 @@ void RegisterThreads(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);
   Export(env, exports, "setNumThreads", SetNumThreads);
   Export(env, exports, "getNumThreads", GetNumThreads);
-  Export(env, exports, "info", Info);
-  Export(env, exports, "setGemm", SetGemm);
-  // SCRATCHNET_GEMM=openblas|builtin overrides the automatic choice for the whole process.
-  if (const char* forced = std::getenv("SCRATCHNET_GEMM")) {
-    if (std::strcmp(forced, "openblas") == 0) set_gemm_impl(GemmImpl::OpenBlas);
-    if (std::strcmp(forced, "builtin") == 0) set_gemm_impl(GemmImpl::Builtin);
-  }
+  const char* config = openblas_get_config();
+  const char* core = openblas_get_corename();
+  exports.Set("openblasConfig", Napi::String::New(env, config ? config : ""));
+  exports.Set("openblasCoreName", Napi::String::New(env, core ? core : ""));
+  exports.Set("compiledTargets", Strings(env, compiled_targets()));
+  exports.Set("supportedTargets", Strings(env, supported_targets()));
+  std::string error;
+  exports.Set("defaultTarget", Napi::String::New(env, default_target(&error)));
+  exports.Set("targetError", error.empty() ? env.Null() : Napi::String::New(env, error));
 }
 
 }  // namespace sn

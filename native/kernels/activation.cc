@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // Memory-bound loops: a second thread pays off only once each share is well past L2 size.
 constexpr int64_t kMinElements = 1 << 16;
@@ -45,4 +46,4 @@ void sigmoid_backward(const float* dout, const float* out, int64_t len, float* d
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

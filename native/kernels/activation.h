@@ -1,7 +1,8 @@
 #pragma once
 #include <cstdint>
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // Element-wise over len values; every pointer holds len floats.
 void relu_forward(const float* x, int64_t len, float* out);
@@ -11,4 +12,4 @@ void sigmoid_forward(const float* x, int64_t len, float* out);
 // dx = dout · out · (1 − out).
 void sigmoid_backward(const float* dout, const float* out, int64_t len, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

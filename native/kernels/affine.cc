@@ -2,8 +2,9 @@
 
 #include "kernels/gemm.h"
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // Below this many multiply-adds per thread a wake-up costs more than it saves
 // (the book's last Affine, 100×100×10, stays on the caller).
@@ -42,4 +43,4 @@ void affine_backward(const float* dout, const float* x, const float* w, int64_t 
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

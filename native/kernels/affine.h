@@ -1,7 +1,8 @@
 #pragma once
 #include <cstdint>
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x is (n, d), w is (d, m), b is (m): out(n, m) = x · w + b.
 void affine_forward(const float* x, const float* w, const float* b, int64_t n, int64_t d, int64_t m, float* out);
@@ -10,4 +11,4 @@ void affine_forward(const float* x, const float* w, const float* b, int64_t n, i
 void affine_backward(const float* dout, const float* x, const float* w, int64_t n, int64_t d, int64_t m, float* dw,
                      float* db, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // Channels are independent, so threads own disjoint channels; a channel's values are the
 // n strided runs x[(i·c + ch)·s .. +s).
@@ -88,4 +89,4 @@ void batchnorm_backward(const float* dout, const float* xhat, const float* gamma
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,7 +1,8 @@
 #pragma once
 #include "kernels/geometry.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x, out and xhat are (n, c, s); gamma, beta, running_mean, running_var and inv_std are (c).
 // train: batch statistics per channel over n·s values (biased variance), running averages
@@ -15,4 +16,4 @@ void batchnorm_forward(const float* x, const float* gamma, const float* beta, co
 void batchnorm_backward(const float* dout, const float* xhat, const float* gamma, const float* inv_std,
                         const BatchNormGeom& g, float* dx, float* dgamma, float* dbeta);
 
-}  // namespace sn
+SN_END_TARGET

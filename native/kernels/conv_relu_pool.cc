@@ -5,17 +5,15 @@
 #include <cstring>
 
 #include "kernels/convolution.h"
+#include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/pooling.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
+#include "simd/vec.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
-namespace sn {
+SN_BEGIN_TARGET
 
 // Per-thread: one image's convolution output and im2col (forward); a block of images' dconv and
 // col (backward). Per caller: the blocks' partial weight gradients.
@@ -134,20 +132,20 @@ static int64_t backward_dense(const float* dout, const float* out, const int32_t
   return first_bad.load();
 }
 
-#if defined(__AVX512F__)
+#if SN_MASKED_SIMD
 namespace {
 
 // Sparse form of dw and db. Only a window's winner receives gradient, and only when the window's
 // output is positive: at most 1 in 4 convolution outputs. The dense form multiplies the zeros too
 // (a weight-gradient GEMM over a dconv map it first builds, and col recomputed); here each positive
 // window adds its gradient times its input patch to dw: one masked vector per patch row (c·kh
-// rows of kw ≤ 16 lanes), summed in registers.
+// rows of kw lanes), summed in registers.
 
 // Where the patch of each convolution output position starts in its input plane.
 struct PatchOrigins {
-  int32_t* offset;   // r0·w + c0
-  int32_t* row;      // r0 = oi·stride − pad
-  __mmask16* cols;   // lanes j < kw with 0 ≤ c0 + j < w
+  int32_t* offset;  // r0·w + c0
+  int32_t* row;     // r0 = oi·stride − pad
+  uint32_t* cols;   // bit j set for the lanes j < kw with 0 ≤ c0 + j < w
 };
 
 static thread_local Scratch t_origins;
@@ -155,10 +153,10 @@ static thread_local Scratch t_windows;
 
 PatchOrigins patch_origins(const ConvGeom& g) {
   const int64_t ohw = g.ohw();
-  // 2 int32 + 1 mask per position, in float-sized slots
+  // 3 32-bit values per position, in float-sized slots
   float* mem = t_origins.get(size_t(3 * ohw));
   PatchOrigins o{reinterpret_cast<int32_t*>(mem), reinterpret_cast<int32_t*>(mem + ohw),
-                 reinterpret_cast<__mmask16*>(mem + 2 * ohw)};
+                 reinterpret_cast<uint32_t*>(mem + 2 * ohw)};
   for (int64_t oi = 0; oi < g.oh; ++oi) {
     for (int64_t oj = 0; oj < g.ow; ++oj) {
       const int64_t a = oi * g.ow + oj, r0 = oi * g.stride - g.pad, c0 = oj * g.stride - g.pad;
@@ -167,12 +165,19 @@ PatchOrigins patch_origins(const ConvGeom& g) {
         if (c0 + j >= 0 && c0 + j < g.w) m |= 1u << j;
       o.offset[a] = int32_t(r0 * g.w + c0);
       o.row[a] = int32_t(r0);
-      o.cols[a] = __mmask16(m);
+      o.cols[a] = m;
     }
   }
   return o;
 }
 
+void report_bad(std::atomic<int64_t>& first_bad, int64_t pos) {
+  int64_t cur = first_bad.load();
+  while ((cur < 0 || pos < cur) && !first_bad.compare_exchange_weak(cur, pos)) {
+  }
+}
+
+#if defined(SN_TARGET_AVX512)
 // The positive windows of one (image, filter) plane of the pooled output: their winners' positions
 // and gradients, packed. at and d need room for count + 15 entries. Winners outside [0, ohw) are
 // reported through first_bad (position base + q) and left out.
@@ -186,12 +191,7 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
     const __m512i a = _mm512_maskz_loadu_epi32(m, argmax + q);
     const __m512 g = _mm512_maskz_loadu_ps(m, dout + q);
     const __mmask16 bad = _mm512_mask_cmpge_epu32_mask(m, a, limit);
-    if (bad) {
-      const int64_t pos = base + q + __builtin_ctz(bad);
-      int64_t cur = first_bad.load();
-      while ((cur < 0 || pos < cur) && !first_bad.compare_exchange_weak(cur, pos)) {
-      }
-    }
+    if (bad) report_bad(first_bad, base + q + __builtin_ctz(bad));
     const __mmask16 keep = _mm512_mask_cmp_ps_mask(__mmask16(m & ~bad), o, _mm512_setzero_ps(), _CMP_GT_OQ);
     _mm512_storeu_si512(at + k, _mm512_maskz_compress_epi32(keep, a));
     _mm512_storeu_ps(d + k, _mm512_maskz_compress_ps(keep, g));
@@ -199,15 +199,60 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
   }
   return k;
 }
+#else
+// AVX2 has no compress: a table gives, for each 8-bit keep mask, the permutation that moves the
+// kept lanes to the front (8 KB, built once).
+struct CompressTable {
+  alignas(32) int32_t perm[256][8];
+  CompressTable() {
+    for (int m = 0; m < 256; ++m) {
+      int k = 0;
+      for (int l = 0; l < 8; ++l)
+        if (m & (1 << l)) perm[m][k++] = l;
+      for (; k < 8; ++k) perm[m][k] = 0;
+    }
+  }
+};
+const CompressTable kCompress;
 
-// One patch row as a vector: 8 lanes when kw ≤ 8, else 16. The narrower load crosses a cache
-// line less often (a 32-byte load at a random float offset splits 7 times in 16, a 64-byte one
-// 15 times), and the split loads are what bound the loop below.
+// As above; at and d need room for count + 7 entries.
+int64_t positive_windows(const float* dout, const float* out, const int32_t* argmax, int64_t count, int64_t ohw,
+                         int64_t base, std::atomic<int64_t>& first_bad, int32_t* at, float* d) {
+  const __m256i last_ok = _mm256_set1_epi32(int32_t(ohw) - 1), zero = _mm256_setzero_si256();
+  int64_t k = 0;
+  for (int64_t q = 0; q < count; q += 8) {
+    const Mask m = tail_mask(count - q);
+    const __m256 o = vloadm(out + q, m);
+    const __m256i a = _mm256_maskload_epi32(argmax + q, m);
+    const __m256 g = vloadm(dout + q, m);
+    // a ≥ ohw or a < 0, on the live lanes
+    const __m256i bad_v = _mm256_and_si256(m, _mm256_or_si256(_mm256_cmpgt_epi32(a, last_ok), _mm256_cmpgt_epi32(zero, a)));
+    const uint32_t bad = uint32_t(_mm256_movemask_ps(_mm256_castsi256_ps(bad_v)));
+    if (bad) report_bad(first_bad, base + q + __builtin_ctz(bad));
+    const uint32_t live = uint32_t(_mm256_movemask_ps(_mm256_castsi256_ps(m))) & ~bad;
+    const uint32_t keep = live & uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(o, _mm256_setzero_ps(), _CMP_GT_OQ)));
+    const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress.perm[keep]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + k), _mm256_permutevar8x32_epi32(a, perm));
+    _mm256_storeu_ps(d + k, _mm256_permutevar8x32_ps(g, perm));
+    k += __builtin_popcount(keep);
+  }
+  return k;
+}
+#endif
+
+// One patch row as a vector of kw lanes.
+#if defined(SN_TARGET_AVX512)
+// 8 lanes when kw ≤ 8, else 16. The narrower load crosses a cache line less often (a 32-byte
+// load at a random float offset splits 7 times in 16, a 64-byte one 15 times), and the split
+// loads are what bound the loop below.
 struct Row512 {
   using V = __m512;
   using M = __mmask16;
+  static constexpr int kRegisters = 32;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float v) { return _mm512_set1_ps(v); }
+  static M bits(uint32_t b) { return M(b); }
+  static M none() { return M(0); }
   static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
@@ -216,13 +261,45 @@ struct Row512 {
 struct Row256 {
   using V = __m256;
   using M = __mmask8;
+  static constexpr int kRegisters = 32;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float v) { return _mm256_set1_ps(v); }
+  static M bits(uint32_t b) { return M(b); }
+  static M none() { return M(0); }
   static V load(M m, const float* p) { return _mm256_maskz_loadu_ps(m, p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static void store(float* p, M m, V v) { _mm256_mask_storeu_ps(p, m, v); }
 };
+#else
+struct Row256 {
+  using V = __m256;
+  using M = __m256i;
+  static constexpr int kRegisters = 16;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float v) { return _mm256_set1_ps(v); }
+  // lane l live when bit l of b is set
+  static M bits(uint32_t b) {
+    const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(int32_t(b)), lane_bit), lane_bit);
+  }
+  static M none() { return _mm256_setzero_si256(); }
+  static V load(M m, const float* p) { return _mm256_maskload_ps(p, m); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static void store(float* p, M m, V v) { _mm256_maskstore_ps(p, m, v); }
+};
+#endif
+
+// Windows in flight for R rows of accumulators: each window sums into its own accumulators, so
+// its FMAs never wait on the previous window's (4-cycle latency); S·R accumulators + the
+// gradient broadcast + a load must fit the register file. The masked row loads, most of them
+// split across two cache lines, bound the loop after that (S = 1 was ~4% slower on
+// SimpleConvNet with AVX-512).
+template <int R, int Registers>
+constexpr int windows_in_flight() {
+  return Registers == 32 ? (R <= 4 ? 4 : R <= 6 ? 3 : R <= 10 ? 2 : 1) : (R <= 3 ? 4 : R <= 7 ? 2 : 1);
+}
 
 // Rows [r0, r0 + R) of filter fi's dw (row = (ci, ki), kw lanes), summed over every image's
 // positive windows in image order, in registers. With Padded false every patch lies inside the
@@ -232,25 +309,22 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
              const PatchOrigins& po, int64_t pohw, int64_t fi, int64_t r0, std::atomic<int64_t>& first_bad,
              int32_t* at, float* d, float* dw_f, float* db_f) {
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw, ohw = g.ohw();
-  using V = typename Row::V;
-  using M = typename Row::M;
-  const M kwm = M((1u << g.kw) - 1u);
+  using RV = typename Row::V;
+  using RM = typename Row::M;
+  const RM kwm = Row::bits((1u << g.kw) - 1u);
   int64_t roff[R], rki[R];
   for (int r = 0; r < R; ++r) {
     const int64_t ci = (r0 + r) / g.kh, ki = (r0 + r) % g.kh;
     roff[r] = ci * g.h * g.w + ki * g.w;
     rki[r] = ki;
   }
-  // S windows in flight, each into its own accumulators, so a window's FMAs never wait on the
-  // previous window's (4-cycle latency). The masked row loads, most of them split across two
-  // cache lines, bound the loop after that (S = 1 was ~4% slower on SimpleConvNet).
-  constexpr int S = R <= 4 ? 4 : R <= 6 ? 3 : R <= 10 ? 2 : 1;
-  V acc[S][R];
+  constexpr int S = windows_in_flight<R, Row::kRegisters>();
+  RV acc[S][R];
   _Pragma("GCC unroll 16") for (int s = 0; s < S; ++s)
     _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) acc[s][r] = Row::zero();
-  __m512 dsum = _mm512_setzero_ps();
-  const auto add_window = [&](V* acc_s, const float* x_i, int32_t a, float dval) __attribute__((always_inline)) {
-    const V dv = Row::set1(dval);
+  V dsum = vzero();
+  const auto add_window = [&](RV* acc_s, const float* x_i, int32_t a, float dval) __attribute__((always_inline)) {
+    const RV dv = Row::set1(dval);
     const float* origin = x_i + po.offset[a];
     if (!Padded) {
       _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
@@ -258,9 +332,9 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
       }
     } else {
       const int64_t row = po.row[a];
-      const M cm = M(po.cols[a]);
+      const RM cm = Row::bits(po.cols[a]);
       _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-        const M m = uint64_t(row + rki[r]) < uint64_t(g.h) ? cm : M(0);
+        const RM m = uint64_t(row + rki[r]) < uint64_t(g.h) ? cm : Row::none();
         acc_s[r] = Row::fma(dv, Row::load(m, origin + roff[r]), acc_s[r]);
       }
     }
@@ -274,37 +348,48 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
       _Pragma("GCC unroll 4") for (int s = 0; s < S; ++s) add_window(acc[s], x_i, at[e + s], d[e + s]);
     }
     for (; e < k; ++e) add_window(acc[0], x_i, at[e], d[e]);
-    for (int64_t e = 0; db_f && e < k; e += 16) {
-      const __mmask16 m = k - e >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - e)) - 1u);
-      dsum = _mm512_add_ps(dsum, _mm512_maskz_loadu_ps(m, d + e));
-    }
+    for (int64_t e = 0; db_f && e < k; e += W) dsum = vadd(dsum, vloadm(d + e, tail_mask(k - e)));
   }
   _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-    V sum = acc[0][r];
+    RV sum = acc[0][r];
     _Pragma("GCC unroll 4") for (int s = 1; s < S; ++s) sum = Row::add(sum, acc[s][r]);
     Row::store(dw_f + (r0 + r) * g.kw, kwm, sum);
   }
-  if (db_f) *db_f = _mm512_reduce_add_ps(dsum);
+  if (db_f) *db_f = vsum(dsum);
 }
 
 using DwRowsFn = void (*)(const float*, const float*, const int32_t*, const float*, const ConvGeom&,
                           const PatchOrigins&, int64_t, int64_t, int64_t, std::atomic<int64_t>&, int32_t*, float*,
                           float*, float*);
 
-// At most 16 rows of accumulators at a time (plus the gradient broadcast and a load, within 32
-// registers); more rows are split into equal groups, each a pass over the windows.
+// Rows of accumulators at a time (plus the gradient broadcast and a load, within the register
+// file); more rows are split into equal groups, each a pass over the windows.
+#if defined(SN_TARGET_AVX512)
 constexpr int kMaxRows = 16;
+// Patch rows the sparse form takes: kw lanes of one vector.
+constexpr int64_t kSparseMaxKw = 16;
+#else
+constexpr int kMaxRows = 12;
+constexpr int64_t kSparseMaxKw = 8;
+#endif
 
 template <bool Padded, typename Row>
 DwRowsFn dw_rows_for(int r) {
   switch (r) {
 #define SN_CASE(n) \
-  case n: return dw_rows<n, Padded, Row>;
+  case n: return n <= kMaxRows ? dw_rows<(n <= kMaxRows ? n : 1), Padded, Row> : nullptr;
     SN_CASE(1) SN_CASE(2) SN_CASE(3) SN_CASE(4) SN_CASE(5) SN_CASE(6) SN_CASE(7) SN_CASE(8)
     SN_CASE(9) SN_CASE(10) SN_CASE(11) SN_CASE(12) SN_CASE(13) SN_CASE(14) SN_CASE(15) SN_CASE(16)
 #undef SN_CASE
     default: return nullptr;
   }
+}
+
+DwRowsFn dw_rows_fn(const ConvGeom& g, int rows) {
+#if defined(SN_TARGET_AVX512)
+  if (g.kw > 8) return g.pad == 0 ? dw_rows_for<false, Row512>(rows) : dw_rows_for<true, Row512>(rows);
+#endif
+  return g.pad == 0 ? dw_rows_for<false, Row256>(rows) : dw_rows_for<true, Row256>(rows);
 }
 
 // dw and db.
@@ -322,10 +407,8 @@ int64_t backward_sparse(const float* dout, const float* out, const int32_t* argm
     for (int64_t j = j0; j < j1; ++j) {
       const int64_t fi = j / groups, grp = j % groups;
       const int64_t r0 = grp * rows / groups, r1 = (grp + 1) * rows / groups;
-      const int rr = int(r1 - r0);
-      const DwRowsFn fn = g.kw <= 8 ? (g.pad == 0 ? dw_rows_for<false, Row256>(rr) : dw_rows_for<true, Row256>(rr))
-                                    : (g.pad == 0 ? dw_rows_for<false, Row512>(rr) : dw_rows_for<true, Row512>(rr));
-      fn(dout, out, argmax, x, g, po, pohw, fi, r0, first_bad, at, d, dw + fi * g.ckk(), grp == 0 ? db + fi : nullptr);
+      dw_rows_fn(g, int(r1 - r0))(dout, out, argmax, x, g, po, pohw, fi, r0, first_bad, at, d, dw + fi * g.ckk(),
+                                  grp == 0 ? db + fi : nullptr);
     }
   });
   return first_bad.load();
@@ -337,13 +420,13 @@ int64_t backward_sparse(const float* dout, const float* out, const int32_t* argm
 int64_t conv_relu_pool_backward(const float* dout, const float* out, const int32_t* argmax, const float* x,
                                 const float* w, const ConvGeom& g, const PoolGeom& p, float* dw, float* db,
                                 float* dx) {
-#if defined(__AVX512F__)
+#if SN_MASKED_SIMD
   // The sparse form of dw reads one masked vector per patch row and window: it beats the dense
-  // form's 16-lane GEMM for wide rows (kw ≥ 4; SimpleConvNet conv1 0.72 vs 1.10 ms at batch 100)
-  // and needs no im2col. A sparse dx would read, add to and write back dx row by row, each store
-  // overlapping the next patch's loads; tried on LeNet's second layer it ran 5× slower than the
-  // dense wᵀ·dconv + col2im, so dx always takes the dense form.
-  if (g.kw >= 4 && g.kw <= 16) {
+  // form's GEMM for wide rows (kw ≥ 4; SimpleConvNet conv1 0.72 vs 1.10 ms at batch 100 on
+  // AVX-512) and needs no im2col. A sparse dx would read, add to and write back dx row by row,
+  // each store overlapping the next patch's loads; tried on LeNet's second layer it ran 5×
+  // slower than the dense wᵀ·dconv + col2im, so dx always takes the dense form.
+  if (g.kw >= 4 && g.kw <= kSparseMaxKw) {
     const int64_t bad = backward_sparse(dout, out, argmax, x, g, p, dw, db);
     if (!dx || bad >= 0) return bad;
     return backward_dense(dout, out, argmax, x, w, g, p, nullptr, nullptr, dx);
@@ -352,4 +435,4 @@ int64_t conv_relu_pool_backward(const float* dout, const float* out, const int32
   return backward_dense(dout, out, argmax, x, w, g, p, dw, db, dx);
 }
 
-}  // namespace sn
+SN_END_TARGET

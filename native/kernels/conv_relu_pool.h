@@ -6,8 +6,9 @@
 #include <cstdint>
 
 #include "kernels/geometry.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x (n, c, h, w), w (f, c·kh·kw), b (f) → out (n, f, poh, pow) = relu(maxpool(conv(x))), which
 // equals maxpool(relu(conv(x))) because relu is monotone. argmax (n, f, poh, pow) holds each
@@ -24,4 +25,4 @@ int64_t conv_relu_pool_backward(const float* dout, const float* out, const int32
                                 const float* w, const ConvGeom& g, const PoolGeom& p, float* dw, float* db,
                                 float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -2,85 +2,83 @@
 
 #include <algorithm>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
+#include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_choice.h"
 #include "kernels/im2col.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
+#include "simd/vec.h"
 
-// Every loop over a register tile must be unrolled completely, or GCC keeps the tile on the stack.
-#define SN_CONV_UNROLL _Pragma("GCC unroll 32")
-
-namespace sn {
+SN_BEGIN_TARGET
 
 // dcol_n of the image a thread is on (c·kh·kw × oh·ow).
 static thread_local Scratch t_dcol;
 
-#if defined(__AVX512F__)
-// Lanes [lo, hi) of a 16-lane mask, clipped to the vector.
-static inline __mmask16 lane_range(int64_t lo, int64_t hi) {
-  lo = std::max<int64_t>(lo, 0);
-  hi = std::min<int64_t>(hi, 16);
-  return hi <= lo ? __mmask16(0) : __mmask16(((1u << (hi - lo)) - 1u) << lo);
-}
+#if SN_MASKED_SIMD
+// The widest filter row the direct kernel handles (its load masks are precomputed per tap column).
+constexpr int64_t kDirectMaxKw = 16;
 
-// One image, stride 1, F filters, output rows of at most 16·NC columns: im2col and the GEMM in
-// one pass. Each tap's shifted input row is loaded once, stored into col_n (backward needs it)
-// and multiplied into F × NC accumulators while still in a register. With few filters (LeNet's
-// first layer: 6 filters, 25 taps) the GEMM ran a 6-row tile through a 25-deep loop and read
-// col_n back from L2 right after im2col wrote it; this reads the input once and skips that pass
-// (LeNet conv1 forward 0.65 → 0.51 ms on one core). Taps are summed in col order from 0 and the
-// bias added last, as the GEMM does.
+// One image, stride 1, F filters, output columns in chunks of NC vectors: im2col and the GEMM
+// in one pass. Each tap's shifted input row is loaded once, stored into col_n (backward needs
+// it) and multiplied into F × NC accumulators while still in a register. With few filters
+// (LeNet's first layer: 6 filters, 25 taps) the GEMM ran a 6-row tile through a 25-deep loop
+// and read col_n back from L2 right after im2col wrote it; this reads the input once and skips
+// that pass (LeNet conv1 forward 0.65 → 0.51 ms on one AVX-512 core). Taps are summed in col
+// order from 0 and the bias added last, as the GEMM does.
 template <int F, int NC, bool StoreCol>
 static void conv_forward_direct_image(const float* x_n, const float* w, const float* b, const ConvGeom& g,
                                       float* out_n, float* col_n) {
   // x_n is (c, h, w), w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow)
   const int64_t ckk = g.ckk(), ow = g.ow, ohw = g.oh * g.ow;
-  __mmask16 m_out[NC];
-  for (int ch = 0; ch < NC; ++ch) m_out[ch] = lane_range(0, ow - 16 * ch);
-  for (int64_t oi = 0; oi < g.oh; ++oi) {
-    __m512 acc[F][NC];
-    SN_CONV_UNROLL
-    for (int fi = 0; fi < F; ++fi)
-      SN_CONV_UNROLL
-      for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = _mm512_setzero_ps();
-    int64_t tap = 0;
-    for (int64_t ci = 0; ci < g.c; ++ci) {
-      const float* plane = x_n + ci * g.h * g.w;
-      for (int64_t ki = 0; ki < g.kh; ++ki) {
-        const int64_t r = oi - g.pad + ki;
-        const bool row_in = r >= 0 && r < g.h;
-        const float* src = plane + (row_in ? r : 0) * g.w;
-        for (int64_t kj = 0; kj < g.kw; ++kj, ++tap) {
-          // output column oj reads input column oj + shift, inside the row for oj in [lo, hi)
-          const int64_t shift = kj - g.pad;
-          const int64_t lo = std::max<int64_t>(-shift, 0), hi = std::min<int64_t>(g.w - shift, ow);
-          float* dst = col_n + tap * ohw + oi * ow;
-          __m512 v[NC];
-          SN_CONV_UNROLL
-          for (int ch = 0; ch < NC; ++ch) {
-            const __mmask16 m = row_in ? lane_range(lo - 16 * ch, hi - 16 * ch) : __mmask16(0);
-            v[ch] = _mm512_maskz_loadu_ps(m, src + shift + 16 * ch);
-            if (StoreCol) _mm512_mask_storeu_ps(dst + 16 * ch, m_out[ch], v[ch]);
-          }
-          SN_CONV_UNROLL
-          for (int fi = 0; fi < F; ++fi) {
-            const __m512 wv = _mm512_set1_ps(w[fi * ckk + tap]);
-            SN_CONV_UNROLL
-            for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = _mm512_fmadd_ps(wv, v[ch], acc[fi][ch]);
+  for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
+    Mask m_out[NC];
+    // m_in[kj][ch]: the lanes of chunk ch whose input column oj + kj − pad lies inside the row
+    Mask m_in[kDirectMaxKw][NC];
+    for (int ch = 0; ch < NC; ++ch) m_out[ch] = lane_range(0, ow - c0 - W * ch);
+    for (int64_t kj = 0; kj < g.kw; ++kj) {
+      const int64_t shift = kj - g.pad;
+      const int64_t lo = std::max<int64_t>(-shift, 0), hi = std::min<int64_t>(g.w - shift, ow);
+      for (int ch = 0; ch < NC; ++ch) m_in[kj][ch] = lane_range(lo - c0 - W * ch, hi - c0 - W * ch);
+    }
+    for (int64_t oi = 0; oi < g.oh; ++oi) {
+      V acc[F][NC];
+      SN_UNROLL
+      for (int fi = 0; fi < F; ++fi)
+        SN_UNROLL
+        for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vzero();
+      int64_t tap = 0;
+      for (int64_t ci = 0; ci < g.c; ++ci) {
+        const float* plane = x_n + ci * g.h * g.w;
+        for (int64_t ki = 0; ki < g.kh; ++ki) {
+          const int64_t r = oi - g.pad + ki;
+          const bool row_in = r >= 0 && r < g.h;
+          const float* src = plane + (row_in ? r : 0) * g.w + c0;
+          float* dst = col_n + oi * ow + c0;
+          for (int64_t kj = 0; kj < g.kw; ++kj, ++tap) {
+            // output column oj reads input column oj + kj − pad
+            const int64_t shift = kj - g.pad;
+            V v[NC];
+            SN_UNROLL
+            for (int ch = 0; ch < NC; ++ch) {
+              v[ch] = vloadm(src + shift + W * ch, row_in ? m_in[kj][ch] : no_lanes());
+              if (StoreCol) vstorem(dst + tap * ohw + W * ch, v[ch], m_out[ch]);
+            }
+            SN_UNROLL
+            for (int fi = 0; fi < F; ++fi) {
+              const V wv = vset1(w[fi * ckk + tap]);
+              SN_UNROLL
+              for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vfma(wv, v[ch], acc[fi][ch]);
+            }
           }
         }
       }
-    }
-    SN_CONV_UNROLL
-    for (int fi = 0; fi < F; ++fi) {
-      const __m512 bv = _mm512_set1_ps(b[fi]);
-      SN_CONV_UNROLL
-      for (int ch = 0; ch < NC; ++ch)
-        _mm512_mask_storeu_ps(out_n + fi * ohw + oi * ow + 16 * ch, m_out[ch], _mm512_add_ps(acc[fi][ch], bv));
+      SN_UNROLL
+      for (int fi = 0; fi < F; ++fi) {
+        const V bv = vset1(b[fi]);
+        SN_UNROLL
+        for (int ch = 0; ch < NC; ++ch) vstorem(out_n + fi * ohw + oi * ow + c0 + W * ch, vadd(acc[fi][ch], bv), m_out[ch]);
+      }
     }
   }
 }
@@ -103,19 +101,27 @@ static DirectFn direct_for_f(int64_t f) {
 }
 
 // The fused kernel for this shape, or null when the im2col + GEMM path is the better one: the
-// accumulators (f × output-row vectors) must fit in registers, and with more filters the GEMM's
-// 10×48 tile wins (LeNet conv2, 16 filters on 10-wide rows: 0.72 ms as im2col + GEMM, 1.1 ms
-// direct, whose every FMA then waits on a broadcast load and uses 10 of 16 lanes).
+// accumulators (f × NC vectors) must fit in registers, and with more filters the GEMM's tile
+// wins (LeNet conv2, 16 filters on 10-wide rows: 0.72 ms as im2col + GEMM, 1.1 ms direct on
+// AVX-512, whose every FMA then waits on a broadcast load and uses 10 of 16 lanes).
 static DirectFn direct_for(const ConvGeom& g, bool keep_col) {
-  if (g.stride != 1 || g.f > 8 || g.ow > 32) return nullptr;
-  if (keep_col) return g.ow > 16 ? direct_for_f<2, true>(g.f) : direct_for_f<1, true>(g.f);
-  return g.ow > 16 ? direct_for_f<2, false>(g.f) : direct_for_f<1, false>(g.f);
+  if (g.stride != 1 || g.f > 8 || g.ow > 32 || g.kw > kDirectMaxKw) return nullptr;
+#if defined(SN_TARGET_AVX512)
+  // 32 registers: up to 8 × 2 accumulators, one chunk for rows of up to 32 columns.
+  const bool two = g.ow > W;
+#else
+  // 16 registers: 6 × 2 accumulators + 2 inputs + 1 broadcast at most; 7 or 8 filters take one
+  // vector per chunk.
+  const bool two = g.ow > W && g.f <= 6;
+#endif
+  if (keep_col) return two ? direct_for_f<2, true>(g.f) : direct_for_f<1, true>(g.f);
+  return two ? direct_for_f<2, false>(g.f) : direct_for_f<1, false>(g.f);
 }
 #endif
 
 void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
                         float* col_n, bool keep_col) {
-#if defined(__AVX512F__)
+#if SN_MASKED_SIMD
   if (DirectFn direct = direct_for(g, keep_col)) {
     direct(x_n, w, b, g, out_n, col_n);
     return;
@@ -193,4 +199,4 @@ void conv_backward(const float* dout, const float* w, float* col, const ConvGeom
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

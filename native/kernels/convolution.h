@@ -1,7 +1,8 @@
 #pragma once
 #include "kernels/geometry.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x is (n, c, h, w), w is (f, c·kh·kw), b is (f); out is (n, f, oh·ow); col (n, c·kh·kw, oh·ow)
 // receives im2col(x) and is kept for backward.
@@ -17,4 +18,4 @@ void conv_forward_image(const float* x_n, const float* w, const float* b, const 
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.
 void conv_backward(const float* dout, const float* w, float* col, const ConvGeom& g, float* dw, float* db, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,8 +1,9 @@
 #include "kernels/dropout.h"
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 constexpr int64_t kMinElements = 1 << 15;
 
@@ -30,4 +31,4 @@ void dropout_backward(const float* dout, const uint8_t* mask, int64_t len, float
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

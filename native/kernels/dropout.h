@@ -1,7 +1,8 @@
 #pragma once
 #include <cstdint>
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // lowbias32: the same bits as mix32 in lib/tensor/rng.ts.
 inline uint32_t mix32(uint32_t x) {
@@ -20,4 +21,4 @@ void dropout_forward(const float* x, int64_t len, double ratio, uint32_t seed, u
 // dout, mask and dx are (len): dx = dout · mask.
 void dropout_backward(const float* dout, const uint8_t* mask, int64_t len, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

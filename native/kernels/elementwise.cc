@@ -1,8 +1,9 @@
 #include "kernels/elementwise.h"
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 constexpr int64_t kMinElements = 1 << 16;
 
@@ -20,4 +21,4 @@ void scale(const float* x, float alpha, int64_t len, float* out) {
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,6 +1,7 @@
 #include "kernels/gather.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 void gather_bytes(const uint8_t* src, int64_t row_length, const int32_t* rows, int64_t first, int64_t n, double divisor,
                   float* out) {
@@ -15,4 +16,4 @@ void gather_bytes(const uint8_t* src, int64_t row_length, const int32_t* rows, i
   }
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -4,12 +4,9 @@
 #include <cstring>
 
 #include "kernels/threadpool.h"
+#include "simd/vec.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
-namespace sn {
+SN_BEGIN_TARGET
 
 // Output columns oj in [lo, hi) read input column oj·stride − pad + kj inside [0, w).
 static inline void valid_range(int64_t k, int64_t stride, int64_t pad, int64_t in, int64_t out, int64_t* lo,
@@ -82,16 +79,9 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
   }
 }
 
-#if defined(__AVX512F__)
-// Lanes [lo, hi) of a 16-lane mask, clipped to the vector.
-static inline __mmask16 lane_range(int64_t lo, int64_t hi) {
-  lo = std::max<int64_t>(lo, 0);
-  hi = std::min<int64_t>(hi, 16);
-  return hi <= lo ? __mmask16(0) : __mmask16(((1u << (hi - lo)) - 1u) << lo);
-}
-
+#if SN_MASKED_SIMD
 // Stride 1: an output row of a tap is a shifted input row, so it is one masked load and one
-// masked store per 16 columns; the load mask zeroes the padded columns. The scalar loops above
+// masked store per W columns; the load mask zeroes the padded columns. The scalar loops above
 // run ~10-column rows (LeNet's conv2, DeepConvNet's 7×7 and 14×14 maps) at a few floats per
 // cycle and made im2col more than half of the forward pass. Masked-off lanes are never read, so
 // addresses left of a padded row's start do not fault.
@@ -111,16 +101,16 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
         valid_range(kj, 1, g.pad, g.w, ow, &oj_lo, &oj_hi);
         std::memset(row, 0, sizeof(float) * oi_lo * ow);
         const float* src = plane + (oi_lo - g.pad + ki) * g.w + shift;
-        if (ow <= 16) {
-          const __mmask16 m_load = lane_range(oj_lo, oj_hi), m_store = lane_range(0, ow);
+        if (ow <= W) {
+          const Mask m_load = lane_range(oj_lo, oj_hi), m_store = lane_range(0, ow);
           for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w)
-            _mm512_mask_storeu_ps(row + oi * ow, m_store, _mm512_maskz_loadu_ps(m_load, src));
+            vstorem(row + oi * ow, vloadm(src, m_load), m_store);
         } else {
           for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w) {
             float* dst = row + oi * ow;
-            for (int64_t c0 = 0; c0 < ow; c0 += 16) {
-              const __m512 v = _mm512_maskz_loadu_ps(lane_range(oj_lo - c0, oj_hi - c0), src + c0);
-              _mm512_mask_storeu_ps(dst + c0, lane_range(0, ow - c0), v);
+            for (int64_t c0 = 0; c0 < ow; c0 += W) {
+              const V v = vloadm(src + c0, lane_range(oj_lo - c0, oj_hi - c0));
+              vstorem(dst + c0, v, lane_range(0, ow - c0));
             }
           }
         }
@@ -131,7 +121,7 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
 }
 
 // Stride 1, gathered per input row instead of scattered per tap: pixel (r, x) receives tap
-// (ki, kj) from output (r + pad − ki, x + pad − kj), so a 16-pixel run of dx is the sum of
+// (ki, kj) from output (r + pad − ki, x + pad − kj), so a W-pixel run of dx is the sum of
 // kh·kw shifted, masked col rows, kept in a register and stored once: dx needs no clearing and
 // no read-modify-write. kRows input rows are summed side by side because one row's sum is a
 // chain of kh·kw dependent adds (25 × 4 cycles for 5×5) that would leave the core idle. Each
@@ -145,9 +135,9 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
     float* plane = dx_n + ci * g.h * g.w;
     const float* taps = col_n + ci * g.kh * g.kw * ohw;
     for (int64_t r0 = 0; r0 < g.h; r0 += kRows) {
-      for (int64_t x0 = 0; x0 < g.w; x0 += 16) {
-        __m512 acc[kRows];
-        for (int rb = 0; rb < kRows; ++rb) acc[rb] = _mm512_setzero_ps();
+      for (int64_t x0 = 0; x0 < g.w; x0 += W) {
+        V acc[kRows];
+        for (int rb = 0; rb < kRows; ++rb) acc[rb] = vzero();
         for (int64_t ki = 0; ki < g.kh; ++ki) {
           // Rows past the plane or without an output row under this tap load nothing.
           const float* rows[kRows];
@@ -160,15 +150,15 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
           for (int64_t kj = 0; kj < g.kw; ++kj) {
             // pixel x reads output column x − shift, which exists for x in [shift, ow + shift)
             const int64_t shift = kj - g.pad;
-            const __mmask16 m = lane_range(std::max<int64_t>(shift, 0) - x0, std::min<int64_t>(g.w, ow + shift) - x0);
+            const Mask m = lane_range(std::max<int64_t>(shift, 0) - x0, std::min<int64_t>(g.w, ow + shift) - x0);
             const int64_t off = kj * ohw + x0 - shift;
             for (int rb = 0; rb < kRows; ++rb)
-              acc[rb] = _mm512_add_ps(acc[rb], _mm512_maskz_loadu_ps(live[rb] ? m : __mmask16(0), rows[rb] + off));
+              acc[rb] = vadd(acc[rb], vloadm(rows[rb] + off, live[rb] ? m : no_lanes()));
           }
         }
-        const __mmask16 m_store = lane_range(0, g.w - x0);
+        const Mask m_store = lane_range(0, g.w - x0);
         for (int rb = 0; rb < kRows && r0 + rb < g.h; ++rb)
-          _mm512_mask_storeu_ps(plane + (r0 + rb) * g.w + x0, m_store, acc[rb]);
+          vstorem(plane + (r0 + rb) * g.w + x0, acc[rb], m_store);
       }
     }
   }
@@ -176,14 +166,14 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
 #endif
 
 void im2col_image(const float* x_n, const ConvGeom& g, float* col_n) {
-#if defined(__AVX512F__)
+#if SN_MASKED_SIMD
   if (g.stride == 1) return im2col_image_s1(x_n, g, col_n);
 #endif
   im2col_image_generic(x_n, g, col_n);
 }
 
 void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n) {
-#if defined(__AVX512F__)
+#if SN_MASKED_SIMD
   if (g.stride == 1) return col2im_image_s1(col_n, g, dx_n);
 #endif
   col2im_image_generic(col_n, g, dx_n);
@@ -205,4 +195,4 @@ void col2im(const float* col, const ConvGeom& g, float* dx) {
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,7 +1,8 @@
 #pragma once
 #include "kernels/geometry.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // One image. x_n is (c, h, w); col_n is (c·kh·kw, oh·ow), padding reads as 0.
 void im2col_image(const float* x_n, const ConvGeom& g, float* col_n);
@@ -13,4 +14,4 @@ void im2col(const float* x, const ConvGeom& g, float* col);
 // Whole batch: col is (n, c·kh·kw, oh·ow), dx is (n, c, h, w).
 void col2im(const float* col, const ConvGeom& g, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // The per-element arithmetic is float32, so the loops vectorise (sqrt and division included:
 // in double they ran ~8× slower and Adam over SimpleConvNet's 432,000 parameters cost a full
@@ -95,4 +96,4 @@ void adam_update(float* param, const float* grad, float* m, float* v, int64_t le
   }, m, v);
 }
 
-}  // namespace sn
+SN_END_TARGET

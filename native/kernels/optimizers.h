@@ -1,7 +1,8 @@
 #pragma once
 #include <cstdint>
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // The book's update rules, in place. param, grad and every state array are (len). The gradient
 // used is g + weight_decay · param (L2 decay; 0 gives the plain book rule).
@@ -23,4 +24,4 @@ void rmsprop_update(float* param, const float* grad, float* h, int64_t len, doub
 void adam_update(float* param, const float* grad, float* m, float* v, int64_t len, double lr, double beta1,
                  double beta2, double t, double weight_decay);
 
-}  // namespace sn
+SN_END_TARGET

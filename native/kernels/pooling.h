@@ -2,8 +2,9 @@
 #include <cstdint>
 
 #include "kernels/geometry.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x is (n, c, h, w), out and argmax are (n, c, oh, ow); argmax holds the winner's index within
 // its own (h, w) plane. Padded cells never win; the first maximum wins ties.
@@ -16,4 +17,4 @@ void pool_plane(const float* plane, const PoolGeom& g, float* out, int32_t* argm
 // Returns -1, or the flat position in argmax of an entry outside [0, h·w) (such entries are skipped).
 int64_t pool_backward(const float* dout, const int32_t* argmax, const PoolGeom& g, float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "kernels/threadpool.h"
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 constexpr double kLogEps = 1e-7;  // the book's cross_entropy_error: log(y + 1e-7)
 constexpr int64_t kMinValuesPerThread = 1 << 15;
@@ -79,4 +80,4 @@ void softmax_cross_entropy_backward_dense(const float* probs, const float* t, in
   });
 }
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,7 +1,8 @@
 #pragma once
 #include <cstdint>
+#include "simd/target.h"
 
-namespace sn {
+SN_BEGIN_TARGET
 
 // x and probs are (n, k); labels are n class indices in [0, k) (checked by the caller).
 // probs = row-wise softmax; returns mean over rows of −log(p[label] + 1e-7).
@@ -16,4 +17,4 @@ void softmax_cross_entropy_backward_index(const float* probs, const int32_t* lab
 void softmax_cross_entropy_backward_dense(const float* probs, const float* t, int64_t n, int64_t k, float scale,
                                           float* dx);
 
-}  // namespace sn
+SN_END_TARGET

@@ -1,15 +1,22 @@
 // Which backends the kernel suites run against. The reference backend always; the native one
 // when the addon loaded — otherwise its tests are registered as skipped with the loader's reason
-// in the title, so a missing addon is visible in every run instead of silently passing.
+// in the title, so a missing addon is visible in every run instead of silently passing. The
+// native backend runs once per SIMD target this CPU supports (an AVX-512 machine also tests the
+// AVX2 and SSE2 kernels), titled "[native avx2]" and so on.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { Backend } from '../../lib/backend/types';
-import { loadNative } from '../../lib/backend/native';
+import { loadNative, nativeBackendFor, nativeTargets, type NativeBackend } from '../../lib/backend/native';
 import { referenceBackend } from '../../lib/backend/reference';
 
 export const native = loadNative();
-export const nativeBackend: Backend | null = native.backend;
+export const nativeBackend: NativeBackend | null = native.backend;
 export const reference: Backend = referenceBackend;
+
+/** Every SIMD target's native backend, the default first. */
+export const nativeBackends: NativeBackend[] = nativeBackend
+  ? [nativeBackend, ...nativeTargets().filter((t) => t !== nativeBackend.simd).map((t) => nativeBackendFor(t))]
+  : [];
 
 /** First line of the loader's reason, short enough for a test title. */
 export const nativeSkipReason: string = native.error
@@ -20,8 +27,7 @@ export const nativeSkipReason: string = native.error
 export function eachBackend(title: string, body: (t: ExecutionContext, b: Backend) => void | Promise<void>): void {
   test(`${title} [reference]`, (t) => body(t, referenceBackend));
   if (nativeBackend) {
-    const nb = nativeBackend;
-    test(`${title} [native]`, (t) => body(t, nb));
+    for (const nb of nativeBackends) test(`${title} [native ${nb.simd}]`, (t) => body(t, nb));
   } else {
     test.skip(`${title} [native] — SKIPPED, ${nativeSkipReason}`, () => undefined);
   }
@@ -31,13 +37,14 @@ export function eachBackend(title: string, body: (t: ExecutionContext, b: Backen
  * The SGEMM implementations the native addon can switch between (its non-contract export
  * setGemm); comparisons that go through GEMM run under each. Empty when the addon has no choice.
  */
-export function gemmChoices(nb: Backend): Array<{ name: string; select: () => void; restore: () => void }> {
-  const setGemm = (nb as unknown as { setGemm?: (name: string) => void }).setGemm;
-  if (typeof setGemm !== 'function') return [];
-  return ['openblas', 'builtin'].map((name) => ({
+export function gemmChoices(b: Backend): Array<{ name: string; select: () => void; restore: () => void }> {
+  if (b.name !== 'native') return [];
+  const nb = b as NativeBackend;
+  const before = nb.info().gemm;
+  return (['openblas', 'builtin'] as const).map((name) => ({
     name,
-    select: () => setGemm(name),
-    restore: () => setGemm('auto'),
+    select: () => nb.setGemm(name),
+    restore: () => nb.setGemm(before),
   }));
 }
 
@@ -45,8 +52,9 @@ export function gemmChoices(nb: Backend): Array<{ name: string; select: () => vo
 export const THREAD_COUNTS = [1, 2] as const;
 
 /**
- * Registers a native-vs-reference comparison. `body` gets the native backend and the reference;
- * it is called once per thread count with native set to that many threads (restored afterwards).
+ * Registers a native-vs-reference comparison per SIMD target ("title [avx2]"). `body` gets the
+ * native backend and the reference; it is called once per thread count with native set to that
+ * many threads (restored afterwards).
  */
 export function nativeVsReference(title: string,
   body: (t: ExecutionContext, nb: Backend, ref: Backend, threads: number) => void): void {
@@ -54,7 +62,11 @@ export function nativeVsReference(title: string,
     test.skip(`${title} — SKIPPED, ${nativeSkipReason}`, () => undefined);
     return;
   }
-  const nb = nativeBackend;
+  for (const nb of nativeBackends) registerNativeVsReference(`${title} [${nb.simd}]`, nb, body);
+}
+
+function registerNativeVsReference(title: string, nb: NativeBackend,
+  body: (t: ExecutionContext, nb: Backend, ref: Backend, threads: number) => void): void {
   test(title, (t) => {
     const before = nb.getNumThreads();
     try {

@@ -61,6 +61,8 @@ export const SPECS: Record<string, ExportSpec> = {
   // Native only: which SGEMM convolution and affine use.
   setGemm: { args: [{ name: 'name', type: { kind: 'enum', valid: 'auto' } }], valid: () => ['auto'] },
   info: { args: [], valid: () => [] },
+  // Native only: the FMA peak benchmark (seconds of measurement).
+  fmaPeak: { args: [num('seconds', [0, 0.001, 61, -1])], valid: () => [0.01] },
   im2col: {
     args: [f32('x'), { name: 'g', type: { kind: 'conv' } }, f32('col')],
     valid: () => [Z(CONV.x), conv(), Z(CONV.col)],
@@ -422,6 +424,17 @@ export function checkValid(addon: Kernels, fn: string, spec: ExportSpec): string
 }
 
 /** The whole battery; returns every failure (empty when all passed) and the number of cases run. */
+/**
+ * One SIMD target's functions as the raw addon exports them: the shared ones (threads) and the
+ * target's kernels, without the loader's wrapping.
+ */
+export function kernelsOf(addon: Kernels, target: string): Kernels {
+  const targets = addon.targets as unknown as Record<string, Kernels>;
+  const out: Kernels = {};
+  for (const [k, v] of Object.entries(addon)) if (typeof v === 'function') out[k] = v;
+  return Object.assign(out, targets[target]);
+}
+
 export function runBattery(addon: Kernels, opt: BatteryOptions, only?: string[]): { cases: number; failures: string[] } {
   const failures: string[] = [];
   let cases = 0;

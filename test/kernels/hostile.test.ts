@@ -5,29 +5,34 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { addonPath } from '../../lib/backend/native';
-import { nativeBackend, nativeSkipReason, reference } from '../helpers/backends';
-import { SPECS, checkCase, checkValid, hostileCases } from '../helpers/hostile';
+import { nativeBackend, nativeBackends, nativeSkipReason, reference } from '../helpers/backends';
+import { SPECS, checkCase, checkValid, hostileCases, kernelsOf } from '../helpers/hostile';
 import type { Kernels } from '../helpers/hostile';
 
 if (!nativeBackend) {
   test.skip(`hostile arguments against the native addon — SKIPPED, ${nativeSkipReason}`, () => undefined);
 } else {
-  // The raw exports object, not the loader's copy (which adds `name`).
+  // The raw exports, not the loader's copy (which adds `name`), once per SIMD target: the
+  // bindings are compiled per target too.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const addon = require(addonPath) as Kernels;
+  const raw = require(addonPath) as Kernels;
+  const targets = nativeBackends.map((b) => b.simd);
 
   test('every native export has hostile-argument tests, and every tested export exists', (t) => {
-    const exported = Object.keys(addon).sort();
-    const untested = exported.filter((k) => !(k in SPECS));
-    const missing = Object.keys(SPECS).filter((k) => !(k in addon));
-    t.deepEqual(untested, [], `exports without hostile tests (add them to test/helpers/hostile.ts SPECS): ${untested.join(', ')}`);
-    t.deepEqual(missing, [], `SPECS lists functions the addon does not export: ${missing.join(', ')}`);
-    for (const k of exported) t.is(typeof addon[k], 'function', `export ${k} is a ${typeof addon[k]}, not a function`);
+    for (const target of targets) {
+      const addon = kernelsOf(raw, target);
+      const exported = Object.keys(addon).sort();
+      const untested = exported.filter((k) => !(k in SPECS));
+      const missing = Object.keys(SPECS).filter((k) => !(k in addon));
+      t.deepEqual(untested, [], `${target}: exports without hostile tests (add them to test/helpers/hostile.ts SPECS): ${untested.join(', ')}`);
+      t.deepEqual(missing, [], `${target}: SPECS lists functions the addon does not export: ${missing.join(', ')}`);
+    }
   });
 
-  for (const fn of Object.keys(SPECS)) {
+  for (const target of targets) for (const fn of Object.keys(SPECS)) {
+    const addon = kernelsOf(raw, target);
     if (!(fn in addon)) continue;
-    test(`hostile arguments: native ${fn}`, (t) => {
+    test(`hostile arguments: native ${target} ${fn}`, (t) => {
       const spec = SPECS[fn];
       const bad = checkValid(addon, fn, spec);
       t.is(bad, null, bad ?? '');
@@ -42,9 +47,14 @@ if (!nativeBackend) {
     // Written with plain requires: the child loads the compiled helper next to this file.
     const helper = path.join(__dirname, '..', 'helpers', 'hostile.js');
     const script = `
-      const { runBattery } = require(${JSON.stringify(helper)});
-      const addon = require(${JSON.stringify(addonPath)});
-      const r = runBattery(addon, { acceptsFloat64: false });
+      const { runBattery, kernelsOf } = require(${JSON.stringify(helper)});
+      const raw = require(${JSON.stringify(addonPath)});
+      const r = { cases: 0, failures: [] };
+      for (const target of Object.keys(raw.targets)) {
+        const one = runBattery(kernelsOf(raw, target), { acceptsFloat64: false });
+        r.cases += one.cases;
+        r.failures.push(...one.failures.map((f) => target + ': ' + f));
+      }
       process.stdout.write(JSON.stringify(r));
     `;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });

@@ -7,7 +7,8 @@ import { addonPath } from '../../lib/backend/native';
 import { nativeBackend, nativeSkipReason } from '../helpers/backends';
 
 const script = `
-const nb = require(${JSON.stringify(addonPath)});
+const addon = require(${JSON.stringify(addonPath)});
+const nb = { ...addon, ...addon.targets[addon.defaultTarget] };
 const len = 1 << 18;
 const x = new Float32Array(len), out = new Float32Array(len);
 for (let i = 0; i < len; i++) x[i] = i % 7 - 3;

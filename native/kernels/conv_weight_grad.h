@@ -1,0 +1,30 @@
+// The convolution weight gradient as register-blocked dot products: dw = Σ_i dout_i · col_iᵀ.
+#pragma once
+#include <cstdint>
+#include "simd/target.h"
+
+SN_BEGIN_TARGET
+
+// How conv_weight_grad tiles one shape: an rf × rt register tile (filters × taps) and the
+// number of images summed in registers per pass. It depends only on the shape, never on the
+// thread count, so every split of the taps gives the same bits.
+struct WeightGradPlan {
+  int rf, rt;
+  int64_t images;
+};
+WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n);
+
+// The convolution weight gradient for filters [f0, f1) and taps (columns of dw) [t0, t1):
+// dw(f, ckk) = Σ_i dout_i(f × P) · col_i(ckk × P)ᵀ, and db(f) = Σ_i,p dout_i(f, p) for those filters
+// when t0 = 0, over images i in [0, n) (dout_i at dout + i·dout_stride, col_i at col + i·col_stride,
+// rows P floats apart); that block of dw (and of db) is overwritten. Both operands are contiguous
+// along P = oh·ow, so this runs as register-blocked dot products kept in vector lanes across all
+// images (one horizontal sum per output at the end) instead of a GEMM that would transpose col_i
+// per image. Each output's sum runs in its own lane-wise accumulator in the same order whatever
+// tile or block holds it, so any split of the filters and taps gives the same bits; splits at
+// multiples of plan.rf / plan.rt avoid edge tiles.
+void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1, int64_t ckk,
+                      int64_t p, int64_t n, const float* dout, int64_t dout_stride, const float* col,
+                      int64_t col_stride, float* dw, float* db);
+
+SN_END_TARGET

@@ -1,0 +1,20 @@
+// Which SIMD targets this addon carries, which of them the CPU runs, and which one is used.
+// Compiled once (baseline code): it must run on every CPU, including the ones it rejects.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace sn {
+
+// The targets compiled into this addon, widest first (x86-64: avx512, avx2, sse2; arm64: neon).
+const std::vector<std::string>& compiled_targets();
+
+// Those of compiled_targets() that this CPU (and OS: AVX state saved by the kernel) can run.
+const std::vector<std::string>& supported_targets();
+
+// The target new backends use: the widest supported one, or the one SCRATCHNET_SIMD names.
+// When SCRATCHNET_SIMD names a target this CPU cannot run, or none at all, `error` says so
+// (with the targets there are) and the widest supported target is returned.
+std::string default_target(std::string* error);
+
+}  // namespace sn

@@ -1,0 +1,147 @@
+// The SIMD vocabulary every kernel is written in: one vector type V of W floats, lane masks,
+// masked loads that never touch masked-off lanes (a tail may end at the last float of an
+// array, a padded row may start before the first), FMA, and a horizontal sum. One definition
+// per target, selected by simd/target.h; kernels written in it compile for every target.
+//   avx512  16 lanes, __mmask16 masks
+//   avx2     8 lanes, vector masks (vmaskmovps does not fault on masked-off lanes)
+//   sse2     4 lanes, bit masks; partial loads and stores go lane by lane (no masked moves)
+//   neon     4 lanes, bit masks, likewise
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+#include "simd/target.h"
+
+SN_BEGIN_TARGET
+
+#if defined(SN_TARGET_AVX512)
+constexpr int W = 16;
+using V = __m512;
+using Mask = __mmask16;
+inline V vzero() { return _mm512_setzero_ps(); }
+inline V vset1(float x) { return _mm512_set1_ps(x); }
+inline V vload(const float* p) { return _mm512_loadu_ps(p); }
+inline V vloadm(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
+inline void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
+inline void vstorem(float* p, V v, Mask m) { _mm512_mask_storeu_ps(p, m, v); }
+inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+inline V vadd(V a, V b) { return _mm512_add_ps(a, b); }
+inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
+inline float vsum(V v) { return _mm512_reduce_add_ps(v); }
+// Lanes [lo, hi), clipped to the vector.
+inline Mask lane_range(int64_t lo, int64_t hi) {
+  lo = std::max<int64_t>(lo, 0);
+  hi = std::min<int64_t>(hi, W);
+  return hi <= lo ? Mask(0) : Mask(((1u << (hi - lo)) - 1u) << lo);
+}
+inline Mask no_lanes() { return Mask(0); }
+// Keeps v in a register: without it GCC folds a load into each FMA that uses it.
+inline void pin(V& v) { asm("" : "+v"(v)); }
+
+#elif defined(SN_TARGET_AVX2)
+constexpr int W = 8;
+using V = __m256;
+using Mask = __m256i;
+inline V vzero() { return _mm256_setzero_ps(); }
+inline V vset1(float x) { return _mm256_set1_ps(x); }
+inline V vload(const float* p) { return _mm256_loadu_ps(p); }
+inline V vloadm(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
+inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
+inline void vstorem(float* p, V v, Mask m) { _mm256_maskstore_ps(p, m, v); }
+inline V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
+inline V vmul(V a, V b) { return _mm256_mul_ps(a, b); }
+inline float vsum(V v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline Mask lane_range(int64_t lo, int64_t hi) {
+  const int l = int(std::clamp<int64_t>(lo, 0, W)), h = int(std::clamp<int64_t>(hi, 0, W));
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  // lane ≥ l and lane < h
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(l), iota),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(h), iota));
+}
+inline Mask no_lanes() { return _mm256_setzero_si256(); }
+inline void pin(V& v) { asm("" : "+x"(v)); }
+
+#else
+// 4 lanes: SSE2 on x86-64, NEON on arm64.
+constexpr int W = 4;
+#if defined(__aarch64__)
+using V = float32x4_t;
+inline V vzero() { return vdupq_n_f32(0.0f); }
+inline V vset1(float x) { return vdupq_n_f32(x); }
+inline V vload(const float* p) { return vld1q_f32(p); }
+inline void vstore(float* p, V v) { vst1q_f32(p, v); }
+inline V vfma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
+inline V vadd(V a, V b) { return vaddq_f32(a, b); }
+inline V vmul(V a, V b) { return vmulq_f32(a, b); }
+inline float vsum(V v) { return vaddvq_f32(v); }
+inline void pin(V& v) { asm("" : "+w"(v)); }
+#else
+using V = __m128;
+inline V vzero() { return _mm_setzero_ps(); }
+inline V vset1(float x) { return _mm_set1_ps(x); }
+inline V vload(const float* p) { return _mm_loadu_ps(p); }
+inline void vstore(float* p, V v) { _mm_storeu_ps(p, v); }
+// No FMA in the baseline: a multiply and an add, rounded twice.
+inline V vfma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+inline V vadd(V a, V b) { return _mm_add_ps(a, b); }
+inline V vmul(V a, V b) { return _mm_mul_ps(a, b); }
+inline float vsum(V v) {
+  __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+inline void pin(V& v) { asm("" : "+x"(v)); }
+#endif
+// Bit l set = lane l live.
+using Mask = uint32_t;
+inline Mask lane_range(int64_t lo, int64_t hi) {
+  lo = std::max<int64_t>(lo, 0);
+  hi = std::min<int64_t>(hi, W);
+  return hi <= lo ? Mask(0) : Mask(((1u << (hi - lo)) - 1u) << lo);
+}
+inline Mask no_lanes() { return 0; }
+inline V vloadm(const float* p, Mask m) {
+  if (m == 0xFu) return vload(p);
+  alignas(16) float t[W] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int l = 0; l < W; ++l)
+    if (m & (1u << l)) t[l] = p[l];
+  return vload(t);
+}
+inline void vstorem(float* p, V v, Mask m) {
+  if (m == 0xFu) return vstore(p, v);
+  alignas(16) float t[W];
+  vstore(t, v);
+  for (int l = 0; l < W; ++l)
+    if (m & (1u << l)) p[l] = t[l];
+}
+#endif
+
+// Whether partial vectors are single masked instructions (AVX-512, AVX2): kernels that load a
+// masked vector per short row use them only then, and plain loops on the 4-lane targets.
+#if defined(SN_TARGET_AVX512) || defined(SN_TARGET_AVX2)
+#define SN_MASKED_SIMD 1
+#else
+#define SN_MASKED_SIMD 0
+#endif
+
+// The first n lanes.
+inline Mask tail_mask(int64_t n) { return lane_range(0, n); }
+
+// Every loop over a register tile's rows or vectors must be unrolled completely: one loop left
+// rolled makes the accumulator array addressable, and GCC then keeps it on the stack.
+#define SN_UNROLL _Pragma("GCC unroll 32")
+
+SN_END_TARGET

@@ -61,7 +61,9 @@ try {
 // Every kernel file is compiled once per SIMD target: use every core.
 const jobs = String(Math.max(1, require('node:os').availableParallelism?.() ?? require('node:os').cpus().length));
 const args = [cmakeJs, 'compile', '--directory', root, '--out', path.join(root, 'build'), '--parallel', jobs];
-if (process.env.SCRATCHNET_TARGETS) args.push(`--CDSCRATCHNET_TARGETS=${process.env.SCRATCHNET_TARGETS}`);
+// SCRATCHNET_TARGETS="avx2;sse2" narrows the SIMD targets (a quicker build while working on one);
+// passed every time, so a narrowed build never stays cached in build/.
+args.push(`--CDSCRATCHNET_TARGETS=${process.env.SCRATCHNET_TARGETS || 'default'}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: strict ? 'inherit' : ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const log = path.join(root, 'build', 'native-build.log');

@@ -93,6 +93,18 @@ export interface Backend {
   convReluPoolBackward(dout: FloatArray, out: FloatArray, argmax: Int32Array, x: FloatArray, w: FloatArray,
     g: ConvGeometry, p: PoolGeometry, dw: FloatArray, db: FloatArray, dx: FloatArray | null): void;
 
+  // --- Convolution → Relu, fused -------------------------------------------------------------
+  // The block the deeper networks repeat between poolings (DeepConvNet's Conv → Relu → Conv →
+  // Relu → Pool), as one kernel that keeps no im2col buffer: backward recomputes it from x.
+  /** out (n,f,oh,ow) = relu(conv(x)) — equal to Relu(Convolution(x)). */
+  convReluForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /**
+   * From dout and the forward's out (both (n,f,oh,ow)), the same x and w: dw and db are
+   * overwritten, dx (n,c,h,w) too when given. dout passes where out is positive.
+   */
+  convReluBackward(dout: FloatArray, out: FloatArray, x: FloatArray, w: FloatArray, g: ConvGeometry,
+    dw: FloatArray, db: FloatArray, dx: FloatArray | null): void;
+
   // --- Affine ------------------------------------------------------------------------------
   /** out(n,m) = x(n,d) · W(d,m) + b(m). */
   affineForward(x: FloatArray, w: FloatArray, b: FloatArray, n: number, d: number, m: number, out: FloatArray): void;

@@ -31,6 +31,7 @@ export { SoftmaxWithLoss } from './softmax-with-loss';
 export type { SoftmaxWithLossOptions } from './softmax-with-loss';
 /** How Sequential runs a Convolution → Relu → Pooling block as one kernel (see Sequential's fuse). */
 export { ConvReluPool } from './conv-relu-pool';
+export { ConvRelu } from './conv-relu';
 
 export type LayerConfig = { type: string } & Record<string, unknown>;
 

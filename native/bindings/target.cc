@@ -89,6 +89,7 @@ Napi::Object RegisterTarget(Napi::Env env) {
   RegisterIm2col(env, o);
   RegisterConvolution(env, o);
   RegisterConvReluPool(env, o);
+  RegisterConvRelu(env, o);
   RegisterAffine(env, o);
   RegisterPooling(env, o);
   RegisterActivation(env, o);

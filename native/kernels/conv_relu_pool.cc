@@ -15,11 +15,9 @@
 
 SN_BEGIN_TARGET
 
-// Per-thread: one image's convolution output and im2col (forward); a block of images' dconv and
-// col (backward). Per caller: the blocks' partial weight gradients.
+// Per-thread: one image's convolution output and im2col (forward).
 static thread_local Scratch t_conv;
 static thread_local Scratch t_col;
-static thread_local Scratch t_partials;
 
 void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
                             float* out, int32_t* argmax) {
@@ -41,95 +39,48 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
 
 namespace {
 
-// The batch is cut into blocks of whole images whose dconv and col fit in L2 together. Each
-// block's weight gradient is summed on its own, then the blocks are added in order: the block
-// count depends on the shape alone, never on the thread count, so every thread count gives the
-// same bits. At least 16 blocks keep both cores busy with even shares.
-struct BlockPlan {
-  int64_t blocks, max_images;
+// The convolution gradient of one image from the pooled gradient: zero, plus each positive
+// window's gradient at its winner (Relu then Pooling backward in one scatter, into a map that
+// stays in L2). Returns -1, or the flat argmax position of a winner outside the plane.
+struct PoolScatter {
+  const float* dout;
+  const float* out;
+  const int32_t* argmax;
+  int64_t f, ohw, pohw;
 };
 
-BlockPlan block_plan(const ConvGeom& g) {
-  constexpr int64_t kBlockBytes = 1 << 20;
-  const int64_t per_image = (g.f + g.ckk()) * g.ohw() * int64_t(sizeof(float));
-  const int64_t by_size = (g.n * per_image + kBlockBytes - 1) / kBlockBytes;
-  const int64_t blocks = std::min<int64_t>(g.n, std::max<int64_t>(16, by_size));
-  return {blocks, (g.n + blocks - 1) / blocks};
+int64_t scatter_to_winners(const void* ctx, int64_t i, float* d) {
+  const PoolScatter& s = *static_cast<const PoolScatter*>(ctx);
+  const int64_t out_size = s.f * s.pohw;
+  std::memset(d, 0, sizeof(float) * size_t(s.f * s.ohw));
+  const float* dout_i = s.dout + i * out_size;
+  const float* out_i = s.out + i * out_size;
+  const int32_t* a_i = s.argmax + i * out_size;
+  int64_t bad = -1;
+  for (int64_t fi = 0; fi < s.f; ++fi) {
+    float* plane = d + fi * s.ohw;
+    for (int64_t q = fi * s.pohw; q < (fi + 1) * s.pohw; ++q) {
+      const int32_t at = a_i[q];
+      // argmax comes from JavaScript: an index outside the plane would write out of bounds
+      if (uint32_t(at) >= uint64_t(s.ohw)) {
+        if (bad < 0) bad = i * out_size + q;
+        continue;
+      }
+      // A select, not a branch: which windows are positive is data, unpredictable.
+      plane[at] += out_i[q] > 0.0f ? dout_i[q] : 0.0f;
+    }
+  }
+  return bad;
 }
 
 }  // namespace
 
-// Dense form: each block's dconv map is built in L2, col recomputed, then the weight-gradient
-// dot products and, for dx, wᵀ·dconv + col2im. With dw null only dx is computed (the sparse
-// form below has done dw and db).
+// Dense form: conv_backward_from_x (kernels/convolution.h) with the gradient routed to the
+// windows' winners. With dw null only dx is computed (the sparse form below has done dw and db).
 static int64_t backward_dense(const float* dout, const float* out, const int32_t* argmax, const float* x,
                               const float* w, const ConvGeom& g, const PoolGeom& p, float* dw, float* db, float* dx) {
-  const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
-  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw, dconv_size = g.f * ohw, col_size = ckk * ohw;
-  const BlockPlan plan = block_plan(g);
-  const WeightGradPlan wplan = conv_weight_grad_plan(g.f, ckk, ohw, plan.max_images);
-  const int64_t part_size = g.f * ckk + g.f;
-  float* partials = t_partials.get(size_t(plan.blocks * part_size));
-  std::atomic<int64_t> first_bad{-1};
-  parallel_for(plan.blocks, [&](int64_t b0, int64_t b1, int) {
-    float* dconv = t_conv.get(size_t(plan.max_images * dconv_size));
-    float* col = t_col.get(size_t(plan.max_images * col_size));
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t i0 = blk * g.n / plan.blocks, i1 = (blk + 1) * g.n / plan.blocks;
-      for (int64_t i = i0; i < i1; ++i) {
-        // dconv_i: zero, plus each positive window's gradient at its winner (Relu then Pooling
-        // backward in one scatter, into a map that stays in L2).
-        float* d = dconv + (i - i0) * dconv_size;
-        std::memset(d, 0, sizeof(float) * size_t(dconv_size));
-        const float* dout_i = dout + i * out_size;
-        const float* out_i = out + i * out_size;
-        const int32_t* a_i = argmax + i * out_size;
-        for (int64_t fi = 0; fi < g.f; ++fi) {
-          float* plane = d + fi * ohw;
-          for (int64_t q = fi * pohw; q < (fi + 1) * pohw; ++q) {
-            const int32_t at = a_i[q];
-            // argmax comes from JavaScript: an index outside the plane would write out of bounds
-            if (uint32_t(at) >= uint64_t(ohw)) {
-              int64_t bad = i * out_size + q, cur = first_bad.load();
-              while ((cur < 0 || bad < cur) && !first_bad.compare_exchange_weak(cur, bad)) {
-              }
-              continue;
-            }
-            // A select, not a branch: which windows are positive is data, unpredictable.
-            plane[at] += out_i[q] > 0.0f ? dout_i[q] : 0.0f;
-          }
-        }
-        // col_i again from x: recomputing it in cache is cheaper than keeping it for the whole
-        // batch (5.8 MB for SimpleConvNet) and reading it back from memory.
-        if (dw) im2col_image(x + i * in_size, g, col + (i - i0) * col_size);
-      }
-      if (dw) {
-        float* part = partials + blk * part_size;
-        conv_weight_grad(wplan, 0, g.f, 0, ckk, ckk, ohw, i1 - i0, dconv, dconv_size, col, col_size, part,
-                         part + g.f * ckk);
-      }
-      if (!dx) continue;
-      for (int64_t i = i0; i < i1; ++i) {
-        // dcol_i = wᵀ · dconv_i over col_i, which the weight gradient no longer needs
-        float* dcol = col + (i - i0) * col_size;
-        sgemm(true, false, ckk, ohw, g.f, w, ckk, dconv + (i - i0) * dconv_size, ohw, false, dcol, ohw);
-        col2im_image(dcol, g, dx + i * in_size);
-      }
-    }
-  });
-  if (!dw) return first_bad.load();
-  parallel_for(part_size, 4096, [&](int64_t e0, int64_t e1, int) {
-    for (int64_t e = e0; e < e1; ++e) {
-      float s = 0.0f;
-      for (int64_t blk = 0; blk < plan.blocks; ++blk) s += partials[blk * part_size + e];
-      if (e < g.f * ckk) {
-        dw[e] = s;
-      } else {
-        db[e - g.f * ckk] = s;
-      }
-    }
-  });
-  return first_bad.load();
+  const PoolScatter s{dout, out, argmax, g.f, g.ohw(), p.oh * p.ow};
+  return conv_backward_from_x(x, w, g, scatter_to_winners, &s, dw, db, dx);
 }
 
 #if SN_MASKED_SIMD
@@ -256,7 +207,7 @@ struct Row512 {
   static V load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static void store(float* p, int64_t n, V v) { _mm512_mask_storeu_ps(p, M((1u << n) - 1u), v); }
 };
 struct Row256 {
   using V = __m256;
@@ -269,7 +220,7 @@ struct Row256 {
   static V load(M m, const float* p) { return _mm256_maskz_loadu_ps(m, p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static void store(float* p, M m, V v) { _mm256_mask_storeu_ps(p, m, v); }
+  static void store(float* p, int64_t n, V v) { _mm256_mask_storeu_ps(p, M((1u << n) - 1u), v); }
 };
 #else
 struct Row256 {
@@ -287,7 +238,7 @@ struct Row256 {
   static V load(M m, const float* p) { return _mm256_maskload_ps(p, m); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static void store(float* p, M m, V v) { _mm256_maskstore_ps(p, m, v); }
+  static void store(float* p, int64_t n, V v) { vstore_first(p, v, n); }
 };
 #endif
 
@@ -353,7 +304,7 @@ void dw_rows(const float* dout, const float* out, const int32_t* argmax, const f
   _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
     RV sum = acc[0][r];
     _Pragma("GCC unroll 4") for (int s = 1; s < S; ++s) sum = Row::add(sum, acc[s][r]);
-    Row::store(dw_f + (r0 + r) * g.kw, kwm, sum);
+    Row::store(dw_f + (r0 + r) * g.kw, g.kw, sum);
   }
   if (db_f) *db_f = vsum(dsum);
 }

@@ -17,9 +17,12 @@ namespace {
 // The accumulators stay in registers across the images: with small maps (P = 49 or 100) one
 // image is only 4–7 vector steps, and flushing RF·RT accumulators to memory after each image
 // cost as much as the FMAs.
+// With `direct` non-null the sums are final: each is reduced to a float and written to
+// direct[f·direct_ld + t] instead (one image group: no lane-wise array to clear, fill and read
+// back — 1.2 MB for DeepConvNet's 64×576 weights, which cost more than the FMAs of a small block).
 template <int RF, int RT>
 void dot_tile(int64_t p, int64_t nimg, const float* a, int64_t a_img, const float* b, int64_t b_img, int64_t ld,
-              V* out, int64_t out_ld) {
+              V* out, int64_t out_ld, float* direct, int64_t direct_ld) {
   V acc[RF][RT];
   SN_UNROLL
   for (int f = 0; f < RF; ++f)
@@ -52,13 +55,21 @@ void dot_tile(int64_t p, int64_t nimg, const float* a, int64_t a_img, const floa
       }
     }
   }
+  if (direct) {
+    SN_UNROLL
+    for (int f = 0; f < RF; ++f)
+      SN_UNROLL
+      for (int t = 0; t < RT; ++t) direct[f * direct_ld + t] = vsum(acc[f][t]);
+    return;
+  }
   SN_UNROLL
   for (int f = 0; f < RF; ++f)
     SN_UNROLL
     for (int t = 0; t < RT; ++t) out[f * out_ld + t] = vadd(out[f * out_ld + t], acc[f][t]);
 }
 
-using DotFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, V*, int64_t);
+using DotFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, V*, int64_t, float*,
+                      int64_t);
 
 // Register tiles (filters × taps) the weight gradient may use: RF·RT accumulators + RT col
 // vectors + 1 dout vector must fit the register file. The best one depends on f and ckk (few
@@ -167,10 +178,13 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   const int64_t nf = f1 - f0, nt = t1 - t0;
   if (nt <= 0 || nf <= 0) return;
   const bool with_db = t0 == 0;
-  // Lane-wise partial sums: nf·nt vectors for dw, then nf for db.
-  V* acc = reinterpret_cast<V*>(t_dot.get(size_t((nf * nt + nf) * W)));
-  V* dbacc = acc + nf * nt;
-  for (int64_t e = 0; e < nf * nt + nf; ++e) acc[e] = vzero();
+  // One image group: the tiles write dw themselves. Otherwise lane-wise partial sums, nf·nt
+  // vectors for dw; then nf for db either way.
+  const bool one_group = plan.images >= n;
+  const int64_t acc_count = (one_group ? 0 : nf * nt) + nf;
+  V* acc = reinterpret_cast<V*>(t_dot.get(size_t(acc_count * W)));
+  V* dbacc = acc + (one_group ? 0 : nf * nt);
+  for (int64_t e = 0; e < acc_count; ++e) acc[e] = vzero();
   const Mask tail = tail_mask(p % W == 0 ? W : p % W);
   const int64_t p_full = p % W == 0 ? p : p - p % W;
   // Image groups outermost: a group's dout and col rows stay in L2 while every tile reads them.
@@ -183,7 +197,12 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
       const float* arows = d_i + fb * p;
       for (int64_t tb = t0; tb < t1; tb += plan.rt) {
         const int rt = int(std::min<int64_t>(plan.rt, t1 - tb));
-        dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, acc + (fb - f0) * nt + (tb - t0), nt);
+        if (one_group) {
+          dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, nullptr, 0, dw + fb * ckk + tb, ckk);
+        } else {
+          dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, acc + (fb - f0) * nt + (tb - t0), nt,
+                          nullptr, 0);
+        }
       }
     }
     if (!with_db) continue;
@@ -198,7 +217,8 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
     }
   }
   for (int64_t fi = 0; fi < nf; ++fi) {
-    for (int64_t t = 0; t < nt; ++t) dw[(f0 + fi) * ckk + t0 + t] = vsum(acc[fi * nt + t]);
+    if (!one_group)
+      for (int64_t t = 0; t < nt; ++t) dw[(f0 + fi) * ckk + t0 + t] = vsum(acc[fi * nt + t]);
     if (with_db) db[f0 + fi] = vsum(dbacc[fi]);
   }
 }

@@ -18,4 +18,16 @@ void conv_forward_image(const float* x_n, const float* w, const float* b, const 
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.
 void conv_backward(const float* dout, const float* w, float* col, const ConvGeom& g, float* dw, float* db, float* dx);
 
+// Fills dconv_i (f, oh·ow), the gradient at image i's convolution output, from whatever follows
+// the convolution (a Relu, a Relu and a Pooling). Returns -1, or a position the caller reports
+// as invalid input (the image is still filled, with that entry left out).
+using DconvFn = int64_t (*)(const void* ctx, int64_t image, float* dconv);
+
+// The convolution's backward when col was not kept: blocks of images at a time, each image's
+// dconv filled by `fill` and its col recomputed from x in cache. dw (f, c·kh·kw) and db (f) are
+// overwritten when dw is non-null, dx (n, c, h, w) when non-null. The bits of dw and db do not
+// depend on the thread count. Returns the smallest position `fill` reported, or -1.
+int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, DconvFn fill, const void* ctx,
+                             float* dw, float* db, float* dx);
+
 SN_END_TARGET

@@ -19,8 +19,9 @@ namespace {
 // registers, A is broadcast straight from memory into the FMA).
 constexpr int kMR = 10, kNV = 3;
 #elif defined(SN_TARGET_AVX2)
-// 4 × 3 = 12 accumulators + 3 B vectors of the 16 ymm registers.
-constexpr int kMR = 4, kNV = 3;
+// 6 × 2 = 12 accumulators + 2 B vectors + 1 broadcast of the 16 ymm registers (BLIS's Haswell
+// and Zen tile).
+constexpr int kMR = 6, kNV = 2;
 #else
 // 4 × 3 = 12 accumulators + 3 B vectors of the 16 xmm (SSE2) or 32 (NEON) registers.
 constexpr int kMR = 4, kNV = 3;
@@ -40,9 +41,12 @@ thread_local Scratch t_apack, t_bpack;
 // C(MR × nr) = A(MR × kc) · B(kc × nr) [+ C] [+ bias], nr ≤ NV·W (the last vector is masked by
 // `last`). A is k-major (A(r, p) = a[p·a_step + r]: packed panels, or Aᵀ read in place), so each
 // broadcast is a constant offset from one pointer; B(p, j) = b[p·ldb + j] (in place or packed).
-template <int MR, int NV>
-void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t ldb, Mask last, float* c,
+// Full says whether the last of the NV vectors is whole (nr = NV·W): the edge form loads it
+// masked and stores it piecewise, and the whole form never pays for either.
+template <int MR, int NV, bool Full>
+void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t ldb, int64_t last_n, float* c,
                 int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
+  const Mask last = tail_mask(last_n);
   V acc[MR][NV];
   SN_UNROLL
   for (int r = 0; r < MR; ++r)
@@ -52,7 +56,7 @@ void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int6
     V bv[NV];
     SN_UNROLL
     for (int v = 0; v < NV - 1; ++v) bv[v] = vload(b + v * W);
-    bv[NV - 1] = vloadm(b + (NV - 1) * W, last);
+    bv[NV - 1] = Full ? vload(b + (NV - 1) * W) : vloadm(b + (NV - 1) * W, last);
     SN_UNROLL
     for (int r = 0; r < MR; ++r) {
       const V ar = vset1(a[r]);
@@ -68,7 +72,7 @@ void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int6
     const V rb = row_bias ? vset1(row_bias[r]) : vzero();
     SN_UNROLL
     for (int v = 0; v < NV; ++v) {
-      const bool full = v < NV - 1;
+      const bool full = Full || v < NV - 1;
       V x = acc[r][v];
       if (row_bias) x = vadd(x, rb);
       if (col_bias) x = vadd(x, full ? vload(col_bias + v * W) : vloadm(col_bias + v * W, last));
@@ -76,41 +80,46 @@ void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int6
       if (full) {
         vstore(cr + v * W, x);
       } else {
-        vstorem(cr + v * W, x, last);
+        vstore_first(cr + v * W, x, last_n);
       }
     }
   }
 }
 
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, Mask, float*, int64_t, bool,
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t, bool,
                         const float*, const float*);
 
-template <int MR>
+template <int MR, bool Full>
 TileFn tile_for_nv(int nv) {
   static_assert(kNV <= 4, "extend the switch below");
   switch (nv) {
-    case 1: return micro_tile<MR, 1>;
-    case 2: return micro_tile<MR, (kNV >= 2 ? 2 : 1)>;
-    case 3: return micro_tile<MR, (kNV >= 3 ? 3 : 1)>;
-    default: return micro_tile<MR, kNV>;
+    case 1: return micro_tile<MR, 1, Full>;
+    case 2: return micro_tile<MR, (kNV >= 2 ? 2 : 1), Full>;
+    case 3: return micro_tile<MR, (kNV >= 3 ? 3 : 1), Full>;
+    default: return micro_tile<MR, kNV, Full>;
   }
 }
 
-// The instantiation for an edge tile of mr rows and nv vectors.
-TileFn tile_for(int mr, int nv) {
+template <bool Full>
+TileFn tile_for_mr(int mr, int nv) {
   static_assert(kMR <= 10, "extend the switch below");
   switch (mr) {
-    case 1: return tile_for_nv<1>(nv);
-    case 2: return tile_for_nv<2>(nv);
-    case 3: return tile_for_nv<3>(nv);
-    case 4: return tile_for_nv<4>(nv);
-    case 5: return tile_for_nv<(kMR >= 5 ? 5 : 1)>(nv);
-    case 6: return tile_for_nv<(kMR >= 6 ? 6 : 1)>(nv);
-    case 7: return tile_for_nv<(kMR >= 7 ? 7 : 1)>(nv);
-    case 8: return tile_for_nv<(kMR >= 8 ? 8 : 1)>(nv);
-    case 9: return tile_for_nv<(kMR >= 9 ? 9 : 1)>(nv);
-    default: return tile_for_nv<kMR>(nv);
+    case 1: return tile_for_nv<1, Full>(nv);
+    case 2: return tile_for_nv<2, Full>(nv);
+    case 3: return tile_for_nv<3, Full>(nv);
+    case 4: return tile_for_nv<4, Full>(nv);
+    case 5: return tile_for_nv<(kMR >= 5 ? 5 : 1), Full>(nv);
+    case 6: return tile_for_nv<(kMR >= 6 ? 6 : 1), Full>(nv);
+    case 7: return tile_for_nv<(kMR >= 7 ? 7 : 1), Full>(nv);
+    case 8: return tile_for_nv<(kMR >= 8 ? 8 : 1), Full>(nv);
+    case 9: return tile_for_nv<(kMR >= 9 ? 9 : 1), Full>(nv);
+    default: return tile_for_nv<kMR, Full>(nv);
   }
+}
+
+// The instantiation for an edge tile of mr rows and nv vectors whose last vector has last_n lanes.
+TileFn tile_for(int mr, int nv, int64_t last_n) {
+  return last_n == W ? tile_for_mr<true>(mr, nv) : tile_for_mr<false>(mr, nv);
 }
 
 }  // namespace
@@ -161,12 +170,21 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
       for (int64_t j0 = 0; j0 < n; j0 += kNR) {
         const int64_t nr = std::min<int64_t>(kNR, n - j0);
         const int nv = int((nr + W - 1) / W);
-        const Mask last = tail_mask(nr - (nv - 1) * W);
+        const int64_t last_n = nr - (nv - 1) * W;
         const float* bpanel;
         int64_t b_step;
-        if (!trans_b) {
+        if (!trans_b && (mc <= 2 * kMR || ldb <= kNR)) {
+          // Read in place: too few row tiles to repay a copy, or B's rows are the panel's rows.
           bpanel = b + p0 * ldb + j0;
           b_step = ldb;
+        } else if (!trans_b) {
+          // Copied into a contiguous kc × kNR panel that every row tile then reads from L1: in
+          // place, each of its kc rows is a separate cache line or two (Affine's W, 100 floats
+          // a row), more than L1 holds, so every row tile streamed it from L2 again.
+          float* bp = t_bpack.get(size_t(kKC * kNR));
+          for (int64_t p = 0; p < kc; ++p) std::memcpy(bp + p * kNR, b + (p0 + p) * ldb + j0, sizeof(float) * size_t(nr));
+          bpanel = bp;
+          b_step = kNR;
         } else {
           // Bᵀ rows are B's columns: gather them into a kc × kNR panel read by every row tile.
           float* bp = t_bpack.get(size_t(kKC * kNR));
@@ -179,7 +197,7 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         }
         for (int64_t q = 0; q < mc; q += kMR) {
           const int mr = int(std::min<int64_t>(kMR, mc - q));
-          tile_for(mr, nv)(kc, ablock + (q / kMR) * panel_stride, a_step, bpanel, b_step, last,
+          tile_for(mr, nv, last_n)(kc, ablock + (q / kMR) * panel_stride, a_step, bpanel, b_step, last_n,
                            c + (i0 + q) * ldc + j0, ldc, add_c, rb ? rb + i0 + q : nullptr, cb ? cb + j0 : nullptr);
         }
       }

@@ -77,52 +77,15 @@ static void pool_2x2_plane_avx512(const float* plane, int64_t w, int64_t oh, int
     }
   }
 }
-#elif defined(SN_TARGET_AVX2)
-// The AVX2 form of the same: 8 outputs per step. Two 8-float loads of a row hold 8 windows'
-// columns; shuffle_ps picks the even and odd ones (within 128-bit halves) and permute4x64
-// puts the halves in order. Vector masks stand in for AVX-512's k-registers.
-static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64_t ow, float* o, int32_t* a) {
-  const __m256i two_lanes = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-  const __m256i one = _mm256_set1_epi32(1), down = _mm256_set1_epi32(int32_t(w)),
-                down_right = _mm256_set1_epi32(int32_t(w) + 1);
-  const auto split = [](__m256 lo, __m256 hi, __m256* even, __m256* odd) __attribute__((always_inline)) {
-    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0x88)), 0xD8));
-    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0xDD)), 0xD8));
-  };
-  for (int64_t oi = 0; oi < oh; ++oi) {
-    const float* r0 = plane + 2 * oi * w;
-    const float* r1 = r0 + w;
-    for (int64_t oj = 0; oj < ow; oj += 8) {
-      const int64_t cnt = std::min<int64_t>(8, ow - oj);
-      const Mask m_out = lane_range(0, cnt), m_lo = lane_range(0, 2 * cnt), m_hi = lane_range(0, 2 * cnt - 8);
-      __m256 v0, v1, v2, v3;
-      split(vloadm(r0 + 2 * oj, m_lo), vloadm(r0 + 2 * oj + 8, m_hi), &v0, &v1);
-      split(vloadm(r1 + 2 * oj, m_lo), vloadm(r1 + 2 * oj + 8, m_hi), &v2, &v3);
-      const __m256 k1 = _mm256_cmp_ps(v1, v0, _CMP_GT_OQ);
-      const __m256 m1 = _mm256_max_ps(v1, v0);
-      const __m256 k2 = _mm256_cmp_ps(v2, m1, _CMP_GT_OQ);
-      const __m256 m2 = _mm256_max_ps(v2, m1);
-      const __m256 k3 = _mm256_cmp_ps(v3, m2, _CMP_GT_OQ);
-      const __m256 best = _mm256_max_ps(v3, m2);
-      __m256i at = _mm256_and_si256(_mm256_castps_si256(k1), one);
-      at = _mm256_blendv_epi8(at, down, _mm256_castps_si256(k2));
-      at = _mm256_blendv_epi8(at, down_right, _mm256_castps_si256(k3));
-      // cell = 2·oi·w + 2·(oj + lane) + offset within the window
-      at = _mm256_add_epi32(at, _mm256_add_epi32(two_lanes, _mm256_set1_epi32(int32_t(2 * oi * w + 2 * oj))));
-      vstorem(o + oi * ow + oj, best, m_out);
-      _mm256_maskstore_epi32(a + oi * ow + oj, m_out, at);
-    }
-  }
-}
 #endif
 
 void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
   if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
 #if defined(SN_TARGET_AVX512)
     pool_2x2_plane_avx512(plane, g.w, g.oh, g.ow, o, a);
-#elif defined(SN_TARGET_AVX2)
-    pool_2x2_plane_avx2(plane, g.w, g.oh, g.ow, o, a);
 #else
+    // Elsewhere GCC vectorises it well: an AVX2 form with shuffles and vector masks measured
+    // 0.96 ms against this loop's 0.60 ms on Zen 3 (SimpleConvNet's pooling, one core).
     pool_2x2_plane(plane, g.w, g.oh, g.ow, o, a);
 #endif
     return;

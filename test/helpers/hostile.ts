@@ -92,6 +92,15 @@ export const SPECS: Record<string, ExportSpec> = {
     valid: () => [Z(CONV_POOL.out), Z(CONV_POOL.out), new Int32Array(CONV_POOL.out), Z(CONV.x), Z(CONV.w), conv(), convPool(),
       Z(CONV.w), Z(CONV.b), Z(CONV.x)],
   },
+  convReluForward: {
+    args: [f32('x'), f32('w'), f32('b'), { name: 'g', type: { kind: 'conv' } }, f32('out')],
+    valid: () => [Z(CONV.x), Z(CONV.w), Z(CONV.b), conv(), Z(CONV.out)],
+  },
+  convReluBackward: {
+    args: [f32('dout'), f32('out'), f32('x'), f32('w'), { name: 'g', type: { kind: 'conv' } }, f32('dw'), f32('db'),
+      { name: 'dx', type: { kind: 'f32OrNull' } }],
+    valid: () => [Z(CONV.out), Z(CONV.out), Z(CONV.x), Z(CONV.w), conv(), Z(CONV.w), Z(CONV.b), Z(CONV.x)],
+  },
   affineForward: {
     args: [f32('x'), f32('w'), f32('b'), size('n', 1), size('d', 1), size('m', 1), f32('out')],
     valid: () => [Z(3 * 4), Z(4 * 5), Z(5), 3, 4, 5, Z(3 * 5)],

@@ -6,6 +6,7 @@ import { setNumThreads, getNumThreads } from './threads';
 import { im2col, col2im } from './im2col';
 import { convForward, convBackward } from './convolution';
 import { convReluPoolForward, convReluPoolBackward } from './conv_relu_pool';
+import { convReluForward, convReluBackward } from './conv_relu';
 import { affineForward, affineBackward } from './affine';
 import { poolForward, poolBackward } from './pooling';
 import { reluForward, reluBackward, sigmoidForward, sigmoidBackward } from './activation';
@@ -22,6 +23,7 @@ export const referenceBackend: Backend = Object.freeze({
   im2col, col2im,
   convForward, convBackward,
   convReluPoolForward, convReluPoolBackward,
+  convReluForward, convReluBackward,
   affineForward, affineBackward,
   poolForward, poolBackward,
   reluForward, reluBackward, sigmoidForward, sigmoidBackward,

@@ -120,8 +120,18 @@ static DirectFn direct_for(const ConvGeom& g, bool keep_col) {
 }
 #endif
 
-void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
-                        float* col_n, bool keep_col) {
+static thread_local Scratch t_wt;
+
+const float* transpose_weights(const float* w, const ConvGeom& g) {
+  const int64_t ckk = g.ckk();
+  float* wt = t_wt.get(size_t(ckk * g.f));
+  for (int64_t fi = 0; fi < g.f; ++fi)
+    for (int64_t t = 0; t < ckk; ++t) wt[t * g.f + fi] = w[fi * ckk + t];
+  return wt;
+}
+
+void conv_forward_image(const float* x_n, const float* w, const float* wt, const float* b, const ConvGeom& g,
+                        float* out_n, float* col_n, bool keep_col) {
 #if SN_MASKED_SIMD
   if (DirectFn direct = direct_for(g, keep_col)) {
     direct(x_n, w, b, g, out_n, col_n);
@@ -129,18 +139,21 @@ void conv_forward_image(const float* x_n, const float* w, const float* b, const 
   }
 #endif
   // One GEMM on data that stays in L2 (col_n is written just before it is read); the bias is
-  // added in the GEMM's store, so out_n is written once.
+  // added in the GEMM's store, so out_n is written once. wᵀ is read in place as the k-major
+  // operand (LeNet's second layer: packing w for each of 100 small images took as long as the
+  // multiply-adds).
   const int64_t ckk = g.ckk(), ohw = g.ohw();
   im2col_image(x_n, g, col_n);
-  sgemm_bias(false, false, g.f, ohw, ckk, w, ckk, col_n, ohw, b, nullptr, out_n, ohw);
+  sgemm_bias(true, false, g.f, ohw, ckk, wt, g.f, col_n, ohw, b, nullptr, out_n, ohw);
 }
 
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col) {
   // x is (n, c, h, w), w is (f, ckk), col_n is (ckk, ohw), out_n = w · col_n + b is (f, ohw)
   const int64_t in_size = g.c * g.h * g.w, col_size = g.ckk() * g.ohw(), out_size = g.f * g.ohw();
+  const float* wt = transpose_weights(w, g);
   parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i)
-      conv_forward_image(x + i * in_size, w, b, g, out + i * out_size, col + i * col_size, true);
+      conv_forward_image(x + i * in_size, w, wt, b, g, out + i * out_size, col + i * col_size, true);
   });
 }
 

@@ -8,11 +8,16 @@ SN_BEGIN_TARGET
 // receives im2col(x) and is kept for backward.
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col);
 
-// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow); col_n (c·kh·kw, oh·ow) is scratch
-// that holds im2col(x_n) afterwards when keep_col (else its contents are undefined: the fused
-// small-filter path then skips writing it). Single-threaded: callers split the batch.
-void conv_forward_image(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
-                        float* col_n, bool keep_col);
+// w (f, c·kh·kw) transposed to (c·kh·kw, f) in the calling thread's scratch, valid until its
+// next call: the GEMM reads it in place, where it would pack w again for every image.
+const float* transpose_weights(const float* w, const ConvGeom& g);
+
+// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow); wt is transpose_weights(w).
+// col_n (c·kh·kw, oh·ow) is scratch that holds im2col(x_n) afterwards when keep_col (else its
+// contents are undefined: the fused small-filter path then skips writing it). Single-threaded:
+// callers split the batch.
+void conv_forward_image(const float* x_n, const float* w, const float* wt, const float* b, const ConvGeom& g,
+                        float* out_n, float* col_n, bool keep_col);
 
 // dout is (n, f, oh·ow), w is (f, c·kh·kw), col is convForward's; dw (f, c·kh·kw) and db (f)
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.

@@ -182,7 +182,20 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
           // place, each of its kc rows is a separate cache line or two (Affine's W, 100 floats
           // a row), more than L1 holds, so every row tile streamed it from L2 again.
           float* bp = t_bpack.get(size_t(kKC * kNR));
-          for (int64_t p = 0; p < kc; ++p) std::memcpy(bp + p * kNR, b + (p0 + p) * ldb + j0, sizeof(float) * size_t(nr));
+          // kNR-float rows: whole vectors, the last one masked (a memcpy call per row cost more
+          // than the copy)
+          for (int64_t p = 0; p < kc; ++p) {
+            const float* src = b + (p0 + p) * ldb + j0;
+            float* dst = bp + p * kNR;
+            SN_UNROLL
+            for (int v = 0; v < kNV; ++v) {
+              if (v < nv - 1) {
+                vstore(dst + v * W, vload(src + v * W));
+              } else if (v == nv - 1) {
+                vstore(dst + v * W, vloadm(src + v * W, tail_mask(last_n)));
+              }
+            }
+          }
           bpanel = bp;
           b_step = kNR;
         } else {

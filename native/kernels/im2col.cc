@@ -79,18 +79,24 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
   }
 }
 
-#if defined(SN_TARGET_AVX512)
-// (AVX-512 only: the AVX2 form of these two loops, with vector-masked loads, measured slower than
-// GCC's own AVX2 vectorisation of the generic loops above on Zen 3 — 0.33 vs 0.33 ms for
-// SimpleConvNet's im2col at batch 100, 0.47 vs 0.39 ms for its col2im, one core.)
+#if SN_MASKED_SIMD
 // Stride 1: an output row of a tap is a shifted input row, so it is one masked load and one
-// partial store per W columns; the load mask zeroes the padded columns. The scalar loops above
-// run ~10-column rows (LeNet's conv2, DeepConvNet's 7×7 and 14×14 maps) at a few floats per
-// cycle and made im2col more than half of the forward pass. Masked-off lanes are never read, so
-// addresses left of a padded row's start do not fault.
+// store per W columns; the load mask zeroes the padded columns, and masked-off lanes are never
+// read, so addresses left of a padded row's start do not fault. The scalar loops above run
+// ~10-column rows (LeNet's conv2, DeepConvNet's 7×7 and 14×14 maps) at a few floats per cycle
+// and made im2col more than half of the forward pass.
+// Every store is a whole vector: lanes past a row's end spill into the next output row or tap,
+// which is written after it and overwrites them. Partial stores (per-lane masks on AVX2, where
+// vmaskmovps stores are microcoded, or 4-2-1 pieces behind unpredictable branches) cost more
+// than the copy. Only the image's very last row is stored partially: past it lies another
+// image's col, which another thread may be writing.
+static constexpr int64_t kMaxChunks = 16;
+
 static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
   // x_n is (c, h, w), col_n is (c·kh·kw, oh·ow)
-  const int64_t ow = g.ow, ohw = g.oh * g.ow;
+  const int64_t ow = g.ow, ohw = g.oh * g.ow, chunks = (ow + W - 1) / W;
+  const float* const col_end = col_n + g.ckk() * ohw;
+  Mask m_load[kMaxChunks];
   for (int64_t ci = 0; ci < g.c; ++ci) {
     const float* plane = x_n + ci * g.h * g.w;
     for (int64_t ki = 0; ki < g.kh; ++ki) {
@@ -102,18 +108,17 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
         const int64_t shift = kj - g.pad;
         int64_t oj_lo, oj_hi;
         valid_range(kj, 1, g.pad, g.w, ow, &oj_lo, &oj_hi);
+        for (int64_t c = 0; c < chunks; ++c) m_load[c] = lane_range(oj_lo - c * W, oj_hi - c * W);
         std::memset(row, 0, sizeof(float) * oi_lo * ow);
         const float* src = plane + (oi_lo - g.pad + ki) * g.w + shift;
-        if (ow <= W) {
-          const Mask m_load = lane_range(oj_lo, oj_hi);
-          for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w)
-            vstore_first(row + oi * ow, vloadm(src, m_load), ow);
-        } else {
-          for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w) {
-            float* dst = row + oi * ow;
-            for (int64_t c0 = 0; c0 < ow; c0 += W) {
-              const V v = vloadm(src + c0, lane_range(oj_lo - c0, oj_hi - c0));
-              vstore_first(dst + c0, v, ow - c0);
+        for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w) {
+          float* dst = row + oi * ow;
+          for (int64_t c = 0; c < chunks; ++c) {
+            const V v = vloadm(src + c * W, m_load[c]);
+            if (dst + (c + 1) * W <= col_end) {
+              vstore(dst + c * W, v);
+            } else {
+              vstore_first(dst + c * W, v, ow - c * W);
             }
           }
         }
@@ -122,7 +127,12 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
     }
   }
 }
+#endif
 
+#if defined(SN_TARGET_AVX512)
+// (AVX-512 only. On AVX2 (Zen 3) both this gather with vector-masked loads and a vector form of
+// the scatter — whose whole-vector read-modify-writes partly overlap the next row's and stall
+// store forwarding — ran about twice as slow as GCC's vectorisation of the generic loop.)
 // Stride 1, gathered per input row instead of scattered per tap: pixel (r, x) receives tap
 // (ki, kj) from output (r + pad − ki, x + pad − kj), so a W-pixel run of dx is the sum of
 // kh·kw shifted, masked col rows, kept in a register and stored once: dx needs no clearing and
@@ -168,8 +178,8 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
 #endif
 
 void im2col_image(const float* x_n, const ConvGeom& g, float* col_n) {
-#if defined(SN_TARGET_AVX512)
-  if (g.stride == 1) return im2col_image_s1(x_n, g, col_n);
+#if SN_MASKED_SIMD
+  if (g.stride == 1 && (g.ow + W - 1) / W <= kMaxChunks) return im2col_image_s1(x_n, g, col_n);
 #endif
   im2col_image_generic(x_n, g, col_n);
 }

@@ -172,11 +172,15 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
                          int64_t base, std::atomic<int64_t>& first_bad, int32_t* at, float* d) {
   const __m256i last_ok = _mm256_set1_epi32(int32_t(ohw) - 1), zero = _mm256_setzero_si256();
   int64_t k = 0;
+  const Mask all = tail_mask(8);
   for (int64_t q = 0; q < count; q += 8) {
-    const Mask m = tail_mask(count - q);
-    const __m256 o = vloadm(out + q, m);
-    const __m256i a = _mm256_maskload_epi32(argmax + q, m);
-    const __m256 g = vloadm(dout + q, m);
+    // whole vectors but for the plane's tail (most planes are whole: 144 windows for the book)
+    const bool whole = count - q >= 8;
+    const Mask m = whole ? all : tail_mask(count - q);
+    const __m256 o = whole ? _mm256_loadu_ps(out + q) : vloadm(out + q, m);
+    const __m256i a = whole ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(argmax + q))
+                            : _mm256_maskload_epi32(argmax + q, m);
+    const __m256 g = whole ? _mm256_loadu_ps(dout + q) : vloadm(dout + q, m);
     // a ≥ ohw or a < 0, on the live lanes
     const __m256i bad_v = _mm256_and_si256(m, _mm256_or_si256(_mm256_cmpgt_epi32(a, last_ok), _mm256_cmpgt_epi32(zero, a)));
     const uint32_t bad = uint32_t(_mm256_movemask_ps(_mm256_castsi256_ps(bad_v)));

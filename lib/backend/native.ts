@@ -12,7 +12,10 @@ import type { Backend } from './types';
 
 /** The package root: dist/lib/backend → three levels up. */
 export const packageRoot = path.resolve(__dirname, '..', '..', '..');
-export const addonPath = path.join(packageRoot, 'build', 'Release', 'scratchnet_native.node');
+/** SCRATCHNET_NATIVE_ADDON points at another build of the addon (scripts/sanitize.sh loads the sanitizer build). */
+export const addonPath = process.env.SCRATCHNET_NATIVE_ADDON
+  ? path.resolve(process.env.SCRATCHNET_NATIVE_ADDON)
+  : path.join(packageRoot, 'build', 'Release', 'scratchnet_native.node');
 const failureFile = path.join(packageRoot, 'build', 'native-build-failure.txt');
 
 /** A SIMD target of the addon. */

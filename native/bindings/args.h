@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 #include "kernels/geometry.h"
@@ -311,9 +313,48 @@ inline LabelsView LabelsArg(const Napi::CallbackInfo& info, size_t idx, const ch
   return l;
 }
 
-// Adds fn to the exports under its JavaScript name.
+// Total bytes of the typed arrays among a call's arguments: the scale of the memory the kernel
+// works on, which an out-of-memory message reports.
+inline uint64_t ArgumentBytes(const Napi::CallbackInfo& info) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < info.Length(); ++i) {
+    if (info[i].IsTypedArray()) bytes += uint64_t(info[i].As<Napi::TypedArray>().ByteLength());
+  }
+  return bytes;
+}
+
+inline std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= 1000000000ull) std::snprintf(buf, sizeof buf, "%.1f GB", double(bytes) / 1e9);
+  else if (bytes >= 1000000ull) std::snprintf(buf, sizeof buf, "%.1f MB", double(bytes) / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.1f kB", double(bytes) / 1e3);
+  return buf;
+}
+
+// Adds fn to the exports under its JavaScript name. Every export runs inside this guard, the one
+// place where C++ allocation failures are mapped: a kernel whose scratch memory cannot be had
+// throws std::bad_alloc, which unhandled would abort the whole process (SIGABRT) — it becomes a
+// JavaScript RangeError naming the kernel and the size of the data it was given instead.
 inline void Export(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback cb) {
-  exports.Set(name, Napi::Function::New(env, cb, name));
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [cb, name](const Napi::CallbackInfo& info) -> Napi::Value {
+                          try {
+                            return cb(info);
+                          } catch (const std::bad_alloc&) {
+                            ThrowRange(info.Env(), std::string(name) +
+                                                       ": out of memory: the kernel could not allocate its working memory "
+                                                       "for arguments totalling " +
+                                                       FormatBytes(ArgumentBytes(info)) +
+                                                       ". Fix: use a smaller batch size or a smaller model, or free memory "
+                                                       "(raise the process's memory limit).");
+                          } catch (const std::length_error&) {
+                            ThrowRange(info.Env(), std::string(name) + ": a buffer for arguments totalling " +
+                                                       FormatBytes(ArgumentBytes(info)) +
+                                                       " would exceed what C++ can allocate. Fix: use a smaller batch size or model.");
+                          }
+                        },
+                        name));
 }
 
 }  // namespace sn

@@ -4,6 +4,7 @@
 // directory is atomic on POSIX, so readers see either the old file or the complete new one.
 import * as fs from 'fs';
 import * as path from 'path';
+import { describeFsError, makeDirectory } from './directory';
 
 export interface AtomicWriteOptions {
   /**
@@ -28,6 +29,46 @@ function tempPathFor(target: string): string {
 /** True when `name` is a temp file that writeFileAtomic creates for `targetBase` (used by tests and cleanup tools). */
 export function isAtomicTempName(name: string, targetBase: string): boolean {
   return name.startsWith(`.${targetBase}.`) && name.endsWith('.tmp');
+}
+
+/** Pid of the process that created a writeFileAtomic temp name, or null when the name is not one. */
+function tempOwner(name: string): number | null {
+  const m = /^\..+\.(\d+)\.\d+\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Removes the temp files that killed writers (kill -9, power loss) left in `dir`: those whose
+ * creating process no longer runs. A live writer's temp file is left alone. Returns the names
+ * removed; a missing directory is not an error.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = tempOwner(name);
+    if (pid === null || isAlive(pid)) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed.push(name);
+    } catch { /* gone already, or not ours to remove: leave it */ }
+  }
+  return removed;
 }
 
 function fsyncDirectory(dir: string): void {
@@ -58,7 +99,7 @@ export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[
   let tmp: string | undefined;
   let fd: number | undefined;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     tmp = tempPathFor(path.resolve(target));
     // 'wx': never follow or clobber something that already has this name.
     fd = fs.openSync(tmp, 'wx', 0o644);
@@ -87,7 +128,9 @@ export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[
     if (tmp !== undefined) {
       try { fs.unlinkSync(tmp); } catch { /* may not exist if open failed */ }
     }
-    const reason = err instanceof Error ? err.message : String(err);
+    // "the file system is read-only (EROFS)" rather than "EROFS: read-only file system, open '/x/.params…tmp'".
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = message.startsWith('cannot create') ? message : describeFsError(err);
     const wrapped = new Error(
       `writeFileAtomic: could not save ${target}: ${reason}. The previous file (if any) was left unchanged.`,
     );

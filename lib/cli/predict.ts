@@ -61,10 +61,31 @@ export function resizeGrey(src: ArrayLike<number>, sw: number, sh: number, dw: n
   return out;
 }
 
+/**
+ * Largest picture predict decodes: 40 megapixels (a large photo) is 160 MB as RGBA. A PNG header
+ * may claim 30000×30000 in a few hundred bytes; decoding that took 118 s and 10.6 GB.
+ */
+export const MAX_PICTURE_PIXELS = 40_000_000;
+
+/** Width and height from a PNG's IHDR chunk (bytes 16–23), or null when the file is not a PNG. */
+function pngDimensions(buf: Buffer): { width: number; height: number } | null {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (buf.length < 24 || !buf.subarray(0, 8).equals(signature) || buf.toString('latin1', 12, 16) !== 'IHDR') return null;
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
 function pngToBytes(file: string, h: number, w: number, invert: 'auto' | 'yes' | 'no'): { bytes: Uint8Array; inverted: boolean; note: string | null } {
   let png: PNG;
+  const buf = fs.readFileSync(file);
+  const dims = pngDimensions(buf);
+  if (dims && dims.width * dims.height > MAX_PICTURE_PIXELS) {
+    throw new CliError(
+      `scratchnet predict: ${file} is ${dims.width}×${dims.height} = ${(dims.width * dims.height).toLocaleString('en-US')} pixels; ` +
+        `predict reads pictures of up to ${MAX_PICTURE_PIXELS.toLocaleString('en-US')} pixels (the model sees ${w}×${h}). Fix: scale the picture down first.`,
+    );
+  }
   try {
-    png = PNG.sync.read(fs.readFileSync(file));
+    png = PNG.sync.read(buf);
   } catch (e) {
     throw new CliError(`scratchnet predict: ${file} is not a readable PNG (${oneLine((e as Error).message)}).`);
   }
@@ -137,6 +158,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     if (ih !== h || iw !== w) {
       throw new CliError(`scratchnet predict: ${file} holds ${ih}×${iw} images but the model takes ${h}×${w}. Fix: use images of the model's size (PNG files are resized automatically).`);
     }
+    if (count === 0) throw new CliError(`scratchnet predict: ${file} holds 0 images; there is nothing to classify. Fix: give an idx file with images, or PNG files.`);
     const n = Math.min(count, limit ?? count);
     chunks.push(idx.data.subarray(0, n * h * w));
     for (let i = 0; i < n; i++) items.push({ source: file, index: i, inverted: null, note: null });

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { writeFileAtomic } from '../io/atomic';
+import { bufferTooLarge, formatBytes } from '../tensor/memory';
 
 /** idx element types (third magic byte). Only unsigned bytes are used by MNIST-like data. */
 const IDX_TYPES: Record<number, string> = {
@@ -38,13 +39,63 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Bytes per element of each idx type (an unknown type is refused by parseIdx). */
+const IDX_ELEMENT_BYTES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+/** Compressed bytes decoded to read the header: enough for any gzip header and 255 dimensions, and at most ~4 MB of output. */
+const HEADER_PROBE = 4096;
+/** Deflate expands at most ~1032:1; a header declaring more than that cannot be complete. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * How many bytes the file may decompress to: what its idx header declares (header + data).
+ * A 2.3 MB .gz can inflate to gigabytes; decompressing without this cap took 2.35 GB and ended
+ * in SIGSEGV under `ulimit -v`. Only a prefix is decoded to read the header.
+ */
+function gunzipCap(file: string, raw: Buffer): number {
+  let head: Buffer;
+  try {
+    head = zlib.gunzipSync(raw.subarray(0, Math.min(raw.length, HEADER_PROBE)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch {
+    return 0; // the full decompression below reports the corruption
+  }
+  // Not an idx header: decode no more than the probe, parseIdx then says what is wrong with it.
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || !(head[2] in IDX_ELEMENT_BYTES)) return Math.max(head.length, 4);
+  const ndims = head[3];
+  const headerLen = 4 + 4 * ndims;
+  if (ndims === 0 || head.length < headerLen) return Math.max(head.length, headerLen);
+  let total = IDX_ELEMENT_BYTES[head[2]];
+  const dims: number[] = [];
+  for (let i = 0; i < ndims; i++) {
+    const d = head.readUInt32BE(4 + 4 * i);
+    dims.push(d);
+    total *= d;
+  }
+  total += headerLen;
+  const declared = `its idx header declares ${dims.join('×')} elements (${formatBytes(total)})`;
+  if (total > raw.length * MAX_DEFLATE_RATIO + HEADER_PROBE) {
+    throw new Error(`${file}: ${declared}, more than a ${formatBytes(raw.length)} gzip file can hold; the file is truncated or its header is corrupt. Replace it with a complete copy.`);
+  }
+  const tooLarge = bufferTooLarge(total, 1);
+  if (tooLarge !== null) {
+    throw new Error(`${file}: ${declared}: ${tooLarge}. Fix: use a smaller file (or split the data).`);
+  }
+  return total;
+}
+
 /** Decompresses when the file starts with the gzip magic 1f 8b; otherwise returns the bytes as they are. */
 function maybeGunzip(file: string, raw: Buffer): Buffer {
   // The magic decides, not the name: a server may have decompressed a .gz transparently.
   if (!isGzip(raw)) return raw;
+  const cap = gunzipCap(file, raw);
   try {
-    return zlib.gunzipSync(raw);
+    return zlib.gunzipSync(raw, cap > 0 ? { maxOutputLength: cap } : {});
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(
+        `${file}: the file decompresses to more than the ${formatBytes(cap)} its idx header declares (stopped there); ` +
+          `the header and the data disagree — the file is corrupt or not what it claims. Replace it with a fresh copy.`,
+      );
+    }
     throw new Error(
       `${file}: the file is gzip-compressed but could not be decompressed (${(err as Error).message}); ` +
         `it is probably truncated or corrupt — replace it with a fresh copy.`,

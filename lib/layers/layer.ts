@@ -4,7 +4,8 @@
 // when the layer cannot fit.
 import type { Backend, FloatArray } from '../backend/types';
 import { Rng } from '../tensor/rng';
-import { formatShape } from '../tensor/shape';
+import { bufferTooLarge, formatBytes, isAllocationFailure } from '../tensor/memory';
+import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
 
 /** What a layer needs at build time. */
@@ -59,12 +60,34 @@ export abstract class Layer {
 
   /** A zeroed typed array of the layer's dtype. */
   protected alloc(length: number): FloatArray {
-    return this.dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+    return this.allocating(length, () => (this.dtype === 'float64' ? new Float64Array(length) : new Float32Array(length)));
   }
 
   /** A zeroed tensor of the layer's dtype. */
   protected zeros(shape: readonly number[]): Tensor {
-    return Tensor.zeros(shape, this.dtype);
+    return this.allocating(sizeOf(shape), () => Tensor.zeros(shape, this.dtype));
+  }
+
+  /**
+   * Every buffer of a layer goes through here, so a size beyond the machine is refused naming
+   * the layer and the size, before Linux overcommit lets it through and the OOM killer ends the
+   * process while the weights are initialised; V8's own failure is given the same message.
+   */
+  private allocating<T>(length: number, make: () => T): T {
+    const bytesPer = this.dtype === 'float64' ? 8 : 4;
+    let why = bufferTooLarge(length, bytesPer);
+    if (why === null) {
+      try {
+        return make();
+      } catch (e) {
+        if (!isAllocationFailure(e)) throw e;
+        why = `${length.toLocaleString('en-US')} values (${formatBytes(length * bytesPer)}) could not be allocated (${(e as Error).message})`;
+      }
+    }
+    throw new RangeError(
+      `${this.label} (${this.kind}${this.describe() ? `: ${this.describe()}` : ''}): cannot allocate a buffer: ${why}. ` +
+        `Fix: make this layer smaller (fewer filters or units, a larger stride, pooling before it), or use a smaller batch size.`,
+    );
   }
 
   /**
@@ -132,6 +155,14 @@ export abstract class Layer {
     this.dtype = ctx.dtype;
     this.inputShape = [...inputShape];
     this.outputShape = this.buildShapes(this.inputShape, ctx);
+    // A batch of one must fit, or the first forward would fail far from here.
+    const tooLarge = bufferTooLarge(sizeOf(this.outputShape), ctx.dtype === 'float64' ? 8 : 4);
+    if (tooLarge !== null) {
+      throw new RangeError(
+        `${this.label} (${this.kind}${this.describe() ? `: ${this.describe()}` : ''}): its output for ONE sample, ${formatShape(this.outputShape)}, ` +
+          `cannot be allocated: ${tooLarge}. Fix: make this layer smaller (fewer filters or units, a larger stride, pooling before it).`,
+      );
+    }
     this.built = true;
     return [...this.outputShape];
   }

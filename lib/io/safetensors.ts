@@ -39,6 +39,15 @@ const DTYPES: Record<string, DTypeInfo> = {
   U64: { size: 8, float64: true, read: (v, o) => Number(v.getBigUint64(o, true)) },
 };
 
+// The dtype each loaded tensor had in its file: an I32 tensor loads into a Float64Array, and a
+// message must say I32, not F64. Weak, so the tensors are freed as usual.
+const fileDtypes = new WeakMap<Tensor, string>();
+
+/** The safetensors dtype ('F32', 'I32' …) a tensor was read as, or undefined when it was not loaded from a file. */
+export function storedDtype(t: Tensor): string | undefined {
+  return fileDtypes.get(t);
+}
+
 export class SafetensorsError extends Error {
   constructor(message: string) {
     super(message);
@@ -169,7 +178,9 @@ export function parseSafetensors(buffer: Uint8Array, nameForErrors: string): Saf
         out[i] = v;
       }
     }
-    tensors[e.name] = new Tensor(out, [...e.shape]);
+    const t = new Tensor(out, [...e.shape]);
+    fileDtypes.set(t, e.dtype);
+    tensors[e.name] = t;
   }
   return { tensors, metadata };
 }

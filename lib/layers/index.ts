@@ -59,7 +59,8 @@ export function layerFromConfig(config: LayerConfig): Layer {
   if (type === 'SoftmaxWithLoss') {
     throw new TypeError(`layerFromConfig: SoftmaxWithLoss is the loss, not a Layer; recreate it with lossFromConfig(config).`);
   }
-  const make = FACTORIES[type];
+  // Own keys only: "toString" or "__proto__" are not layer types.
+  const make = Object.prototype.hasOwnProperty.call(FACTORIES, type) ? FACTORIES[type] : undefined;
   if (!make) {
     throw new TypeError(`layerFromConfig: unknown layer type '${type}'. Known types: ${layerTypes.join(', ')} (and SoftmaxWithLoss via lossFromConfig).`);
   }

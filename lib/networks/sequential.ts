@@ -13,7 +13,8 @@ import type { Convolution } from '../layers/convolution';
 import type { Pooling } from '../layers/pooling';
 import type { Relu } from '../layers/relu';
 import { ImageSet, LabelSet } from '../data/dataset';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors';
+import { loadSafetensors, saveSafetensors, storedDtype } from '../io/safetensors';
+import { countNonFinite, describeNonFinite } from './finite';
 import { Rng } from '../tensor/rng';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
@@ -244,6 +245,13 @@ export class Sequential {
     layer.needInputGrad = this.layers.length > 0;
     // build() throws a ShapeError naming the layer; nothing is registered before it succeeds.
     const out = layer.build(this.outputShape, this.ctx);
+    const bad = describeNonFinite(layer.params);
+    if (bad) {
+      throw new RangeError(
+        `Sequential.add: ${layer.label} (${layer.kind}: ${layer.describe()}) was initialised with non-finite parameters: ${bad} ` +
+          `(the weight initialisation overflows ${this.dtype}). Fix: use a smaller weightInit, e.g. 0.01, 'he' or 'xavier'.`,
+      );
+    }
     this.layers.push(layer);
     this.plan = null;
     this.outputShape = out;
@@ -553,7 +561,7 @@ export class Sequential {
     if (labelCount !== n) {
       throw new RangeError(`Sequential.accuracy: ${n} samples but ${labelCount} labels; give one label per sample.`);
     }
-    if (n === 0) return 0;
+    if (n === 0) throw new RangeError(`Sequential.accuracy: there are no samples; an accuracy of 0 images is undefined, not 0%. Fix: give at least one sample.`);
     const k = this.numClasses;
     let correct = 0;
     for (let start = 0; start < n; start += batchSize) {
@@ -645,6 +653,11 @@ export class Sequential {
         problems.push(`'${name}' is not a Tensor`);
         continue;
       }
+      const stored = storedDtype(got);
+      if (stored !== undefined && stored !== 'F32' && stored !== 'F64') {
+        problems.push(`tensor '${name}' is stored as ${stored} (integers) but parameters are floating point; save it as F32 (saveParams does)`);
+        continue;
+      }
       if (!(got.data instanceof Float32Array) && !(got.data instanceof Float64Array)) {
         problems.push(`tensor '${name}' has dtype ${(got.data as object).constructor.name}; expected float32 (F32)`);
         continue;
@@ -658,13 +671,25 @@ export class Sequential {
     }
     const extra = Object.keys(tensors).filter((k) => !(k in expected));
     if (extra.length) {
-      problems.push(`unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}' ${formatShape(tensors[k].shape)}`).join(', ')} (not in this network)`);
+      // A file of 200,000 stray names must not become a 3 MB message: the first few say enough.
+      const shown = extra.slice(0, 8).map((k) => `'${k}' ${formatShape(tensors[k].shape)}`).join(', ');
+      const more = extra.length > 8 ? ` and ${(extra.length - 8).toLocaleString('en-US')} more` : '';
+      problems.push(`unexpected tensor${extra.length > 1 ? 's' : ''} ${shown}${more} (not in this network)`);
     }
     if (problems.length) {
       throw new Error(
         `Sequential.loadParams: ${source} does not fit this network (${this.layers.map((l) => l.label).join('–')}): ` +
           `${problems.join('; ')}. Fix: load parameters saved from the same model (same layers, sizes and input shape); ` +
           `the network expects ${Object.entries(expected).map(([k, v]) => `${k} ${formatShape(v.shape)}`).join(', ')}.`,
+      );
+    }
+    const given: Record<string, Tensor> = {};
+    for (const name of Object.keys(expected)) given[name] = tensors[name];
+    const bad = describeNonFinite(given);
+    if (bad) {
+      throw new RangeError(
+        `Sequential.loadParams: ${source} holds NaN or ±Infinity in ${bad}: the run it comes from diverged, and such a network ` +
+          `predicts nonsense without any error (Relu and max pooling hide NaN). Fix: use an earlier checkpoint or parameter file, or retrain with a smaller learning rate.`,
       );
     }
     for (const [name, t] of Object.entries(expected)) t.data.set(tensors[name].data);
@@ -791,12 +816,6 @@ function argmaxRow(a: ArrayLike<number>, off: number, k: number): number {
     }
   }
   return best;
-}
-
-function countNonFinite(a: FloatArray): number {
-  let c = 0;
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) c++;
-  return c;
 }
 
 function fmtInt(n: number): string {

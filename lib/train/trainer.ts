@@ -6,7 +6,9 @@ import { ImageSet, LabelSet } from '../data/dataset';
 import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
 import type { Sequential, ModelConfig } from '../networks/sequential';
+import { describeNonFinite } from '../networks/finite';
 import { Rng } from '../tensor/rng';
+import { checkProgressFits, checkTrainerMeta } from './checkpoint-meta';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 
@@ -62,6 +64,11 @@ export interface TrainerOptions {
   onEpoch?: (info: EpochInfo) => void;
   /** Where verbose lines go (default console.log). */
   log?: (line: string) => void;
+  /**
+   * A JSON description of the training data (directory, file sizes, content hash …), stored in
+   * every checkpoint so a resume can tell it is given the same data (see lib/data/source.ts).
+   */
+  dataSource?: Record<string, unknown>;
 }
 
 export interface TrainingHistory {
@@ -102,13 +109,20 @@ interface TrainerMeta {
   dropout: Record<string, { seed: number; counter: number }>;
   optimizer: { name: string; config: Record<string, number>; t: number };
   history: Omit<TrainingHistory, 'stopped'>;
+  /** TrainerOptions.dataSource, when given. */
+  data?: Record<string, unknown>;
 }
 
 const OPTION_KEYS = [
   'epochs', 'miniBatchSize', 'optimizer', 'optimizerParam', 'evaluateSampleNumPerEpoch', 'verbose',
-  'seed', 'sampling', 'evalBatchSize', 'onBatch', 'onEpoch', 'log',
+  'seed', 'sampling', 'evalBatchSize', 'onBatch', 'onEpoch', 'log', 'dataSource',
 ];
 const OPT_PREFIX = 'optimizer.';
+
+function replaceContents(dst: number[], src: readonly number[]): void {
+  dst.length = src.length;
+  for (let i = 0; i < src.length; i++) dst[i] = src[i];
+}
 
 function now(): number {
   return performance.now() / 1000;
@@ -170,6 +184,7 @@ export class Trainer {
   onBatch?: (info: BatchInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
   log: (line: string) => void;
+  readonly dataSource: Record<string, unknown> | null;
 
   private readonly optimizerName: string;
   private readonly optimizerParam: Record<string, number>;
@@ -222,6 +237,7 @@ export class Trainer {
     this.onBatch = options.onBatch;
     this.onEpoch = options.onEpoch;
     this.log = options.log ?? ((line: string) => console.log(line));
+    this.dataSource = options.dataSource ?? null;
 
     const k = network.numClasses;
     this.xTrain = toImageSet('xTrain', xTrain);
@@ -242,6 +258,9 @@ export class Trainer {
       }
     }
     if (this.xTrain.count === 0) throw new Error(`Trainer: the training set is empty.`);
+    // An accuracy over no images would be reported as 0.00% and look like a broken model.
+    if (this.xTest.count === 0) throw new Error(`Trainer: the test set is empty; the accuracies need at least one test image. Fix: give test data (e.g. --test-size ≥ 1 with a non-empty test split).`);
+    this.checkFinite('before training');
     this.trainSize = this.xTrain.count;
 
     if (typeof optimizer === 'string') {
@@ -364,6 +383,9 @@ export class Trainer {
   }
 
   private endEpoch(): void {
+    // Before the evaluation and onEpoch (which saves the checkpoint): a diverged network must
+    // not be evaluated as if it were fine, nor overwrite the last good checkpoint.
+    this.checkFinite(`after epoch ${this.epoch + 1} (iteration ${this.iteration})`);
     const h = this.history;
     const steps = this.stepInEpoch;
     this.epoch++;
@@ -391,6 +413,25 @@ export class Trainer {
       );
     }
     if (this.onEpoch) this.onEpoch(info);
+  }
+
+  /**
+   * The loss alone cannot see every divergence: Relu and max pooling turn NaN into 0, so a
+   * network whose W1 is all NaN still has a finite loss. The parameters themselves are checked
+   * at each epoch end and before any checkpoint is written (a scan is ~1 ms; per step it would
+   * cost a tenth of the step).
+   */
+  private checkFinite(when: string): void {
+    const bad = describeNonFinite(this.network.params);
+    if (!bad) return;
+    const lr = this.optimizer?.config?.lr;
+    const err = new Error(
+      `Trainer: the parameters hold NaN or ±Infinity ${when}: ${bad}, although the loss stayed finite ` +
+        `(Relu and max pooling hide NaN from it). Training stops here and saves nothing over the last good checkpoint. ` +
+        `Fix: use a smaller learning rate${typeof lr === 'number' ? ` (${this.optimizer.name} lr ${lr} → try ${Number((lr / 10).toPrecision(3))})` : ''} or a smaller weight initialisation.`,
+    );
+    err.name = 'NonFiniteParametersError';
+    throw err;
   }
 
   /** The NaN guard's message: when and where the forward pass first went non-finite, and what to do. */
@@ -465,6 +506,7 @@ export class Trainer {
    * Atomic: an interrupted save keeps the previous checkpoint.
    */
   saveCheckpoint(path: string): void {
+    this.checkFinite(`at iteration ${this.iteration}, when saving the checkpoint ${path}`);
     const net = this.network;
     const tensors: Record<string, Tensor> = { ...net.namedTensors() };
     const opt = this.optimizer.getState() as OptimizerState;
@@ -495,6 +537,7 @@ export class Trainer {
         epochSeconds: h.epochSeconds, testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
         trainSeconds: h.trainSeconds, evalSeconds: h.evalSeconds, epochs: h.epochs, iterations: h.iterations,
       },
+      ...(this.dataSource ? { data: this.dataSource } : {}),
     };
     saveCheckpoint(path, { tensors, meta });
   }
@@ -511,6 +554,7 @@ export class Trainer {
     if (meta.kind !== 'trainer' || !meta.options || !meta.progress) {
       throw new Error(`Trainer.loadCheckpoint: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
     }
+    checkTrainerMeta(meta, path);
     const net = this.network;
     const mismatch: string[] = [];
     const mine = JSON.stringify(net.toConfig().layers);
@@ -526,6 +570,7 @@ export class Trainer {
     if (mismatch.length) {
       throw new Error(`Trainer.loadCheckpoint: ${path} cannot resume this training: ${mismatch.join('; ')}. Fix: resume with the same model, data and trainer options (Trainer.resume takes them from the checkpoint).`);
     }
+    checkProgressFits(meta.progress, { iterPerEpoch: this.iterPerEpoch, maxIter: this.maxIter, epochs: this.epochs, shuffle: this.perm !== null }, path);
     const params: Record<string, Tensor> = {};
     const optTensors: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(tensors)) {
@@ -557,14 +602,12 @@ export class Trainer {
     this.epochLossSum = p.epochLossSum;
     const h = this.history;
     const s = meta.history;
-    h.trainLossList.length = 0;
-    h.trainLossList.push(...s.trainLossList);
-    h.trainAccList.length = 0;
-    h.trainAccList.push(...s.trainAccList);
-    h.testAccList.length = 0;
-    h.testAccList.push(...s.testAccList);
-    h.epochSeconds.length = 0;
-    h.epochSeconds.push(...s.epochSeconds);
+    // Copied in place (the lists are the caller's history object) and without push(...list),
+    // whose arguments live on the stack: a 128,000-step run overflowed it.
+    replaceContents(h.trainLossList, s.trainLossList);
+    replaceContents(h.trainAccList, s.trainAccList);
+    replaceContents(h.testAccList, s.testAccList);
+    replaceContents(h.epochSeconds, s.epochSeconds);
     h.testAccuracy = s.testAccuracy;
     h.trainAccuracy = s.trainAccuracy;
     h.trainSeconds = s.trainSeconds;
@@ -587,6 +630,8 @@ export class Trainer {
     if (meta.kind !== 'trainer' || !meta.options) {
       throw new Error(`Trainer.resume: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
     }
+    // Before its options configure a trainer: a damaged file is named as such, not as a bad option.
+    checkTrainerMeta(meta, path);
     const given: TrainerOptions = {};
     for (const [k, v] of Object.entries(options)) if (v !== undefined) (given as Record<string, unknown>)[k] = v;
     const trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, { ...meta.options, ...given });

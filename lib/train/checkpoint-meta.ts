@@ -1,0 +1,174 @@
+// What a Trainer checkpoint's meta must hold before any of it is trusted. A hand-edited or
+// damaged file must be refused naming the field, instead of resuming at iteration 1e9 with a
+// history that says 3, or failing with "Cannot read properties of undefined" deep inside the
+// restore. The checks are structural (types, ranges, lengths that must agree with each other);
+// whether the checkpoint fits the trainer at hand (model, sizes, optimizer) is Trainer's job.
+
+/** Thrown for a checkpoint whose meta is missing a field or holds an impossible value. */
+export class CorruptCheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptCheckpointError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+const FIX = 'Fix: resume from an intact copy of the checkpoint, or start the run again.';
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing (the field is missing)';
+  const s = JSON.stringify(v);
+  return s === undefined ? typeof v : s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
+class Reader {
+  constructor(private readonly file: string) {}
+
+  fail(field: string, expected: string, value: unknown): never {
+    throw new CorruptCheckpointError(
+      `${this.file}: the checkpoint's ${field} must be ${expected}, found ${show(value)}; the file is damaged or was edited. ${FIX}`,
+    );
+  }
+
+  object(o: Obj, key: string, where: string): Obj {
+    const v = o[key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${where}.${key}`, 'an object', v);
+    return v as Obj;
+  }
+
+  int(o: Obj, key: string, where: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      this.fail(`${where}.${key}`, `an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '2⁵³)' : `${max}]`}`, v);
+    }
+    return v as number;
+  }
+
+  finite(o: Obj, key: string, where: string, min = -Infinity, max = Infinity): number {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      this.fail(`${where}.${key}`, `a finite number${Number.isFinite(min) ? ` ≥ ${min}` : ''}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}`, v);
+    }
+    return v as number;
+  }
+
+  numbers(o: Obj, key: string, where: string, length: number, min = -Infinity, max = Infinity): void {
+    const v = o[key];
+    if (!Array.isArray(v)) this.fail(`${where}.${key}`, `a list of ${length} numbers`, v);
+    const a = v as unknown[];
+    if (a.length !== length) this.fail(`${where}.${key}`, `a list of ${length} numbers (one per ${key === 'trainLossList' ? 'step' : 'epoch'} done)`, `${a.length} entries`);
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max) this.fail(`${where}.${key}[${i}]`, 'a finite number in range', x);
+    }
+  }
+
+  nullableFraction(o: Obj, key: string, where: string): void {
+    const v = o[key];
+    if (v !== null && (typeof v !== 'number' || !(v >= 0 && v <= 1))) this.fail(`${where}.${key}`, 'null or a number in [0, 1]', v);
+  }
+
+  rng(o: Obj, key: string, where: string, optional: boolean): void {
+    const v = o[key];
+    if (optional && (v === null || v === undefined)) return;
+    const r = this.object(o, key, where);
+    const s = r.s;
+    if (!Array.isArray(s) || s.length !== 4 || s.some((w) => typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+      this.fail(`${where}.${key}.s`, 'four 32-bit unsigned integers', s);
+    }
+    if ((s as number[]).every((w) => w === 0)) this.fail(`${where}.${key}.s`, 'not all zero (the generator would be stuck)', s);
+    if (r.spare !== null && r.spare !== undefined && (typeof r.spare !== 'number' || !Number.isFinite(r.spare))) {
+      this.fail(`${where}.${key}.spare`, 'null or a finite number', r.spare);
+    }
+  }
+}
+
+/**
+ * Throws a CorruptCheckpointError naming the first field of a Trainer checkpoint's meta that is
+ * missing or impossible: options, progress, random state, optimizer, dropout and history, and
+ * the agreement between progress and history (one loss per step, one accuracy per epoch).
+ */
+export function checkTrainerMeta(meta: unknown, file: string): void {
+  const r = new Reader(file);
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) r.fail('meta', 'an object', meta);
+  const m = meta as Obj;
+  if (m.kind !== 'trainer') r.fail('meta.kind', '"trainer"', m.kind);
+  const model = r.object(m, 'model', 'meta');
+  if (!Array.isArray(model.layers)) r.fail('meta.model.layers', 'a list of layers', model.layers);
+  r.int(m, 'trainSize', 'meta', 1);
+
+  const o = r.object(m, 'options', 'meta');
+  r.int(o, 'epochs', 'meta.options', 1);
+  r.int(o, 'miniBatchSize', 'meta.options', 1);
+  if (typeof o.optimizer !== 'string') r.fail('meta.options.optimizer', 'an optimizer name', o.optimizer);
+  if (o.sampling !== 'shuffle' && o.sampling !== 'random') r.fail('meta.options.sampling', "'shuffle' or 'random'", o.sampling);
+  r.int(o, 'seed', 'meta.options', 0, 0xffffffff);
+  if (o.evaluateSampleNumPerEpoch !== null) r.int(o, 'evaluateSampleNumPerEpoch', 'meta.options', 1);
+  r.int(o, 'evalBatchSize', 'meta.options', 1);
+  const op = r.object(o, 'optimizerParam', 'meta.options');
+  for (const k of Object.keys(op)) r.finite(op, k, 'meta.options.optimizerParam');
+
+  const p = r.object(m, 'progress', 'meta');
+  const iteration = r.int(p, 'iteration', 'meta.progress', 0);
+  const epoch = r.int(p, 'epoch', 'meta.progress', 0);
+  const step = r.int(p, 'stepInEpoch', 'meta.progress', 0, iteration);
+  r.finite(p, 'epochStepSeconds', 'meta.progress', 0);
+  // Not ≥ 0: the book's loss −log(p + 1e-7) is −1e-7 when p rounds to 1.
+  r.finite(p, 'epochLossSum', 'meta.progress');
+  if (step === 0 && p.epochLossSum !== 0) r.fail('meta.progress.epochLossSum', '0 at the start of an epoch', p.epochLossSum);
+
+  r.rng(m, 'rng', 'meta', false);
+  r.rng(m, 'permRng', 'meta', true);
+  const dropout = r.object(m, 'dropout', 'meta');
+  for (const k of Object.keys(dropout)) {
+    const d = r.object(dropout, k, 'meta.dropout');
+    r.int(d, 'seed', `meta.dropout.${k}`, 0, 0xffffffff);
+    r.int(d, 'counter', `meta.dropout.${k}`, 0, 0xffffffff);
+  }
+  const opt = r.object(m, 'optimizer', 'meta');
+  if (typeof opt.name !== 'string') r.fail('meta.optimizer.name', 'an optimizer name', opt.name);
+  r.object(opt, 'config', 'meta.optimizer');
+  r.int(opt, 't', 'meta.optimizer', 0);
+
+  const h = r.object(m, 'history', 'meta');
+  if (h.iterations !== iteration) r.fail('meta.history.iterations', `equal to progress.iteration (${iteration})`, h.iterations);
+  if (h.epochs !== epoch) r.fail('meta.history.epochs', `equal to progress.epoch (${epoch})`, h.epochs);
+  r.numbers(h, 'trainLossList', 'meta.history', iteration);
+  r.numbers(h, 'trainAccList', 'meta.history', epoch, 0, 1);
+  r.numbers(h, 'testAccList', 'meta.history', epoch, 0, 1);
+  r.numbers(h, 'epochSeconds', 'meta.history', epoch, 0);
+  r.nullableFraction(h, 'testAccuracy', 'meta.history');
+  r.nullableFraction(h, 'trainAccuracy', 'meta.history');
+  r.finite(h, 'trainSeconds', 'meta.history', 0);
+  r.finite(h, 'evalSeconds', 'meta.history', 0);
+}
+
+/**
+ * The checkpoint's position must be one this trainer's schedule can reach: in shuffle mode
+ * iteration = epoch · stepsPerEpoch + stepInEpoch exactly; in random mode (fractional epochs)
+ * the epoch count may differ from iteration / iterPerEpoch by less than one.
+ */
+export function checkProgressFits(
+  progress: { iteration: number; epoch: number; stepInEpoch: number },
+  schedule: { iterPerEpoch: number; maxIter: number; epochs: number; shuffle: boolean },
+  file: string,
+): void {
+  const { iteration, epoch, stepInEpoch } = progress;
+  const { iterPerEpoch, maxIter, epochs, shuffle } = schedule;
+  const where = `meta.progress (iteration ${iteration}, epoch ${epoch}, step ${stepInEpoch})`;
+  const ok = shuffle
+    ? stepInEpoch < iterPerEpoch && iteration === epoch * iterPerEpoch + stepInEpoch
+    : stepInEpoch <= Math.ceil(iterPerEpoch) && Math.abs(epoch - iteration / iterPerEpoch) < 1 + 1e-9;
+  if (!ok) {
+    throw new CorruptCheckpointError(
+      `${file}: the checkpoint's ${where} is not a position of its own schedule (${iterPerEpoch} steps per epoch); the file is damaged or was edited. ${FIX}`,
+    );
+  }
+  if (iteration > maxIter) {
+    throw new RangeError(
+      `${file}: the checkpoint has already trained ${epoch} epochs (${iteration} steps), more than the ${epochs} epochs (${maxIter} steps) asked for. ` +
+        `Fix: ask for at least ${epoch} epochs (scratchnet train --resume … --epochs ${Math.max(epoch, epochs + 1)}), or use params.safetensors of that run as it is.`,
+    );
+  }
+}

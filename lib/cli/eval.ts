@@ -22,6 +22,23 @@ export const evalSpec: CommandSpec = {
   examples: ['scratchnet eval --run runs/simple-convnet-20250101-120000', 'scratchnet eval --params params.safetensors --model lenet5 --json'],
 };
 
+/** An empty test set or a label the model has no output for is an error, not 0.00% or a TypeError. */
+function checkTestSet(labels: ArrayLike<number>, k: number, dir: string | undefined): void {
+  const where = dir ?? 'the embedded MNIST';
+  if (labels.length === 0) {
+    throw new CliError(`scratchnet eval: the test set in ${where} holds no images; an accuracy needs at least one. Fix: give --data a directory whose t10k files hold images.`);
+  }
+  let top = 0;
+  let at = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > top) { top = labels[i]; at = i; }
+  if (top >= k) {
+    throw new CliError(
+      `scratchnet eval: test label ${top} (image ${at} of ${where}) is not a class of the model, which outputs ${k} classes (0–${k - 1}). ` +
+        `Fix: evaluate on data labelled 0–${k - 1}, or use a model with at least ${top + 1} outputs.`,
+    );
+  }
+}
+
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseCommand(evalSpec, argv);
   if (flag(v, 'help')) {
@@ -36,6 +53,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(bs) || bs < 1) throw new CliError(`scratchnet eval: --batch-size must be an integer ≥ 1, received '${v['batch-size']}'.`);
   // Only the test split is used; the training split is loaded lazily by loadMnist's cache anyway.
   const d = loadData('eval', { dir: data.dir, testSize: data.testSize }, net.inputShape);
+  checkTestSet(d.tTest.labels, net.numClasses, data.dir);
   const t0 = performance.now();
   const pred = predictAll(net, d.xTest, bs);
   const seconds = (performance.now() - t0) / 1000;

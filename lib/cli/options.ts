@@ -69,9 +69,31 @@ export function suggest(word: string, candidates: string[]): string {
   return bd <= Math.max(1, Math.floor(word.length / 3)) ? best : '';
 }
 
+/**
+ * parseArgs reads the "-5" of `--epochs -5` as an option of its own and reports "--epochs needs
+ * a value"; a value option followed by a negative number is joined (`--epochs=-5`) so the
+ * number reaches the range check, which says what is allowed.
+ */
+function joinNegativeValues(argv: string[], options: OptionTable): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    const o = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    if (o?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity\b)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** Parses argv for a command; unknown flags and missing values become a CliError naming the valid flags. */
 export function parseCommand(spec: CommandSpec, argv: string[]): { values: ParsedValues; positionals: string[] } {
   const all = { ...spec.options, ...HELP_OPTION };
+  argv = joinNegativeValues(argv, all);
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [k, o] of Object.entries(all)) options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   const valid = Object.keys(all).map((k) => `--${k}`).join(', ');

@@ -12,20 +12,35 @@ if (!process.execArgv.includes(NO_CONCURRENT) && process.env.SCRATCHNET_NO_REEXE
   const { spawn } = require('node:child_process');
   // The child gets a process group of its own, so a terminal's Ctrl-C reaches it exactly once:
   // through this parent, which passes every stop signal on (train saves a checkpoint on the
-  // first SIGINT and quits without saving on a second).
+  // first one and quits without saving on a second). The IPC channel is the child's lifeline:
+  // when this parent dies — even by kill -9, which it cannot forward — the channel closes and
+  // the child stops as for SIGTERM (see below), so it never trains on as an orphan.
   const child = spawn(process.execPath, [...process.execArgv, NO_CONCURRENT, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  // SIGUSR1 is left alone: Node uses it to start the inspector.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']) {
+    process.on(sig, () => { if (child.exitCode === null && child.signalCode === null) child.kill(sig); });
+  }
   child.on('error', (e) => {
     process.stderr.write(`scratchnet: could not start ${process.execPath}: ${e.message}\n`);
     process.exitCode = 1;
   });
   child.on('exit', (code, signal) => {
     process.exitCode = code === null ? 128 + (require('node:os').constants.signals[signal] || 1) : code;
+    // The channel must not keep this parent waiting once the child is gone.
+    if (child.connected) child.disconnect();
   });
   return;
+}
+
+// Run by the parent above: its death closes the IPC channel, which stops this process like
+// SIGTERM (train: finish the batch, save the checkpoint, exit 143; other commands: exit).
+// unref: the channel alone must not keep this process alive.
+if (typeof process.send === 'function' && process.channel) {
+  process.channel.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 // `scratchnet info | head -3`: a reader that stops early is not an error.

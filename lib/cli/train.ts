@@ -12,6 +12,9 @@ import { Trainer, type BatchInfo, type EpochInfo, type TrainerOptions, type Trai
 import { plotTrainingCurvesToFile } from '../plot/curves';
 import { plotFiltersToFile } from '../plot/filters';
 import { plotMisclassifiedToFile } from '../plot/misclassified';
+import { describeDataSource, formatDataSource, isSameData } from '../data/source';
+import { prepareRunDir, runFiles } from './run-dir';
+import { exitCodeFor, signalName, watchStopSignals } from './stop-signals';
 import {
   CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
 } from './options';
@@ -147,13 +150,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // --- the model and the run settings (from the checkpoint's run when resuming) ---
   const resume = str(v, 'resume');
   let prior: Partial<RunInfo> | null = null;
+  let recordedData: unknown;
   let choice: ModelChoice;
   let modelSpec: string | null = str(v, 'model') ?? null;
   if (resume) {
     if (!fs.existsSync(resume)) {
       throw new CliError(`scratchnet train: --resume ${resume}: no such file. Give the checkpoint.safetensors of an earlier run (in its --out directory).`);
     }
-    let meta: { kind?: string; model?: ModelConfig; options?: Record<string, unknown>; trainSize?: number };
+    let meta: { kind?: string; model?: ModelConfig; options?: Record<string, unknown>; trainSize?: number; data?: { dir?: string | null; trainSize?: number; testSize?: number } };
     try {
       meta = loadCheckpoint(resume).meta as typeof meta;
     } catch (e) {
@@ -163,8 +167,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       throw new CliError(`scratchnet train: --resume ${resume} is not a training checkpoint (no trainer progress in it); give the checkpoint.safetensors that scratchnet train writes.`);
     }
     prior = readRunJson(path.dirname(resume));
-    // Without the run's run.json, the checkpoint still knows how many training images it used.
-    if (!prior && typeof meta.trainSize === 'number') prior = { data: { trainSize: meta.trainSize } };
+    recordedData = meta.data;
+    // The checkpoint's own record of its data comes first (run.json may be missing, and held a
+    // relative --data before); without either, it still knows how many training images it used.
+    if (meta.data) prior = { ...prior, data: { dir: meta.data.dir ?? undefined, trainSize: meta.data.trainSize, testSize: meta.data.testSize } };
+    else if (!prior && typeof meta.trainSize === 'number') prior = { data: { trainSize: meta.trainSize } };
     if (modelSpec) note(`note: --model is ignored when resuming; the checkpoint holds the model.`);
     choice = chooseModel('train', meta.model);
     choice.name = prior?.model ?? 'model';
@@ -186,8 +193,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const sampling = oneOf('train', v, 'sampling', ['shuffle', 'random'] as const) ?? (resume ? undefined : 'shuffle');
   const evalSamples = num('train', v, 'eval-samples', { int: true, min: 1 });
   const data = dataOptions('train', v);
+  const explicitData = data.dir !== undefined;
   if (resume && prior?.data) {
     data.dir ??= prior.data.dir;
+    if (!explicitData && data.dir !== undefined && !fs.existsSync(data.dir)) {
+      throw new CliError(`scratchnet train: the checkpoint ${resume} was trained on the data in ${data.dir}, which no longer exists. Fix: pass --data <dir> holding the same files.`);
+    }
     data.trainSize ??= prior.data.trainSize;
     data.testSize ??= prior.data.testSize;
   }
@@ -207,23 +218,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const net = buildNetwork('train', choice, backend, seed);
   const d = loadData('train', data, net.inputShape);
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    throw new CliError(`scratchnet train: cannot create the output directory ${outDir}: ${(e as Error).message}. Fix: choose another --out.`);
+  const dataSource = describeDataSource(data.dir, { trainSize: d.xTrain.count, testSize: d.xTest.count });
+  if (resume && recordedData !== undefined && !isSameData(recordedData, dataSource)) {
+    if (!explicitData) {
+      throw new CliError(
+        `scratchnet train: the checkpoint ${resume} was trained on ${formatDataSource(recordedData)}, but the data found now is ${formatDataSource(dataSource)}. ` +
+          `Fix: restore the original data, or pass --data <dir> to continue on other data deliberately.`,
+      );
+    }
+    note(`note: --data ${data.dir} differs from the data the checkpoint was trained on (${formatDataSource(recordedData)}); continuing on it as asked.`);
   }
-  const files = {
-    params: path.join(outDir, 'params.safetensors'),
-    checkpoint: path.join(outDir, 'checkpoint.safetensors'),
-    history: path.join(outDir, 'history.json'),
-    model: path.join(outDir, 'model.json'),
-    run: path.join(outDir, 'run.json'),
-    curvesPng: path.join(outDir, 'curves.png'),
-    curvesSvg: path.join(outDir, 'curves.svg'),
-    filtersBefore: path.join(outDir, 'filters-before.png'),
-    filtersAfter: path.join(outDir, 'filters-after.png'),
-    misclassified: path.join(outDir, 'misclassified.png'),
-  };
+  try {
+    prepareRunDir(outDir, continuing);
+  } catch (e) {
+    throw new CliError(`scratchnet train: cannot use the output directory ${outDir}: ${oneLine((e as Error).message)}. Fix: choose another --out.`);
+  }
+  const files = runFiles(outDir);
 
   // --- the trainer ---
   let bar: SingleBar | null = null;
@@ -268,7 +278,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
   };
 
-  const options: TrainerOptions = { verbose: false, onBatch, onEpoch };
+  const options: TrainerOptions = { verbose: false, onBatch, onEpoch, dataSource: { ...dataSource } };
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.miniBatchSize = batchSize;
   if (sampling !== undefined) options.sampling = sampling;
@@ -292,7 +302,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const run: RunInfo = {
     model: choice.name,
     modelSpec: modelSpec && !(presetNames as readonly string[]).includes(modelSpec) ? path.resolve(modelSpec) : modelSpec,
-    data,
+    // Absolute, so a resume from another working directory finds the same files.
+    data: { ...data, dir: dataSource.dir ?? undefined },
     backend: backend.name,
     threads: backend.getNumThreads(),
     trainer: {
@@ -315,19 +326,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `${JSON.stringify(trainer.optimizer.config)}, backend ${backend.name} (${backend.getNumThreads()} threads) → ${outDir}`);
   }
 
-  // --- Ctrl-C: stop at the next batch boundary and keep the work ---
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) {
-      io.err('second Ctrl-C: exiting without saving.');
-      process.exit(130);
-    }
-    interrupted = true;
+  // --- Ctrl-C, SIGTERM, SIGHUP: stop at the next batch boundary and keep the work ---
+  const stopSignals = watchStopSignals((sig) => {
     if (bar) { (bar as SingleBar).stop(); bar = null; }
-    io.err('Ctrl-C: finishing the current batch and saving a checkpoint (press Ctrl-C again to quit at once)…');
+    io.err(`${signalName(sig)}: finishing the current batch and saving a checkpoint (send it again to quit at once)…`);
     trainer.stop();
-  };
-  process.on('SIGINT', onSigint);
+  }, (line) => io.err(line));
   let history: TrainingHistory;
   try {
     history = await trainer.trainAsync();
@@ -335,7 +339,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (bar) (bar as SingleBar).stop();
     throw new CliError(`scratchnet train: ${oneLine((e as Error).message)}${fs.existsSync(files.checkpoint) ? ` The last good checkpoint is ${files.checkpoint}.` : ''}`, 1);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopSignals.dispose();
   }
   if (bar) (bar as SingleBar).stop();
 
@@ -345,18 +349,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
     secondsPerEpoch: median(h.epochSeconds), testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
     trainSize: d.xTrain.count, testSize: d.xTest.count, outDir,
   });
-  writeJson(files.history, { ...history, summary: summaryOf(history) });
+  // history.json is written after what it describes (the checkpoint, or the parameters), so a
+  // failed save never leaves a history of work that is not on disk.
+  const historyDoc = { ...history, summary: summaryOf(history) };
 
   if (history.stopped) {
     trainer.saveCheckpoint(files.checkpoint);
+    // A continued finished run keeps the history of its params.safetensors; the checkpoint holds the newer one.
+    if (!fs.existsSync(files.params)) writeJson(files.history, historyDoc);
     const p = trainer.progress;
     const cmd = `scratchnet train --resume ${files.checkpoint}`;
     if (json) io.json({ event: 'interrupted', epoch: p.epoch, stepInEpoch: p.stepInEpoch, iteration: p.iteration, checkpoint: files.checkpoint, resume: cmd });
     io.err(`interrupted after epoch ${p.epoch} + ${p.stepInEpoch} steps (iteration ${p.iteration}); checkpoint saved to ${files.checkpoint}. Resume with: ${cmd}`);
-    return 130;
+    return exitCodeFor(stopSignals.signal ?? 'SIGINT');
   }
 
   net.saveParams(files.params);
+  writeJson(files.history, historyDoc);
   trainer.saveCheckpoint(files.checkpoint);
   const written: Record<string, string> = { params: files.params, checkpoint: files.checkpoint, history: files.history, model: files.model };
   if (plots) {

@@ -46,7 +46,8 @@ interface CacheEntry { ino: number; size: number; mtimeMs: number; idx: IdxArray
 // Parsed files by absolute path; inode, size and mtime guard against a file replaced in between.
 const cache = new Map<string, CacheEntry>();
 
-function readIdxCached(file: string, ndims: number, role: string): IdxArray {
+/** readIdx through the cache (lib/data/source.ts hashes the same parsed bytes without reading them again). */
+export function readIdxCached(file: string, ndims: number, role: string): IdxArray {
   const abs = path.resolve(file);
   let st: fs.Stats | undefined;
   try { st = fs.statSync(abs); } catch { st = undefined; }

@@ -11,35 +11,15 @@ import { SimpleConvNet } from '../../lib/networks/presets';
 import { loadMnist } from '../../lib/data/mnist';
 import { writeIdx } from '../../lib/data/idx';
 import { loadNative } from '../../lib/backend/native';
+import { runCli, type CliOptions, type CliRun } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const bin = path.join(root, 'bin', 'scratchnet.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-cli-'));
 test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+type Run = CliRun;
 
-function cli(args: string[], opts: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: tmp, env: { ...process.env, SCRATCHNET_DEBUG: '', SCRATCHNET_SILENT: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scratchnet ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 90000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 90000);
-    child.stdout.on('data', (c) => {
-      stdout += c;
-      opts.onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (c) => { stderr += c; });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function cli(args: string[], opts: Omit<CliOptions, 'cwd'> = {}): Promise<Run> {
+  return runCli(args, { cwd: tmp, ...opts });
 }
 
 const runDir = path.join(tmp, 'run');

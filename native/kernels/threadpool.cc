@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -109,10 +110,26 @@ class ThreadPool {
       for (int64_t t = 1; t < chunks; ++t) slots_[t - 1]->generation.fetch_add(1, std::memory_order_release);
       if (sleepers_ > 0) wake_cv_.notify_all();
     }
+    // An exception from any chunk (std::bad_alloc from a scratch buffer) is rethrown here on
+    // the caller, after every chunk has finished: the workers use ctx, which lives on this
+    // caller's stack, and a worker must never let an exception out (std::terminate).
+    std::exception_ptr mine;
     t_inside_parallel = true;
-    fn(ctx, 0, count / chunks, 0);
+    try {
+      fn(ctx, 0, count / chunks, 0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
     t_inside_parallel = false;
     wait_done();
+    std::exception_ptr theirs;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      theirs = worker_error_;
+      worker_error_ = nullptr;
+    }
+    if (mine) std::rethrow_exception(mine);
+    if (theirs) std::rethrow_exception(theirs);
   }
 
  private:
@@ -169,7 +186,12 @@ class ThreadPool {
       }
       seen = g;
       const Job job = slot.job;
-      job.fn(job.ctx, job.begin, job.end, index);
+      try {
+        job.fn(job.ctx, job.begin, job.end, index);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!worker_error_) worker_error_ = std::current_exception();
+      }
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lk(mu_);
         done_cv_.notify_one();
@@ -189,6 +211,7 @@ class ThreadPool {
   std::atomic<int> remaining_{0};
   int sleepers_ = 0;
   bool stopping_ = false;
+  std::exception_ptr worker_error_;  // the first exception a worker's chunk threw (guarded by mu_)
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<std::thread> workers_;
 };

@@ -167,8 +167,14 @@ inline Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t idx, const 
 // An integer field of a geometry object, e.g. g.kh, named "g.kh" in errors.
 inline int64_t IntField(Napi::Env env, const Napi::Object& o, const char* fn, const char* objName, const char* field,
                         int64_t min, int64_t max = 1 << 24) {
-  std::string name = std::string(objName) + "." + field;
-  return IntArg(env, o.Get(field), fn, name.c_str(), min, max);
+  const Napi::Value v = o.Get(field);
+  // The usual case decides without building the name: messages are made only for errors.
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (std::isfinite(d) && std::floor(d) == d && d >= double(min) && d <= double(max)) return int64_t(d);
+  }
+  const std::string name = std::string(objName) + "." + field;
+  return IntArg(env, v, fn, name.c_str(), min, max);
 }
 
 // Product of sizes with an overflow guard: throws when the buffer would exceed kMaxElements.

@@ -3,9 +3,9 @@
 // writes a single buffer and no mask.
 import type { Backend, FloatArray } from '../backend/types';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkOptionKeys, Layer, type BuildContext } from './layer';
+import { BatchCache, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
 
-interface ActBuffers { out: Tensor; dx: Tensor; }
+interface ActBuffers { out: Tensor; dx: Lazy<Tensor>; }
 
 export abstract class OutputActivation extends Layer {
   private cache!: BatchCache<ActBuffers>;
@@ -22,7 +22,7 @@ export abstract class OutputActivation extends Layer {
   protected abstract kernelBackward(backend: Backend, dout: FloatArray, out: FloatArray, len: number, dx: FloatArray): void;
 
   protected buildShapes(inputShape: number[], _ctx: BuildContext): number[] {
-    this.cache = new BatchCache((n) => ({ out: this.zeros([n, ...inputShape]), dx: this.zeros([n, ...inputShape]) }));
+    this.cache = new BatchCache((n) => ({ out: this.zeros([n, ...inputShape]), dx: new Lazy(() => this.zeros([n, ...inputShape])) }));
     this.last = null;
     return [...inputShape];
   }
@@ -40,8 +40,9 @@ export abstract class OutputActivation extends Layer {
     if (!buf) throw this.noForward();
     this.checkDout(dout, buf.out.shape);
     if (!this.needInputGrad) return null;
-    this.kernelBackward(this.backend, dout.data, buf.out.data, dout.size, buf.dx.data);
-    return buf.dx;
+    const dx = buf.dx.get();
+    this.kernelBackward(this.backend, dout.data, buf.out.data, dout.size, dx.data);
+    return dx;
   }
 
   toConfig() {

@@ -3,7 +3,7 @@ import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import type { FloatArray } from '../backend/types';
 import {
-  BatchCache, checkInt, checkOptionKeys, initStd, Layer, type BuildContext, type WeightInit,
+  BatchCache, checkInt, checkOptionKeys, initStd, Lazy, Layer, type BuildContext, type WeightInit,
 } from './layer';
 import { defaultContextFor } from './context';
 
@@ -18,7 +18,7 @@ const OPTIONS = ['units', 'weightInit'] as const;
 interface AffineBuffers {
   out: Tensor;
   /** dx in the ORIGINAL input shape, as the book's Affine reshapes dx back. */
-  dx: Tensor;
+  dx: Lazy<Tensor>;
 }
 
 export class Affine extends Layer {
@@ -83,7 +83,7 @@ export class Affine extends Layer {
       this.params = { W, b: this.zeros([this.units]) };
     }
     this.grads = { W: this.zeros([d, this.units]), b: this.zeros([this.units]) };
-    this.cache = new BatchCache((n) => ({ out: this.zeros([n, this.units]), dx: this.zeros([n, ...inputShape]) }));
+    this.cache = new BatchCache((n) => ({ out: this.zeros([n, this.units]), dx: new Lazy(() => this.zeros([n, ...inputShape])) }));
     this.last = null;
     this.x = null;
     return [this.units];
@@ -104,7 +104,7 @@ export class Affine extends Layer {
     if (!buf || !this.x) throw this.noForward();
     this.checkDout(dout, buf.out.shape);
     const n = buf.out.shape[0];
-    const dx = this.needInputGrad ? buf.dx : null;
+    const dx = this.needInputGrad ? buf.dx.get() : null;
     this.backend.affineBackward(dout.data, this.x, this.params.W.data, n, this.d, this.units,
       this.grads.W.data, this.grads.b.data, dx ? dx.data : null);
     return dx;

@@ -3,7 +3,7 @@
 import type { BatchNormGeometry, FloatArray } from '../backend/types';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkNumber, checkOptionKeys, Layer, type BuildContext } from './layer';
+import { BatchCache, checkNumber, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
 
 export interface BatchNormalizationOptions {
   /** Weight of the old running average (the book's momentum, 0.9). */
@@ -17,7 +17,7 @@ const OPTIONS = ['momentum', 'eps'] as const;
 interface BnBuffers {
   g: BatchNormGeometry;
   out: Tensor;
-  dx: Tensor;
+  dx: Lazy<Tensor>;
   xhat: FloatArray;
   invStd: FloatArray;
 }
@@ -61,7 +61,7 @@ export class BatchNormalization extends Layer {
     this.cache = new BatchCache((n) => ({
       g: { n, c, s: this.s },
       out: this.zeros([n, ...inputShape]),
-      dx: this.zeros([n, ...inputShape]),
+      dx: new Lazy(() => this.zeros([n, ...inputShape])),
       xhat: this.alloc(n * c * this.s),
       invStd: this.alloc(c),
     }));
@@ -87,11 +87,11 @@ export class BatchNormalization extends Layer {
     if (this.lastTrain) {
       // The kernel computes dx unconditionally; it is cheap next to the statistics it needs anyway.
       this.backend.batchNormBackward(dout.data, buf.xhat, this.params.gamma.data, buf.invStd, buf.g,
-        buf.dx.data, this.grads.gamma.data, this.grads.beta.data);
+        buf.dx.get().data, this.grads.gamma.data, this.grads.beta.data);
     } else {
       this.inferenceBackward(dout.data, buf);
     }
-    return this.needInputGrad ? buf.dx : null;
+    return this.needInputGrad ? buf.dx.get() : null;
   }
 
   /**
@@ -103,7 +103,7 @@ export class BatchNormalization extends Layer {
     const gamma = this.params.gamma.data;
     const dgamma = this.grads.gamma.data;
     const dbeta = this.grads.beta.data;
-    const dx = buf.dx.data;
+    const dx = buf.dx.get().data;
     dgamma.fill(0);
     dbeta.fill(0);
     for (let i = 0; i < n; i++) {
@@ -122,6 +122,11 @@ export class BatchNormalization extends Layer {
         dbeta[ch] += sb;
       }
     }
+  }
+
+  /** The output and xhat, which the kernel writes in inference too. */
+  override forwardBytesPerSample(): number {
+    return 2 * sizeOf(this.outputShape) * this.bytesPerValue();
   }
 
   describe(): string {

@@ -8,7 +8,7 @@ import type { Backend, ConvGeometry, PoolGeometry } from '../backend/types';
 import { convGeometry, poolGeometry } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { Convolution } from './convolution';
-import { BatchCache, type Layer } from './layer';
+import { BatchCache, Lazy, type Layer } from './layer';
 import { Pooling } from './pooling';
 import { Relu } from './relu';
 
@@ -17,7 +17,7 @@ interface FusedBuffers {
   p: PoolGeometry;
   out: Tensor;
   argmax: Int32Array;
-  dx: Tensor;
+  dx: Lazy<Tensor>;
 }
 
 export class ConvReluPool {
@@ -47,13 +47,18 @@ export class ConvReluPool {
         g, p,
         out: Tensor.zeros([n, p.c, p.oh, p.ow], dtype),
         argmax: new Int32Array(n * p.c * p.oh * p.ow),
-        dx: Tensor.zeros([n, ...conv.inputShape], dtype),
+        dx: new Lazy(() => Tensor.zeros([n, ...conv.inputShape], dtype)),
       };
     });
   }
 
   get label(): string {
     return `${this.conv.label} → ${this.relu.label} → ${this.pool.label}`;
+  }
+
+  /** The pooled output and the winners' positions: the convolution output is never stored. */
+  forwardBytesPerSample(): number {
+    return this.pool.forwardBytesPerSample();
   }
 
   forward(x: Tensor, _train = false): Tensor {
@@ -71,7 +76,7 @@ export class ConvReluPool {
     const x = this.lastX;
     if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
     this.pool.checkDout(dout, buf.out.shape);
-    const dx = this.conv.needInputGrad ? buf.dx : null;
+    const dx = this.conv.needInputGrad ? buf.dx.get() : null;
     this.backend.convReluPoolBackward(dout.data, buf.out.data, buf.argmax, x.data, this.conv.params.W.data,
       buf.g, buf.p, this.conv.grads.W.data, this.conv.grads.b.data, dx ? dx.data : null);
     return dx;

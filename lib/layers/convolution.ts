@@ -1,9 +1,9 @@
 // The book's Convolution (ch. 7): im2col + one GEMM per image, keeping col for backward.
 import type { ConvGeometry, FloatArray } from '../backend/types';
-import { colLength, convGeometry, formatShape } from '../tensor/shape';
+import { colLength, convGeometry, formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import {
-  BatchCache, checkInt, checkOptionKeys, initStd, Layer, type BuildContext, type WeightInit,
+  BatchCache, checkInt, checkOptionKeys, initStd, Lazy, Layer, type BuildContext, type WeightInit,
 } from './layer';
 import { defaultContextFor } from './context';
 
@@ -23,7 +23,7 @@ interface ConvBuffers {
   g: ConvGeometry;
   out: Tensor;
   col: FloatArray;
-  dx: Tensor;
+  dx: Lazy<Tensor>;
 }
 
 export class Convolution extends Layer {
@@ -117,7 +117,7 @@ export class Convolution extends Layer {
         g: gn,
         out: this.zeros([n, this.filters, g.oh, g.ow]),
         col: this.alloc(colLength(gn)),
-        dx: this.zeros([n, ...inputShape]),
+        dx: new Lazy(() => this.zeros([n, ...inputShape])),
       };
     });
     this.last = null;
@@ -145,11 +145,17 @@ export class Convolution extends Layer {
       throw new Error(`${this.label}: backward was already run for the last forward (its im2col buffer served as scratch). Fix: run forward again before another backward.`);
     }
     this.checkDout(dout, buf.out.shape);
-    const dx = this.needInputGrad ? buf.dx : null;
+    const dx = this.needInputGrad ? buf.dx.get() : null;
     this.backend.convBackward(dout.data, this.params.W.data, buf.col, buf.g,
       this.grads.W.data, this.grads.b.data, dx ? dx.data : null);
     if (dx) this.colSpent = true;
     return dx;
+  }
+
+  /** The output and the im2col buffer convForward fills (every kernel needs it). */
+  override forwardBytesPerSample(): number {
+    const g = convGeometry(this.label, [1, ...this.inputShape], this.settings());
+    return (sizeOf(this.outputShape) + colLength(g)) * this.bytesPerValue();
   }
 
   describe(): string {

@@ -2,7 +2,7 @@
 // by (1 − ratio). The mask comes from a counter-based hash of (seed, counter, i), so a run is
 // reproducible and a checkpoint that saves {seed, counter} resumes with the very same masks.
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkNumber, checkOptionKeys, Layer, type BuildContext } from './layer';
+import { BatchCache, checkNumber, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
 
 export interface DropoutOptions {
   /** The book's dropout_ratio: probability of dropping a unit (default 0.5). */
@@ -13,7 +13,7 @@ export interface DropoutState { seed: number; counter: number; }
 
 const OPTIONS = ['ratio'] as const;
 
-interface DropoutBuffers { out: Tensor; dx: Tensor; mask: Uint8Array; }
+interface DropoutBuffers { out: Tensor; dx: Lazy<Tensor>; mask: Lazy<Uint8Array>; }
 
 export class Dropout extends Layer {
   readonly kind = 'Dropout';
@@ -37,8 +37,9 @@ export class Dropout extends Layer {
     this.counter = 0;
     this.cache = new BatchCache((n) => ({
       out: this.zeros([n, ...inputShape]),
-      dx: this.zeros([n, ...inputShape]),
-      mask: new Uint8Array(n * sizeOfShape(inputShape)),
+      dx: new Lazy(() => this.zeros([n, ...inputShape])),
+      // Only a training forward draws a mask.
+      mask: new Lazy(() => new Uint8Array(n * sizeOfShape(inputShape))),
     }));
     this.last = null;
     return [...inputShape];
@@ -48,7 +49,7 @@ export class Dropout extends Layer {
     const n = this.checkInput(x);
     const buf = this.cache.get(n);
     if (train) {
-      this.backend.dropoutForward(x.data, x.size, this.ratio, this.seed, this.counter, buf.out.data, buf.mask);
+      this.backend.dropoutForward(x.data, x.size, this.ratio, this.seed, this.counter, buf.out.data, buf.mask.get());
       this.counter = (this.counter + 1) >>> 0;
     } else {
       this.backend.scale(x.data, 1 - this.ratio, x.size, buf.out.data);
@@ -63,14 +64,15 @@ export class Dropout extends Layer {
     if (!buf) throw this.noForward();
     this.checkDout(dout, buf.out.shape);
     if (!this.needInputGrad) return null;
+    const dx = buf.dx.get();
     if (this.lastTrain) {
-      this.backend.dropoutBackward(dout.data, buf.mask, dout.size, buf.dx.data);
+      this.backend.dropoutBackward(dout.data, buf.mask.get(), dout.size, dx.data);
     } else {
       // After an inference forward the layer is the constant scale (1 − ratio); the book would
       // reuse a stale mask here, which is not the derivative of what forward computed.
-      this.backend.scale(dout.data, 1 - this.ratio, dout.size, buf.dx.data);
+      this.backend.scale(dout.data, 1 - this.ratio, dout.size, dx.data);
     }
-    return buf.dx;
+    return dx;
   }
 
   /** The mask stream position; save it with a checkpoint and restore it to resume exactly. */

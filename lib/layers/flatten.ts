@@ -44,6 +44,11 @@ export class Flatten extends Layer {
     return v;
   }
 
+  /** Forward returns a view of its input: nothing is allocated. */
+  override forwardBytesPerSample(): number {
+    return 0;
+  }
+
   describe(): string {
     return `(${this.inputShape.join(', ')}) → ${this.outputShape[0] ?? '?'}`;
   }

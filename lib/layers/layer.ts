@@ -178,6 +178,20 @@ export abstract class Layer {
   /** The layer's own settings for summaries and errors, e.g. '30 filters 5×5, stride 1, pad 0'. */
   abstract describe(): string;
 
+  /**
+   * Bytes forward allocates per sample for a batch size it has not seen (its output and any
+   * scratch its kernel needs); backward's buffers are not counted, as inference never makes them.
+   * Sequential sizes its evaluation batches from the sum over the layers.
+   */
+  forwardBytesPerSample(): number {
+    return sizeOf(this.outputShape) * this.bytesPerValue();
+  }
+
+  /** Bytes per value of the layer's dtype. */
+  protected bytesPerValue(): number {
+    return this.dtype === 'float64' ? 8 : 4;
+  }
+
   /** Parameter count. */
   paramCount(): number {
     let n = 0;
@@ -266,6 +280,26 @@ export class BatchCache<T> {
   clear(): void {
     this.map.clear();
     this.lastKey = -1;
+  }
+}
+
+/**
+ * A buffer made on its first use. Backward's buffers (dx, dropout masks) are wrapped in it, so a
+ * batch size that only ever runs inference (evaluation at 1000 images, say) never allocates them.
+ */
+export class Lazy<T> {
+  private value: T | null = null;
+
+  constructor(private readonly create: () => T) {}
+
+  get(): T {
+    if (this.value === null) this.value = this.create();
+    return this.value;
+  }
+
+  /** Whether get() has made the buffer. */
+  get made(): boolean {
+    return this.value !== null;
   }
 }
 

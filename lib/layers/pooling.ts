@@ -1,8 +1,8 @@
 // The book's Pooling (ch. 7): max pooling, remembering each window's winner for backward.
 import type { PoolGeometry } from '../backend/types';
-import { poolGeometry } from '../tensor/shape';
+import { poolGeometry, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkInt, checkOptionKeys, Layer, type BuildContext } from './layer';
+import { BatchCache, checkInt, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
 
 export interface PoolingOptions {
   poolH?: number;
@@ -22,7 +22,7 @@ interface PoolBuffers {
   g: PoolGeometry;
   out: Tensor;
   argmax: Int32Array;
-  dx: Tensor;
+  dx: Lazy<Tensor>;
 }
 
 export class Pooling extends Layer {
@@ -52,7 +52,7 @@ export class Pooling extends Layer {
         g: gn,
         out: this.zeros([n, g.c, g.oh, g.ow]),
         argmax: new Int32Array(n * g.c * g.oh * g.ow),
-        dx: this.zeros([n, ...inputShape]),
+        dx: new Lazy(() => this.zeros([n, ...inputShape])),
       };
     });
     this.last = null;
@@ -72,8 +72,15 @@ export class Pooling extends Layer {
     if (!buf) throw this.noForward();
     this.checkDout(dout, buf.out.shape);
     if (!this.needInputGrad) return null;
-    this.backend.poolBackward(dout.data, buf.argmax, buf.g, buf.dx.data);
-    return buf.dx;
+    const dx = buf.dx.get();
+    this.backend.poolBackward(dout.data, buf.argmax, buf.g, dx.data);
+    return dx;
+  }
+
+  /** The output and the winners' positions (Int32, 4 bytes each), which the kernel always writes. */
+  override forwardBytesPerSample(): number {
+    const out = sizeOf(this.outputShape);
+    return out * this.bytesPerValue() + out * 4;
   }
 
   describe(): string {

@@ -224,24 +224,28 @@ function readRunName(run: string): string | null {
 }
 
 /**
- * Class scores for every image, batch by batch through the network's reused input buffer;
- * `each(i, scores, offset, k)` sees sample i's k scores. Returns the predicted classes.
+ * Class scores for every image, batch by batch (forward only, the network's inference batch size
+ * unless given) through one reused input buffer; `each(i, scores, offset, k)` sees sample i's k
+ * scores, in order. Returns the predicted classes.
  */
-export function predictAll(net: Sequential, x: ImageSet, batchSize = 100,
+export function predictAll(net: Sequential, x: ImageSet, batchSize = net.inferenceBatchSize,
   each?: (i: number, scores: ArrayLike<number>, offset: number, k: number) => void): Int32Array {
   const n = x.count;
   const k = net.numClasses;
   const pred = new Int32Array(n);
-  for (let s = 0; s < n; s += batchSize) {
-    const e = Math.min(n, s + batchSize);
-    const xb = net.inputBuffer(e - s);
-    x.gather(null, s, e, xb.data);
+  if (n === 0) return pred;
+  const b = Math.min(batchSize, n);
+  const xb = net.inputBuffer(b);
+  for (let s = 0; s < n; s += b) {
+    // As Sequential.accuracy: the last partial batch ends at n, overlapping rows already seen.
+    const from = Math.min(s, n - b);
+    x.gather(null, from, from + b, xb.data);
     const y = net.predict(xb, false).data;
-    for (let i = 0; i < e - s; i++) {
+    for (let i = s - from; i < b; i++) {
       let best = 0;
       for (let j = 1; j < k; j++) if (y[i * k + j] > y[i * k + best]) best = j;
-      pred[s + i] = best;
-      if (each) each(s + i, y, i * k, k);
+      pred[from + i] = best;
+      if (each) each(from + i, y, i * k, k);
     }
   }
   return pred;

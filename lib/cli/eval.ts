@@ -14,7 +14,7 @@ export const evalSpec: CommandSpec = {
     model: { type: 'string', arg: '<name|file.json>', help: `${presetNames.join(', ')} or a model file`, def: "the run's model.json or the file's own metadata" },
     data: { type: 'string', arg: '<dir>', help: 'directory with the MNIST idx files', def: 'the embedded MNIST' },
     'test-size': { type: 'string', arg: '<n>', help: 'evaluate on the first n test images', def: 'all' },
-    'batch-size': { type: 'string', arg: '<n>', help: 'evaluation batch size', def: '100' },
+    'batch-size': { type: 'string', arg: '<n>', help: 'evaluation batch size', def: "the model's inference batch (up to 1000, from its shapes)" },
     threads: { type: 'string', arg: '<n>', help: 'kernel threads' },
     backend: { type: 'string', arg: '<name>', help: 'native or reference', def: 'native when available' },
     json: { type: 'boolean', help: 'machine-readable output' },
@@ -49,7 +49,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const backend = pickBackend('eval', v, (s) => { if (!json) io.err(s); });
   const { net, paramsPath, modelName } = loadTrained('eval', v, backend);
   const data = dataOptions('eval', v);
-  const bs = v['batch-size'] !== undefined ? Number(v['batch-size']) : 100;
+  const bs = v['batch-size'] !== undefined ? Number(v['batch-size']) : net.inferenceBatchSize;
   if (!Number.isInteger(bs) || bs < 1) throw new CliError(`scratchnet eval: --batch-size must be an integer ≥ 1, received '${v['batch-size']}'.`);
   // Only the test split is used; the training split is loaded lazily by loadMnist's cache anyway.
   const d = loadData('eval', { dir: data.dir, testSize: data.testSize }, net.inputShape);

@@ -169,7 +169,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const x = ImageSet.fromBytes(all, shape, true);
   const k = net.numClasses;
   const kTop = Math.min(top, k);
-  predictAll(net, x, 100, (i, scores, o) => {
+  predictAll(net, x, undefined, (i, scores, o) => {
     const p = softmax(scores, o, k);
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => p[b] - p[a]).slice(0, kTop);
     const it = items[i];

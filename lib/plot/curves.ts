@@ -12,6 +12,8 @@ export interface CurvesHistory {
   testAccList: ArrayLike<number>;
   testAccuracy?: number | null;
   trainAccuracy?: number | null;
+  /** The Trainer's description of trainAccList; a running accuracy is labelled as such in the legend. */
+  trainAccMeasure?: string;
 }
 
 export interface CurvesOptions {
@@ -76,7 +78,7 @@ export function trainingCurvesScene(history: CurvesHistory, opts: CurvesOptions 
     title: accTitle, xLabel: 'epochs', yLabel: 'accuracy',
     yRange: accuracyRange(history, opts.yRange),
     series: [
-      { name: 'train', xs: epochsOf(trainAcc), ys: trainAcc, color: COLORS.blue, marker: 'circle' },
+      { name: history.trainAccMeasure?.startsWith('running') ? 'train (running)' : 'train', xs: epochsOf(trainAcc), ys: trainAcc, color: COLORS.blue, marker: 'circle' },
       { name: 'test', xs: epochsOf(testAcc), ys: testAcc, color: COLORS.orange, marker: 'square', dash: [6, 3] },
     ],
     legend: 'lower right',

@@ -106,6 +106,10 @@ export function checkTrainerMeta(meta: unknown, file: string): void {
   r.int(o, 'seed', 'meta.options', 0, 0xffffffff);
   if (o.evaluateSampleNumPerEpoch !== null) r.int(o, 'evaluateSampleNumPerEpoch', 'meta.options', 1);
   r.int(o, 'evalBatchSize', 'meta.options', 1);
+  // Absent in checkpoints from before the running accuracy existed.
+  if (o.trainAcc !== undefined && o.trainAcc !== 'evaluate' && o.trainAcc !== 'running') {
+    r.fail('meta.options.trainAcc', "'evaluate' or 'running'", o.trainAcc);
+  }
   const op = r.object(o, 'optimizerParam', 'meta.options');
   for (const k of Object.keys(op)) r.finite(op, k, 'meta.options.optimizerParam');
 
@@ -117,6 +121,11 @@ export function checkTrainerMeta(meta: unknown, file: string): void {
   // Not ≥ 0: the book's loss −log(p + 1e-7) is −1e-7 when p rounds to 1.
   r.finite(p, 'epochLossSum', 'meta.progress');
   if (step === 0 && p.epochLossSum !== 0) r.fail('meta.progress.epochLossSum', '0 at the start of an epoch', p.epochLossSum);
+  // The running accuracy's counts (absent in older checkpoints).
+  if (p.epochSeen !== undefined || p.epochCorrect !== undefined) {
+    const seen = r.int(p, 'epochSeen', 'meta.progress', 0, step === 0 ? 0 : Number.MAX_SAFE_INTEGER);
+    r.int(p, 'epochCorrect', 'meta.progress', 0, seen);
+  }
 
   r.rng(m, 'rng', 'meta', false);
   r.rng(m, 'permRng', 'meta', true);

@@ -61,9 +61,9 @@ const base: TrainerOptions = {
   epochs: 3, miniBatchSize: 40, optimizer: 'Adam', optimizerParam: { lr: 0.002 }, seed: 5, verbose: false,
 };
 
-for (const [sampling, k] of [['shuffle', 22], ['random', 22], ['shuffle', 15]] as const) {
-  test(`resume after ${k} steps (${sampling} sampling${k === 15 ? ', at an epoch boundary' : ', mid-epoch'}) equals an uninterrupted run`, (t) => {
-    const options: TrainerOptions = { ...base, sampling };
+for (const [sampling, k, trainAcc] of [['shuffle', 22, 'evaluate'], ['random', 22, 'evaluate'], ['shuffle', 15, 'evaluate'], ['shuffle', 22, 'running']] as const) {
+  test(`resume after ${k} steps (${sampling} sampling${k === 15 ? ', at an epoch boundary' : ', mid-epoch'}, ${trainAcc} train accuracy) equals an uninterrupted run`, (t) => {
+    const options: TrainerOptions = { ...base, sampling, trainAcc };
     const whole = makeNet(1);
     const h1 = new Trainer(whole, xTrain, tTrain, xTest, tTest, options).train();
     t.is(h1.iterations, 45);

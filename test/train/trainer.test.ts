@@ -1,5 +1,5 @@
-// The Trainer's loop mechanics (the book's iter_per_epoch / max_iter, evaluation per epoch,
-// sampling modes, seeds, stop, async) and the NaN guard that names the layer that blew up.
+// The Trainer's loop mechanics (the book's iter_per_epoch / max_iter, evaluation per epoch or a running
+// training accuracy, sampling modes, seeds, stop, async) and the NaN guard that names the layer that blew up.
 import test from 'ava';
 import { getBackend } from '../../lib/backend';
 import { loadMnist } from '../../lib/data/mnist';
@@ -187,4 +187,67 @@ test('a training step allocates no typed arrays once the buffers exist', (t) => 
   t.is(probe, 1);
   t.is(created - probe, 0);
   t.is(trainer.progress.iteration, 6);
+});
+
+// The running training accuracy (trainAcc: 'running', the CLI's default): each epoch's figure is
+// counted from the scores of the epoch's own training steps, not from a second pass over the data.
+function argmax(y: ArrayLike<number>, off: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (y[off + j] > y[off + best]) best = j;
+  return best;
+}
+
+test('gradient() counts the batch samples whose top score in its own forward pass is the label', (t) => {
+  const net = smallNet(2);
+  const x = net.inputBuffer(50);
+  const labels = new Int32Array(50);
+  xTrain.gather(null, 0, 50, x.data);
+  tTrain.gather(null, 0, 50, labels);
+  const y = net.predict(x, true).data;
+  let expected = 0;
+  for (let i = 0; i < 50; i++) if (argmax(y, i * 10, 10) === labels[i]) expected++;
+  net.gradient(x, labels);
+  t.is(net.lastCorrect, expected);
+  t.true(expected > 0 && expected < 50, `an untrained net gets some right (${expected}), so the count is not trivial`);
+});
+
+test("running: each epoch's train accuracy is the correct count of its steps over the samples they saw", (t) => {
+  const counts: number[] = [];
+  let sum = 0;
+  const trainer = new Trainer(smallNet(), xTrain, tTrain, xTest, tTest, {
+    epochs: 3, miniBatchSize: 50, optimizer: 'Adam', optimizerParam: { lr: 0.005 }, sampling: 'shuffle', trainAcc: 'running', verbose: false,
+    onBatch: (b) => {
+      sum += trainer.network.lastCorrect;
+      if (b.stepInEpoch === b.stepsPerEpoch) { counts.push(sum); sum = 0; }
+    },
+  });
+  const h = trainer.train();
+  t.deepEqual(h.trainAccList, counts.map((c) => c / 500));
+  t.is(h.trainAccuracy, h.trainAccList[2], "the final train accuracy is the last epoch's running one");
+  t.is(h.testAccuracy, trainer.network.accuracy(xTest, tTest), 'the test set is still evaluated in full');
+  t.regex(h.trainAccMeasure, /^running, over the epoch's training batches \(10 × 50 images/);
+  t.regex(h.testAccMeasure, /full test set \(200 images\)/);
+});
+
+test('running with frozen weights (lr 0) and every sample once equals the evaluated accuracy', (t) => {
+  // Without updates or dropout, scoring each training image in its step is an evaluation of the
+  // whole training set: an independent check of the counting.
+  const run = (trainAcc: 'running' | 'evaluate') => new Trainer(smallNet(4), xTrain, tTrain, xTest, tTest, {
+    epochs: 1, miniBatchSize: 50, optimizer: 'SGD', optimizerParam: { lr: 0 }, sampling: 'shuffle', trainAcc, verbose: false,
+  }).train();
+  const running = run('running');
+  const evaluated = run('evaluate');
+  t.is(running.trainAccList[0], evaluated.trainAccList[0]);
+  t.is(evaluated.trainAccList[0], smallNet(4).accuracy(xTrain, tTrain));
+  t.regex(evaluated.trainAccMeasure, /^evaluated after each epoch on the full training set \(500 images\)/);
+});
+
+test("the book's evaluation stays the default, and a wrong trainAcc names the choices", (t) => {
+  const trainer = new Trainer(smallNet(), xTrain, tTrain, xTest, tTest, { evaluateSampleNumPerEpoch: 100, verbose: false });
+  t.is(trainer.trainAcc, 'evaluate');
+  t.is(trainer.evalBatchSize, trainer.network.inferenceBatchSize, 'evaluation batches are sized from the shapes');
+  t.regex(trainer.history.trainAccMeasure, /first 100 of 500 training images/);
+  t.throws(() => new Trainer(smallNet(), xTrain, tTrain, xTest, tTest, { trainAcc: 'batches' as never }), {
+    message: /trainAcc must be 'evaluate' .* or 'running' .*received "batches"/,
+  });
 });

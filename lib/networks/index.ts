@@ -10,3 +10,5 @@ export type {
   ConvParam, Activation, SimpleConvNetOptions, ConvNet1FCOptions, LeNet5Options, DeepConvNetOptions,
   MultiLayerNetOptions, MultiLayerNetExtendOptions, PresetName,
 } from './presets';
+export { gemmFlops } from './flops';
+export type { GemmFlops, LayerFlops } from './flops';

@@ -11,6 +11,7 @@ import { referenceBackend } from '../lib/backend/reference';
 import type { Backend, ConvGeometry, PoolGeometry } from '../lib/backend/types';
 import { colLength, convGeometry, poolGeometry } from '../lib/tensor/shape';
 import { Rng } from '../lib/tensor/rng';
+import { median } from './bench-util';
 
 const TARGET_MS = 4;
 
@@ -151,12 +152,6 @@ function cases(s: Step): KernelCase[] {
       }
     }),
   ];
-}
-
-function median(xs: number[]): number {
-  const a = [...xs].sort((p, q) => p - q);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 }
 
 function timeIt(fn: () => void, reps: number, warmup: number): number {

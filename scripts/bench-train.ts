@@ -8,12 +8,12 @@
 //
 // --model all runs each model in its own child process, so each peak RSS is that model's own.
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
-import { resolveBackend, nativeStatus } from '../lib/backend/index';
+import { nativeStatus } from '../lib/backend/index';
 import type { Backend } from '../lib/backend/types';
 import { loadMnist } from '../lib/data/mnist';
 import { createPreset, presetNames, type PresetName } from '../lib/networks/presets';
 import { Trainer } from '../lib/train/trainer';
+import { failFor, intFlag as checkedInt, median, parseFlags, requireNative, seedList } from './bench-util';
 
 interface Target { epochs: number; accuracy: number; secondsPerEpoch: number | null }
 
@@ -56,49 +56,32 @@ interface ReferenceResult {
   speedup: number | null;
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function peakRssMB(): number {
   // maxRSS is in kilobytes.
   return process.resourceUsage().maxRSS / 1024;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`bench-train: ${message}\n`);
-  process.exit(2);
-}
+const fail = failFor('bench-train');
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        model: { type: 'string', default: 'all' },
-        epochs: { type: 'string' },
-        seeds: { type: 'string', default: '0,1,2' },
-        reduced: { type: 'boolean', default: false },
-        'reference-batches': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}. Valid flags: --model, --epochs, --seeds, --reduced, --reference-batches, --json, --threads, --help.`);
-  }
-})();
+const USAGE =
+  'node dist/scripts/bench-train.js [--model simple-convnet|lenet5|deep-convnet|conv-1fc|all] [--epochs N] [--seeds a,b,c]\n' +
+  '                                 [--reduced] [--reference-batches N] [--json] [--threads N]\n' +
+  'Full MNIST (60,000/10,000; --reduced: 5,000/1,000), batch 100, Adam lr 0.001, shuffle sampling, native backend.\n' +
+  'Default epochs per model: the targets\' (simple-convnet 20, lenet5 10, deep-convnet 20, conv-1fc 20).\n';
+
+const values = parseFlags(fail, {
+  model: { type: 'string', default: 'all' },
+  epochs: { type: 'string' },
+  seeds: { type: 'string', default: '0,1,2' },
+  reduced: { type: 'boolean', default: false },
+  'reference-batches': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  threads: { type: 'string' },
+  help: { type: 'boolean', default: false },
+}, USAGE);
 
 if (values.help) {
-  process.stdout.write(
-    'node dist/scripts/bench-train.js [--model simple-convnet|lenet5|deep-convnet|conv-1fc|all] [--epochs N] [--seeds a,b,c]\n' +
-      '                                 [--reduced] [--reference-batches N] [--json] [--threads N]\n' +
-      'Full MNIST (60,000/10,000; --reduced: 5,000/1,000), batch 100, Adam lr 0.001, shuffle sampling, native backend.\n' +
-      'Default epochs per model: the targets\' (simple-convnet 20, lenet5 10, deep-convnet 20, conv-1fc 20).\n',
-  );
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 
@@ -108,28 +91,15 @@ const models: PresetName[] = values.model === 'all'
     ? [values.model as PresetName]
     : fail(`unknown --model '${values.model}'. Valid: ${presetNames.join(', ')}, all.`);
 
-function intFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be an integer ≥ 1, received '${v}'.`);
-  return n;
-}
+const intFlag = (name: string, v: string | undefined) => checkedInt(fail, name, v);
 
 const epochsFlag = intFlag('epochs', values.epochs);
 const referenceBatches = values['reference-batches'] === undefined ? undefined : intFlag('reference-batches', values['reference-batches']);
 const threadsFlag = intFlag('threads', values.threads);
-const seeds = values.seeds!.split(',').map((s) => {
-  const n = Number(s.trim());
-  if (!Number.isInteger(n) || n < 0) fail(`--seeds must be comma-separated integers ≥ 0, received '${values.seeds}'.`);
-  return n;
-});
+const seeds = seedList(fail, values.seeds!);
 
 function nativeBackend(): Backend {
-  const status = nativeStatus();
-  if (!status.loaded) fail(`the native backend is required for this benchmark and did not load:\n${status.error}`);
-  const b = resolveBackend('native');
-  if (threadsFlag !== undefined) b.setNumThreads(threadsFlag);
-  return b;
+  return requireNative(fail, threadsFlag);
 }
 
 function benchModel(model: PresetName): ModelResult {

@@ -1,0 +1,58 @@
+// What the benchmark scripts share: flag checks that exit naming the script, medians, and the
+// native backend every timing needs.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { nativeStatus, resolveBackend } from '../lib/backend/index';
+import type { Backend } from '../lib/backend/types';
+
+/** Prints "<script>: message" to stderr and exits with status 2 (a usage error). */
+export type Fail = (message: string) => never;
+
+export function failFor(script: string): Fail {
+  return (message: string): never => {
+    process.stderr.write(`${script}: ${message}\n`);
+    process.exit(2);
+  };
+}
+
+/** node:util's parseArgs, strict: an unknown flag or a missing value ends the script with `usage`. */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(fail: Fail, options: O, usage: string):
+  ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'] {
+  try {
+    return parseArgs({ options, strict: true }).values;
+  } catch (e) {
+    return fail(`${(e as Error).message}.\n${usage}`);
+  }
+}
+
+export function median(a: readonly number[]): number {
+  if (a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** An integer flag ≥ min, or undefined when not given. */
+export function intFlag(fail: Fail, name: string, v: string | undefined, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, received '${v}'.`);
+  return n;
+}
+
+/** --seeds a,b,c as integers ≥ 0. */
+export function seedList(fail: Fail, text: string): number[] {
+  return text.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (s.trim() === '' || !Number.isInteger(n) || n < 0) fail(`--seeds must be comma-separated integers ≥ 0, received '${text}'.`);
+    return n;
+  });
+}
+
+/** The native backend (with `threads` kernel threads when given); exits with the loader's reason when it is missing. */
+export function requireNative(fail: Fail, threads?: number): Backend {
+  const status = nativeStatus();
+  if (!status.loaded) fail(`the native backend is required for this benchmark and did not load:\n${status.error}`);
+  const b = resolveBackend('native');
+  if (threads !== undefined) b.setNumThreads(threads);
+  return b;
+}

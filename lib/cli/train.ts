@@ -33,26 +33,35 @@ const OPT_PARAMS: Record<string, string[]> = {
   'decay-rate': ['rmsprop'],
 };
 
+/**
+ * What `scratchnet train` does unless told otherwise (besides the Trainer's own defaults: the
+ * full test set each epoch, evaluation batches sized from the model). bench-floor measures the
+ * evaluation's share of an epoch with these.
+ */
+export const TRAIN_DEFAULTS = {
+  epochs: 20, miniBatchSize: 100, optimizer: 'adam', sampling: 'shuffle', trainAcc: 'running',
+} as const;
+
 export const trainSpec: CommandSpec = {
   name: 'train',
   summary: 'train a network on MNIST and save parameters, checkpoints, history and pictures',
   usage: 'scratchnet train [--model simple-convnet|conv-1fc|lenet5|deep-convnet|<model.json>] [options]',
   options: {
     model: { type: 'string', arg: '<name|file.json>', help: `${presetNames.join(', ')}, or a JSON file describing a Sequential stack`, def: 'simple-convnet' },
-    epochs: { type: 'string', arg: '<n>', help: 'epochs to train', def: '20' },
-    'batch-size': { type: 'string', arg: '<n>', help: 'mini-batch size', def: '100' },
-    optimizer: { type: 'string', arg: '<name>', help: OPTIMIZERS.join(', '), def: 'adam' },
+    epochs: { type: 'string', arg: '<n>', help: 'epochs to train', def: String(TRAIN_DEFAULTS.epochs) },
+    'batch-size': { type: 'string', arg: '<n>', help: 'mini-batch size', def: String(TRAIN_DEFAULTS.miniBatchSize) },
+    optimizer: { type: 'string', arg: '<name>', help: OPTIMIZERS.join(', '), def: TRAIN_DEFAULTS.optimizer },
     lr: { type: 'string', arg: '<x>', help: 'learning rate', def: "the optimizer's book default (adam 0.001, others 0.01)" },
     momentum: { type: 'string', arg: '<x>', help: 'momentum (momentum, nesterov)', def: '0.9' },
     beta1: { type: 'string', arg: '<x>', help: 'Adam beta1', def: '0.9' },
     beta2: { type: 'string', arg: '<x>', help: 'Adam beta2', def: '0.999' },
     'decay-rate': { type: 'string', arg: '<x>', help: 'RMSprop decay rate', def: '0.99' },
     'weight-decay': { type: 'string', arg: '<x>', help: 'L2 weight decay added to every gradient', def: '0' },
-    sampling: { type: 'string', arg: '<mode>', help: "'shuffle' (a permutation per epoch) or 'random' (the book: random batches with replacement)", def: 'shuffle' },
+    sampling: { type: 'string', arg: '<mode>', help: "'shuffle' (a permutation per epoch) or 'random' (the book: random batches with replacement)", def: TRAIN_DEFAULTS.sampling },
     'train-acc': {
       type: 'string', arg: '<mode>',
       help: "'running': each epoch's training accuracy over its own batches, as trained (as Keras; free) or 'evaluate': the book's evaluation of the training set after each epoch (costs about a third of an epoch on full MNIST)",
-      def: 'running',
+      def: TRAIN_DEFAULTS.trainAcc,
     },
     'eval-samples': { type: 'string', arg: '<n>', help: 'evaluate each epoch on the first n test samples (and, with --train-acc evaluate, training samples): the book\'s evaluate_sample_num_per_epoch', def: 'all' },
     'eval-batch-size': { type: 'string', arg: '<n>', help: 'images per forward pass in the evaluations', def: "the model's inference batch (up to 1000, from its shapes)" },
@@ -189,20 +198,20 @@ export async function trainCommand(argv: string[]): Promise<number> {
     choice = chooseModel('train', modelSpec ?? 'simple-convnet');
   }
 
-  const optimizer = oneOf('train', v, 'optimizer', OPTIMIZERS) ?? (prior?.trainer?.optimizer?.toLowerCase() as (typeof OPTIMIZERS)[number] | undefined) ?? 'adam';
+  const optimizer = oneOf('train', v, 'optimizer', OPTIMIZERS) ?? (prior?.trainer?.optimizer?.toLowerCase() as (typeof OPTIMIZERS)[number] | undefined) ?? TRAIN_DEFAULTS.optimizer;
   const optimizerParam = resume && !Object.keys(OPT_PARAMS).concat(['lr', 'weight-decay']).some((k) => str(v, k) !== undefined)
     ? undefined
     : optimizerParams(v, optimizer);
   if (resume && optimizerParam) {
     note(`note: optimizer settings given with --resume are ignored; the checkpoint's optimizer state continues.`);
   }
-  const epochs = num('train', v, 'epochs', { int: true, min: 1 }) ?? (resume ? undefined : 20);
-  const batchSize = num('train', v, 'batch-size', { int: true, min: 1 }) ?? (resume ? undefined : 100);
+  const epochs = num('train', v, 'epochs', { int: true, min: 1 }) ?? (resume ? undefined : TRAIN_DEFAULTS.epochs);
+  const batchSize = num('train', v, 'batch-size', { int: true, min: 1 }) ?? (resume ? undefined : TRAIN_DEFAULTS.miniBatchSize);
   const seed = num('train', v, 'seed', { int: true, min: 0, max: 0xffffffff }) ?? (resume ? prior?.trainer?.seed ?? 0 : 0);
-  const sampling = oneOf('train', v, 'sampling', ['shuffle', 'random'] as const) ?? (resume ? undefined : 'shuffle');
+  const sampling = oneOf('train', v, 'sampling', ['shuffle', 'random'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.sampling);
   const evalSamples = num('train', v, 'eval-samples', { int: true, min: 1 });
   const evalBatchSize = num('train', v, 'eval-batch-size', { int: true, min: 1 });
-  const trainAcc = oneOf('train', v, 'train-acc', ['running', 'evaluate'] as const) ?? (resume ? undefined : 'running');
+  const trainAcc = oneOf('train', v, 'train-acc', ['running', 'evaluate'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.trainAcc);
   const data = dataOptions('train', v);
   const explicitData = data.dir !== undefined;
   if (resume && prior?.data) {

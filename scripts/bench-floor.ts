@@ -1,0 +1,259 @@
+// The limit, measured where you stand (issue 8). For each of the book's presets: one training
+// epoch (full MNIST, batch 100, Adam lr 0.001, shuffle, native backend) as a multiple of this
+// machine's compute floor — the epoch's dense GEMM FLOPs over the FMA peak the addon measures —
+// and against PyTorch training the same network in the same run; plus what the per-epoch
+// evaluation (at `scratchnet train`'s defaults) and inference cost next to training. Targets are
+// reported, never asserted.
+//
+//   node dist/scripts/bench-floor.js [--model simple-convnet|lenet5|deep-convnet|all] [--epochs N]
+//     [--torch-epochs N] [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S]
+//     [--python PATH] [--no-torch] [--json]
+import { loadMnist } from '../lib/data/mnist';
+import { gemmFlops } from '../lib/networks/flops';
+import { createPreset } from '../lib/networks/presets';
+import { Trainer } from '../lib/train/trainer';
+import { TRAIN_DEFAULTS } from '../lib/cli/train';
+import { failFor, intFlag, median, parseFlags, requireNative, seedList } from './bench-util';
+import { describeMachine, measurePeak, type Machine, type Peak } from './bench-floor/machine';
+import { findTorch, trainWithTorch, type TorchPython, type TorchRun } from './bench-floor/torch';
+
+const MODELS = ['simple-convnet', 'lenet5', 'deep-convnet'] as const;
+type Model = (typeof MODELS)[number];
+
+/** Issue 8's targets: epoch ÷ compute floor at most `floor`, at least `torch` × PyTorch's speed per training image. */
+const TARGETS: Record<Model, { floor: number; torch: number }> = {
+  'simple-convnet': { floor: 2.0, torch: 4 },
+  'lenet5': { floor: 2.5, torch: 3 },
+  'deep-convnet': { floor: 2.0, torch: 1.5 },
+};
+const EVAL_SHARE_TARGET = 0.1;
+const INFERENCE_TARGET = 3;
+/** Short by default (the machine is shared); the final figures use more. */
+const DEFAULT_EPOCHS: Record<Model, number> = { 'simple-convnet': 3, 'lenet5': 3, 'deep-convnet': 1 };
+
+const fail = failFor('bench-floor');
+const USAGE =
+  'node dist/scripts/bench-floor.js [--model simple-convnet|lenet5|deep-convnet|all] [--epochs N] [--torch-epochs N]\n' +
+  '                                 [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S] [--python PATH] [--no-torch] [--json]\n' +
+  `Default epochs: ${MODELS.map((m) => `${m} ${DEFAULT_EPOCHS[m]}`).join(', ')}; --torch-epochs defaults to min(epochs, 2).\n`;
+
+const values = parseFlags(fail, {
+  model: { type: 'string', default: 'all' },
+  epochs: { type: 'string' },
+  'torch-epochs': { type: 'string' },
+  seeds: { type: 'string', default: '0' },
+  'train-size': { type: 'string' },
+  threads: { type: 'string' },
+  'peak-seconds': { type: 'string', default: '1' },
+  python: { type: 'string' },
+  'no-torch': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+}, USAGE);
+
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const models: readonly Model[] = values.model === 'all'
+  ? MODELS
+  : (MODELS as readonly string[]).includes(values.model!) ? [values.model as Model] : fail(`unknown --model '${values.model}'. Valid: ${MODELS.join(', ')}, all.`);
+const epochsFlag = intFlag(fail, 'epochs', values.epochs);
+const torchEpochsFlag = intFlag(fail, 'torch-epochs', values['torch-epochs']);
+const trainSizeFlag = intFlag(fail, 'train-size', values['train-size'], 100);
+const threads = intFlag(fail, 'threads', values.threads);
+const seeds = seedList(fail, values.seeds!);
+const peakSeconds = Number(values['peak-seconds']);
+if (!(peakSeconds > 0 && peakSeconds <= 60)) fail(`--peak-seconds must be a number in (0, 60], received '${values['peak-seconds']}'.`);
+
+interface ModelResult {
+  model: Model;
+  trainSize: number;
+  testSize: number;
+  imagesPerEpoch: number;
+  epochs: number;
+  seeds: number[];
+  params: number;
+  /** Dense GEMM FLOPs of one training epoch. */
+  epochGflop: number;
+  /** Median over every epoch of every seed. */
+  secondsPerEpoch: number;
+  epochSeconds: number[];
+  trainImagesPerSecond: number;
+  testAccuracy: number[];
+  /** Compute floor: epochGflop ÷ peak; null without a peak. */
+  floorSeconds: number | null;
+  timesFloor: number | null;
+  /** Evaluation at `scratchnet train`'s defaults: the full test set, forward only, running train accuracy. */
+  evalBatchSize: number;
+  evalSeconds: number;
+  evalShare: number;
+  inferenceImagesPerSecond: number;
+  inferenceOverTraining: number;
+  torch: (TorchRun & { secondsPerEpoch: number; fasterPerImage: number }) | { unavailable: string } | null;
+  meets: { floor: boolean | null; torch: boolean | null; evalShare: boolean; inference: boolean };
+}
+
+function log(line: string): void {
+  if (!values.json) process.stdout.write(line + '\n');
+}
+
+function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavailable: string } | null): ModelResult {
+  const backend = requireNative(fail, threads);
+  const data = loadMnist({ flatten: false });
+  const trainSize = Math.min(trainSizeFlag ?? data.xTrain.count, data.xTrain.count);
+  const xTrain = data.xTrain.slice(0, trainSize);
+  const tTrain = data.tTrain.slice(0, trainSize);
+  const epochs = epochsFlag ?? DEFAULT_EPOCHS[model];
+  const epochSeconds: number[] = [];
+  const evalSeconds: number[] = [];
+  const testAccuracy: number[] = [];
+  let imagesPerEpoch = 0;
+  let evalBatchSize = 0;
+  let net = createPreset(model, { backend, seed: seeds[0] });
+  for (const seed of seeds) {
+    net = createPreset(model, { backend, seed });
+    const trainer = new Trainer(net, xTrain, tTrain, data.xTest, data.tTest, {
+      epochs, miniBatchSize: TRAIN_DEFAULTS.miniBatchSize, optimizer: 'Adam', optimizerParam: { lr: 0.001 },
+      sampling: TRAIN_DEFAULTS.sampling, trainAcc: TRAIN_DEFAULTS.trainAcc, seed, verbose: false,
+      onEpoch: (e) => {
+        epochSeconds.push(e.seconds);
+        evalSeconds.push(e.evalSeconds);
+        log(`  [${model} seed ${seed}] epoch ${e.epoch}/${e.epochs}: ${e.seconds.toFixed(2)} s training, ` +
+          `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc.toFixed(4)}`);
+      },
+    });
+    imagesPerEpoch = trainer.stepsPerEpoch * trainer.batchSize;
+    evalBatchSize = trainer.evalBatchSize;
+    testAccuracy.push(trainer.train().testAccuracy!);
+  }
+  const flops = gemmFlops(net);
+  const epochGflop = (flops.training * imagesPerEpoch) / 1e9;
+  const secondsPerEpoch = median(epochSeconds);
+  const trainImagesPerSecond = imagesPerEpoch / secondsPerEpoch;
+  const evalMedian = median(evalSeconds);
+  const inferenceImagesPerSecond = data.xTest.count / evalMedian;
+  const floorSeconds = peak ? epochGflop / peak.gflops : null;
+  const timesFloor = floorSeconds === null ? null : secondsPerEpoch / floorSeconds;
+  const params = Object.values(net.params).reduce((a, p) => a + p.size, 0);
+
+  let torch: ModelResult['torch'] = null;
+  if (py && 'unavailable' in py) torch = py;
+  else if (py) {
+    const torchEpochs = torchEpochsFlag ?? Math.min(epochs, 2);
+    log(`  [${model}] PyTorch: ${torchEpochs} epoch(s)…`);
+    try {
+      const r = trainWithTorch(py, net, { epochs: torchEpochs, seed: seeds[0], trainSize, threads: backend.getNumThreads() });
+      const s = median(r.epochSeconds);
+      torch = { ...r, secondsPerEpoch: s, fasterPerImage: (s / r.imagesPerEpoch) / (secondsPerEpoch / imagesPerEpoch) };
+    } catch (e) {
+      fail(`${model}: ${(e as Error).message}`);
+    }
+  }
+  const t = TARGETS[model];
+  return {
+    model, trainSize, testSize: data.xTest.count, imagesPerEpoch, epochs, seeds, params, epochGflop,
+    secondsPerEpoch, epochSeconds, trainImagesPerSecond, testAccuracy, floorSeconds, timesFloor,
+    evalBatchSize, evalSeconds: evalMedian, evalShare: median(evalSeconds.map((s, i) => s / epochSeconds[i])),
+    inferenceImagesPerSecond, inferenceOverTraining: inferenceImagesPerSecond / trainImagesPerSecond, torch,
+    meets: {
+      floor: timesFloor === null ? null : timesFloor <= t.floor,
+      torch: torch && 'fasterPerImage' in torch ? torch.fasterPerImage >= t.torch : null,
+      evalShare: median(evalSeconds.map((s, i) => s / epochSeconds[i])) <= EVAL_SHARE_TARGET,
+      inference: inferenceImagesPerSecond / trainImagesPerSecond >= INFERENCE_TARGET,
+    },
+  };
+}
+
+const fmt = (x: number, d = 2) => x.toFixed(d);
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
+
+function header(machine: Machine, peak: Peak | { unavailable: string }, py: TorchPython | { unavailable: string } | null): string[] {
+  const a = machine.addon;
+  return [
+    `CPU: ${machine.cpu}, ${machine.cores} cores; vector ISA: ${machine.isa}`,
+    `scratchnet addon: SIMD path ${a ? String(a.simd) : '(no info())'}, GEMM ${a ? String(a.gemm ?? 'openblas') : '?'}, ` +
+      `OpenBLAS core ${a ? String(a.openblasCoreName) : '?'}, ${a ? String(a.threads) : '?'} threads`,
+    'unavailable' in peak
+      ? `FMA peak: unavailable (${peak.unavailable})`
+      : `FMA peak: ${fmt(peak.gflops, 1)} GFLOP/s (${peak.threads} threads, ${peak.simd}, measured over ${peak.seconds} s)`,
+    py === null ? 'PyTorch: skipped (--no-torch)'
+      : 'unavailable' in py ? `PyTorch: unavailable: ${py.unavailable}`
+        : `PyTorch: ${py.version} (${py.python}), OPENBLAS_NUM_THREADS=1`,
+    `targets (issue 8): epoch ÷ compute floor ${MODELS.map((m) => `${m} ≤ ${TARGETS[m].floor}×`).join(', ')}; ` +
+      `faster than PyTorch per training image ${MODELS.map((m) => `${m} ≥ ${TARGETS[m].torch}×`).join(', ')}; ` +
+      `evaluation ≤ ${EVAL_SHARE_TARGET * 100}% of training per epoch; inference ≥ ${INFERENCE_TARGET}× training img/s`,
+  ];
+}
+
+function report(r: ModelResult): string[] {
+  const t = TARGETS[r.model];
+  const lines = [
+    '',
+    `${r.model}: ${r.trainSize} training / ${r.testSize} test images, batch 100, Adam 0.001, shuffle; ` +
+      `${r.epochs} epoch(s) × seed(s) ${r.seeds.join(', ')}; ${int(r.params)} parameters`,
+    `  dense GEMM work: ${fmt(r.epochGflop, 1)} GFLOP per epoch (${int(r.imagesPerEpoch)} images)`,
+    `  scratchnet: ${fmt(r.secondsPerEpoch)} s/epoch (median of ${r.epochSeconds.length}), ${int(r.trainImagesPerSecond)} img/s; ` +
+      `test accuracy ${r.testAccuracy.map((a) => `${(a * 100).toFixed(2)}%`).join(', ')}`,
+    r.floorSeconds === null
+      ? `  compute floor: not measured (no FMA peak)`
+      : `  compute floor: ${fmt(r.floorSeconds)} s → epoch = ${fmt(r.timesFloor!, 1)}× the floor   target ≤ ${t.floor}×: ${verdict(r.meets.floor)}`,
+  ];
+  const tr = r.torch;
+  if (tr === null) lines.push('  PyTorch: skipped');
+  else if ('unavailable' in tr) lines.push(`  PyTorch: unavailable`);
+  else {
+    lines.push(
+      `  PyTorch ${tr.torch} (${tr.threads} threads, ${int(tr.params)} parameters = scratchnet's): ${fmt(tr.secondsPerEpoch)} s/epoch ` +
+        `(median of ${tr.epochSeconds.length}), test accuracy ${(tr.testAccuracy * 100).toFixed(2)}% → scratchnet ${fmt(tr.fasterPerImage)}× ` +
+        `as fast per training image   target ≥ ${t.torch}×: ${verdict(r.meets.torch)}`,
+    );
+  }
+  lines.push(
+    `  evaluation (full test set, forward only, batch ${r.evalBatchSize}; train acc running): ${fmt(r.evalSeconds)} s/epoch = ` +
+      `${fmt(r.evalShare * 100, 1)}% of training   target ≤ ${EVAL_SHARE_TARGET * 100}%: ${verdict(r.meets.evalShare)}`,
+    `  inference: ${int(r.inferenceImagesPerSecond)} img/s = ${fmt(r.inferenceOverTraining)}× training img/s   ` +
+      `target ≥ ${INFERENCE_TARGET}×: ${verdict(r.meets.inference)}`,
+  );
+  return lines;
+}
+
+/** The README's table, ready to paste. */
+function table(results: ModelResult[], peak: Peak | { unavailable: string }): string[] {
+  const rows = [
+    '| model | s / epoch | compute floor | × floor | PyTorch s / epoch | faster than PyTorch | eval % of epoch | inference ÷ training img/s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const tr = r.torch && 'fasterPerImage' in r.torch ? r.torch : null;
+    const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✔' : ' ✘');
+    rows.push(`| ${r.model} (${fmt(r.epochGflop, 1)} GFLOP) | ${fmt(r.secondsPerEpoch)} | ` +
+      `${r.floorSeconds === null ? '—' : `${fmt(r.floorSeconds)} s`} | ${r.timesFloor === null ? '—' : `${fmt(r.timesFloor, 1)}×${mark(r.meets.floor)}`} | ` +
+      `${tr ? fmt(tr.secondsPerEpoch) : '—'} | ${tr ? `${fmt(tr.fasterPerImage)}×${mark(r.meets.torch)}` : '—'} | ` +
+      `${fmt(r.evalShare * 100, 1)}%${mark(r.meets.evalShare)} | ${fmt(r.inferenceOverTraining)}×${mark(r.meets.inference)} |`);
+  }
+  const peakText = 'unavailable' in peak ? 'FMA peak not measured' : `FMA peak ${fmt(peak.gflops, 0)} GFLOP/s`;
+  return ['', `README table (${peakText}):`, ...rows];
+}
+
+function main(): void {
+  const native = requireNative(fail, threads);
+  const machine = describeMachine(native);
+  const peak = measurePeak(native, peakSeconds);
+  const py = values['no-torch'] ? null : findTorch(values.python);
+  if (!values.json) for (const line of header(machine, peak, py)) log(line);
+  const results = models.map((m) => {
+    log(`\n${m}: training…`);
+    return benchModel(m, 'unavailable' in peak ? null : peak, py);
+  });
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ machine, peak, torch: py, targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');
+    return;
+  }
+  for (const r of results) for (const line of report(r)) log(line);
+  for (const line of table(results, peak)) log(line);
+}
+
+main();

@@ -172,10 +172,11 @@ const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'me
 
 function header(machine: Machine, peak: Peak | { unavailable: string }, py: TorchPython | { unavailable: string } | null): string[] {
   const a = machine.addon;
+  const forced = process.env.SCRATCHNET_SIMD ? ` (SCRATCHNET_SIMD=${process.env.SCRATCHNET_SIMD})` : '';
   return [
     `CPU: ${machine.cpu}, ${machine.cores} cores; vector ISA: ${machine.isa}`,
-    `scratchnet addon: SIMD path ${a ? String(a.simd) : '(no info())'}, GEMM ${a ? String(a.gemm ?? 'openblas') : '?'}, ` +
-      `OpenBLAS core ${a ? String(a.openblasCoreName) : '?'}, ${a ? String(a.threads) : '?'} threads`,
+    `scratchnet kernels: SIMD path ${a.simd}${forced} of ${a.supportedTargets.join(', ')}, GEMM ${a.gemm} (${a.gemmReason}), ` +
+      `OpenBLAS core ${a.openblasCoreName}, ${a.threads} threads`,
     'unavailable' in peak
       ? `FMA peak: unavailable (${peak.unavailable})`
       : `FMA peak: ${fmt(peak.gflops, 1)} GFLOP/s (${peak.threads} threads, ${peak.simd}, measured over ${peak.seconds} s)`,

@@ -1,8 +1,7 @@
 // What the benchmark scripts share: flag checks that exit naming the script, medians, and the
 // native backend every timing needs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { nativeStatus, resolveBackend } from '../lib/backend/index';
-import type { Backend } from '../lib/backend/types';
+import { loadNative, type NativeBackend } from '../lib/backend/native';
 
 /** Prints "<script>: message" to stderr and exits with status 2 (a usage error). */
 export type Fail = (message: string) => never;
@@ -49,10 +48,9 @@ export function seedList(fail: Fail, text: string): number[] {
 }
 
 /** The native backend (with `threads` kernel threads when given); exits with the loader's reason when it is missing. */
-export function requireNative(fail: Fail, threads?: number): Backend {
-  const status = nativeStatus();
-  if (!status.loaded) fail(`the native backend is required for this benchmark and did not load:\n${status.error}`);
-  const b = resolveBackend('native');
-  if (threads !== undefined) b.setNumThreads(threads);
-  return b;
+export function requireNative(fail: Fail, threads?: number): NativeBackend {
+  const { backend, error } = loadNative();
+  if (!backend) return fail(`the native backend is required for this benchmark and did not load:\n${error}`);
+  if (threads !== undefined) backend.setNumThreads(threads);
+  return backend;
 }

@@ -2,7 +2,7 @@
 // compute floor is measured against.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { Backend } from '../../lib/backend/types';
+import { nativeBackendFor, nativeTargets, type NativeBackend, type NativeInfo } from '../../lib/backend/native';
 
 export interface Machine {
   /** e.g. "AMD EPYC (family 25, model 1)". */
@@ -10,13 +10,14 @@ export interface Machine {
   cores: number;
   /** From the CPU's flags, e.g. "AVX2 + FMA (no AVX-512)". */
   isa: string;
-  /** The addon's info(): simd path in use, GEMM, OpenBLAS core; null when it has no info(). */
-  addon: Record<string, unknown> | null;
+  /** The addon's info() for the kernels in use: SIMD target, GEMM, OpenBLAS core, threads. */
+  addon: NativeInfo;
 }
 
 export interface Peak {
   gflops: number;
   threads: number;
+  /** The SIMD target whose vectors were measured: the widest this CPU runs. */
   simd: string;
   seconds: number;
 }
@@ -50,29 +51,28 @@ function vectorIsa(flags: Set<string>): string {
   return 'SSE only (no AVX)';
 }
 
-export function describeMachine(native: Backend): Machine {
+export function describeMachine(native: NativeBackend): Machine {
   const f = cpuinfo();
   const model = f['model name'] ?? os.cpus()[0]?.model ?? 'unknown CPU';
   const family = f['cpu family'] !== undefined ? ` (family ${f['cpu family']}, model ${f.model})` : '';
-  const info = (native as unknown as { info?: () => Record<string, unknown> }).info;
   return {
     cpu: `${model}${family}`,
     cores: os.cpus().length,
     isa: vectorIsa(new Set((f.flags ?? '').split(/\s+/).filter(Boolean))),
-    addon: typeof info === 'function' ? info() : null,
+    addon: native.info(),
   };
 }
 
 /**
- * The FMA peak from the addon's fmaPeak(seconds) (all cores, widest vectors), or the reason it
- * cannot be measured. The export is new with the SIMD dispatch work; older builds lack it.
+ * The machine's FMA peak: fmaPeak(seconds) of the widest SIMD target this CPU runs, on every
+ * kernel thread — the limit even when SCRATCHNET_SIMD makes the kernels use narrower vectors.
+ * Returns the reason when it cannot be measured (an addon built before fmaPeak existed).
  */
-export function measurePeak(native: Backend, seconds: number): Peak | { unavailable: string } {
-  const fmaPeak = (native as unknown as { fmaPeak?: (s: number) => unknown }).fmaPeak;
-  if (typeof fmaPeak !== 'function') return { unavailable: 'addon has no fmaPeak' };
-  const r = fmaPeak(seconds) as Partial<Peak> | null;
-  if (!r || typeof r.gflops !== 'number' || !(r.gflops > 0) || typeof r.threads !== 'number' || typeof r.simd !== 'string') {
-    return { unavailable: `fmaPeak(${seconds}) returned ${JSON.stringify(r)}, expected { gflops > 0, threads, simd }` };
-  }
-  return { gflops: r.gflops, threads: r.threads, simd: r.simd, seconds };
+export function measurePeak(native: NativeBackend, seconds: number): Peak | { unavailable: string } {
+  const widest = nativeTargets()[0] ?? native.simd;
+  const backend = widest === native.simd ? native : nativeBackendFor(widest);
+  if (typeof (backend as Partial<NativeBackend>).fmaPeak !== 'function') return { unavailable: 'addon has no fmaPeak' };
+  const gflops = backend.fmaPeak(seconds);
+  if (!(gflops > 0)) return { unavailable: `fmaPeak(${seconds}) returned ${String(gflops)}, expected GFLOP/s > 0` };
+  return { gflops, threads: backend.getNumThreads(), simd: widest, seconds };
 }

@@ -8,6 +8,7 @@
 //   node dist/scripts/bench-floor.js [--model simple-convnet|lenet5|deep-convnet|all] [--epochs N]
 //     [--torch-epochs N] [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S]
 //     [--python PATH] [--no-torch] [--json]
+import * as os from 'node:os';
 import { loadMnist } from '../lib/data/mnist';
 import { gemmFlops } from '../lib/networks/flops';
 import { createPreset } from '../lib/networks/presets';
@@ -183,10 +184,22 @@ function header(machine: Machine, peak: Peak | { unavailable: string }, py: Torc
     py === null ? 'PyTorch: skipped (--no-torch)'
       : 'unavailable' in py ? `PyTorch: unavailable: ${py.unavailable}`
         : `PyTorch: ${py.version} (${py.python}), OPENBLAS_NUM_THREADS=1`,
+    loadLine('at the start'),
     `targets (issue 8): epoch ÷ compute floor ${MODELS.map((m) => `${m} ≤ ${TARGETS[m].floor}×`).join(', ')}; ` +
       `faster than PyTorch per training image ${MODELS.map((m) => `${m} ≥ ${TARGETS[m].torch}×`).join(', ')}; ` +
       `evaluation ≤ ${EVAL_SHARE_TARGET * 100}% of training per epoch; inference ≥ ${INFERENCE_TARGET}× training img/s`,
   ];
+}
+
+/**
+ * The machine is shared: the 1-minute load average says whether other work ran beside the
+ * benchmark (above the core count, every figure is slower than on a quiet machine).
+ */
+function loadLine(when: string): string {
+  const load = os.loadavg()[0];
+  const cores = os.cpus().length;
+  return `load average ${when}: ${load.toFixed(2)} on ${cores} cores` +
+    (load > cores ? ' — other work was running; expect slower figures than on a quiet machine' : '');
 }
 
 function report(r: ModelResult): string[] {
@@ -250,11 +263,12 @@ function main(): void {
     return benchModel(m, 'unavailable' in peak ? null : peak, py);
   });
   if (values.json) {
-    process.stdout.write(JSON.stringify({ machine, peak, torch: py, targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');
+    process.stdout.write(JSON.stringify({ machine, peak, torch: py, loadAverage: os.loadavg(), targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');
     return;
   }
   for (const r of results) for (const line of report(r)) log(line);
   for (const line of table(results, peak)) log(line);
+  log(loadLine('at the end'));
 }
 
 main();

@@ -234,22 +234,22 @@ function report(r: ModelResult): string[] {
   return lines;
 }
 
-/** The README's table, ready to paste. */
+/** The README's table, ready to paste (the peak in every row, so rows of separate runs can share a table). */
 function table(results: ModelResult[], peak: Peak | { unavailable: string }): string[] {
+  const peakText = 'unavailable' in peak ? '—' : fmt(peak.gflops, 0);
   const rows = [
-    '| model | s / epoch | compute floor | × floor | PyTorch s / epoch | faster than PyTorch | eval % of epoch | inference ÷ training img/s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | s / epoch | FMA peak GFLOP/s | compute floor | × floor | PyTorch s / epoch | faster than PyTorch | eval % of epoch | inference ÷ training img/s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const tr = r.torch && 'fasterPerImage' in r.torch ? r.torch : null;
     const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✔' : ' ✘');
-    rows.push(`| ${r.model} (${fmt(r.epochGflop, 1)} GFLOP) | ${fmt(r.secondsPerEpoch)} | ` +
+    rows.push(`| ${r.model} (${fmt(r.epochGflop, 1)} GFLOP, ${int(r.imagesPerEpoch)} images) | ${fmt(r.secondsPerEpoch)} | ${peakText} | ` +
       `${r.floorSeconds === null ? '—' : `${fmt(r.floorSeconds)} s`} | ${r.timesFloor === null ? '—' : `${fmt(r.timesFloor, 1)}×${mark(r.meets.floor)}`} | ` +
       `${tr ? fmt(tr.secondsPerEpoch) : '—'} | ${tr ? `${fmt(tr.fasterPerImage)}×${mark(r.meets.torch)}` : '—'} | ` +
       `${fmt(r.evalShare * 100, 1)}%${mark(r.meets.evalShare)} | ${fmt(r.inferenceOverTraining)}×${mark(r.meets.inference)} |`);
   }
-  const peakText = 'unavailable' in peak ? 'FMA peak not measured' : `FMA peak ${fmt(peak.gflops, 0)} GFLOP/s`;
-  return ['', `README table (${peakText}):`, ...rows];
+  return ['', 'README table:', ...rows];
 }
 
 function main(): void {

@@ -8,13 +8,13 @@ import type { Backend, ConvGeometry } from '../backend/types';
 import { convGeometry } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { Convolution } from './convolution';
-import { BatchCache, type Layer } from './layer';
+import { BatchCache, Lazy, type Layer } from './layer';
 import { Relu } from './relu';
 
 interface FusedBuffers {
   g: ConvGeometry;
   out: Tensor;
-  dx: Tensor;
+  dx: Lazy<Tensor>;
 }
 
 export class ConvRelu {
@@ -40,13 +40,18 @@ export class ConvRelu {
       return {
         g,
         out: Tensor.zeros([n, g.f, g.oh, g.ow], dtype),
-        dx: Tensor.zeros([n, ...conv.inputShape], dtype),
+        dx: new Lazy(() => Tensor.zeros([n, ...conv.inputShape], dtype)),
       };
     });
   }
 
   get label(): string {
     return `${this.conv.label} → ${this.relu.label}`;
+  }
+
+  /** The output only: the kernel needs no im2col buffer. */
+  forwardBytesPerSample(): number {
+    return this.relu.forwardBytesPerSample();
   }
 
   forward(x: Tensor, _train = false): Tensor {
@@ -64,7 +69,7 @@ export class ConvRelu {
     const x = this.lastX;
     if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
     this.relu.checkDout(dout, buf.out.shape);
-    const dx = this.conv.needInputGrad ? buf.dx : null;
+    const dx = this.conv.needInputGrad ? buf.dx.get() : null;
     this.backend.convReluBackward(dout.data, buf.out.data, x.data, this.conv.params.W.data, buf.g,
       this.conv.grads.W.data, this.conv.grads.b.data, dx ? dx.data : null);
     return dx;

@@ -106,14 +106,16 @@ const PREFIX: Record<string, string> = {
 };
 
 /**
- * Evaluation batches grow no further: measured on SimpleConvNet and LeNet5, the forward pass per
- * image is 5–15% cheaper at 1000 images than at 100, and flat beyond.
+ * Evaluation batches grow no further: measured on this machine class, the forward pass per image
+ * is 5–20% cheaper at 400–1000 images than at 100 (SimpleConvNet, LeNet5, DeepConvNet), and flat
+ * beyond.
  */
 const MAX_INFERENCE_BATCH = 1000;
 /**
- * What an evaluation batch's forward buffers may hold. SimpleConvNet and LeNet5 reach 1000 images
- * well within it; DeepConvNet needs ≈ 0.45 MB an image (its im2col buffers), so 1000 would add
- * ≈ 450 MB to a 230 MB process — and measured no faster than 100.
+ * What an evaluation batch's forward buffers may hold, so that evaluation never adds more than
+ * this to a process: SimpleConvNet and LeNet5 reach 1000 images well within it; DeepConvNet, at
+ * ≈ 145 KB an image, gets 400. (A network whose unfused convolutions keep im2col buffers needs far
+ * more an image and gets a smaller batch rather than hundreds of MB.)
  */
 const INFERENCE_BUDGET_BYTES = 64 * 2 ** 20;
 

@@ -92,6 +92,9 @@ test('a damaged checkpoint is refused naming the field, before anything is resto
     ['no optimizer', (m) => { delete m.optimizer; }, /meta\.optimizer must be an object, found nothing/],
     ['no rng', (m) => { delete m.rng; }, /meta\.rng must be an object, found nothing/],
     ['optimizer step count', (m) => { m.optimizer.t = -1; }, /meta\.optimizer\.t must be an integer/],
+    ['train accuracy mode', (m) => { m.options.trainAcc = 'batches'; }, /meta\.options\.trainAcc must be 'evaluate' or 'running', found "batches"/],
+    ['running counts at an epoch start', (m) => { m.progress.epochSeen = 50; }, /meta\.progress\.epochSeen must be an integer in \[0, 0\], found 50/],
+    ['more right than seen', (m) => { m.progress.epochSeen = 0; m.progress.epochCorrect = 3; }, /meta\.progress\.epochCorrect must be an integer in \[0, 0\], found 3/],
   ];
   for (const [what, edit, re] of cases) {
     const file = oneEpochCheckpoint(t);

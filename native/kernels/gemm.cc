@@ -31,22 +31,27 @@ constexpr int kNR = kNV * W;  // columns per register tile
 // Depth of one pass: a kKC × kNR slice of B (48 KB at most) is re-read by every row tile of the
 // block from L1/L2, and C is reloaded once per pass.
 constexpr int64_t kKC = 256;
-// Rows of A packed at a time (kMC × kKC floats, 240 KB, stays in L2).
+// Rows of A per block (kMC × kKC floats, 240 KB, stays in L2 while every column panel reads it).
 constexpr int64_t kMC = 240;
 
-thread_local Scratch t_apack, t_bpack;
+thread_local Scratch t_bpack;
 
 // ---- the GEMM micro-kernel ------------------------------------------------------------------
 
 // C(MR × nr) = A(MR × kc) · B(kc × nr) [+ C] [+ bias], nr ≤ NV·W (the last vector is masked by
-// `last`). A is k-major (A(r, p) = a[p·a_step + r]: packed panels, or Aᵀ read in place), so each
-// broadcast is a constant offset from one pointer; B(p, j) = b[p·ldb + j] (in place or packed).
+// `last`). A(r, p) = a[r·a_rs + p·a_cs], read in place: Aᵀ (a_rs = 1, a_cs = lda) or a row-major
+// A (a_rs = lda, a_cs = 1) whose MR rows stream side by side; each broadcast comes straight from
+// memory, so A needs no packing (the scalar transposing copy cost a fifth of Affine's forward).
+// B(p, j) = b[p·ldb + j] (in place or packed).
 // Full says whether the last of the NV vectors is whole (nr = NV·W): the edge form loads it
 // masked and stores it piecewise, and the whole form never pays for either.
 template <int MR, int NV, bool Full>
-void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t ldb, int64_t last_n, float* c,
-                int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
+void micro_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb, int64_t last_n,
+                float* c, int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
   const Mask last = tail_mask(last_n);
+  const float* arow[MR];
+  SN_UNROLL
+  for (int r = 0; r < MR; ++r) arow[r] = a + r * a_rs;
   V acc[MR][NV];
   SN_UNROLL
   for (int r = 0; r < MR; ++r)
@@ -59,11 +64,10 @@ void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int6
     bv[NV - 1] = Full ? vload(b + (NV - 1) * W) : vloadm(b + (NV - 1) * W, last);
     SN_UNROLL
     for (int r = 0; r < MR; ++r) {
-      const V ar = vset1(a[r]);
+      const V ar = vset1(arow[r][p * a_cs]);
       SN_UNROLL
       for (int v = 0; v < NV; ++v) acc[r][v] = vfma(ar, bv[v], acc[r][v]);
     }
-    a += a_step;
     b += ldb;
   }
   SN_UNROLL
@@ -86,8 +90,8 @@ void micro_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int6
   }
 }
 
-using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t, bool,
-                        const float*, const float*);
+using TileFn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
+                        bool, const float*, const float*);
 
 template <int MR, bool Full>
 TileFn tile_for_nv(int nv) {
@@ -122,6 +126,45 @@ TileFn tile_for(int mr, int nv, int64_t last_n) {
   return last_n == W ? tile_for_mr<true>(mr, nv) : tile_for_mr<false>(mr, nv);
 }
 
+// bp(p, j) = src(j, p) for j < nr, p < kc (src rows ld floats apart), bp rows kNR floats apart.
+void pack_transposed(const float* src, int64_t ld, int64_t nr, int64_t kc, float* bp) {
+  int64_t j = 0;
+#if SN_MASKED_SIMD
+  // 8 × 8 blocks through registers (the scalar copy of Affine's Wᵀ, 16 strided stores per
+  // column of 100, was a tenth of its backward).
+  for (; j + 8 <= nr; j += 8) {
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r[8];
+      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (j + q) * ld + p);
+      const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+      const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+      const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+      const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float* d = bp + p * kNR + j;
+      _mm256_storeu_ps(d + 0 * kNR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + 1 * kNR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * kNR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * kNR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * kNR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * kNR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * kNR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * kNR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; p < kc; ++p)
+      for (int q = 0; q < 8; ++q) bp[p * kNR + j + q] = src[(j + q) * ld + p];
+  }
+#endif
+  for (; j < nr; ++j) {
+    const float* row = src + j * ld;
+    for (int64_t p = 0; p < kc; ++p) bp[p * kNR + j] = row[p];
+  }
+}
+
 }  // namespace
 
 void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
@@ -145,35 +188,16 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
     const float* cb = p0 == 0 ? col_bias : nullptr;
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       const int64_t mc = std::min<int64_t>(kMC, m - i0);
-      // A as k-major panels of kMR rows: Aᵀ already is one (read in place); a row-major A is
-      // packed once per block so every broadcast in the micro-kernel is a fixed offset.
-      const float* ablock;
-      int64_t a_step, panel_stride;
-      if (trans_a) {
-        ablock = a + p0 * lda + i0;
-        a_step = lda;
-        panel_stride = kMR;
-      } else {
-        float* ap = t_apack.get(size_t((mc + kMR - 1) / kMR * kMR * kc));
-        for (int64_t q = 0; q < mc; q += kMR) {
-          const int64_t mr = std::min<int64_t>(kMR, mc - q);
-          float* dst = ap + q * kc;
-          for (int64_t r = 0; r < mr; ++r) {
-            const float* src = a + (i0 + q + r) * lda + p0;
-            for (int64_t p = 0; p < kc; ++p) dst[p * kMR + r] = src[p];
-          }
-        }
-        ablock = ap;
-        a_step = kMR;
-        panel_stride = kMR * kc;
-      }
+      // A read in place: Aᵀ column-wise, a row-major A row-wise (see micro_tile).
+      const float* ablock = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
+      const int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
       for (int64_t j0 = 0; j0 < n; j0 += kNR) {
         const int64_t nr = std::min<int64_t>(kNR, n - j0);
         const int nv = int((nr + W - 1) / W);
         const int64_t last_n = nr - (nv - 1) * W;
         const float* bpanel;
         int64_t b_step;
-        if (!trans_b && (mc <= 2 * kMR || ldb <= kNR)) {
+        if (!trans_b && (mc <= 3 * kMR || ldb <= kNR)) {
           // Read in place: too few row tiles to repay a copy, or B's rows are the panel's rows.
           bpanel = b + p0 * ldb + j0;
           b_step = ldb;
@@ -201,16 +225,13 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         } else {
           // Bᵀ rows are B's columns: gather them into a kc × kNR panel read by every row tile.
           float* bp = t_bpack.get(size_t(kKC * kNR));
-          for (int64_t j = 0; j < nr; ++j) {
-            const float* src = b + (j0 + j) * ldb + p0;
-            for (int64_t p = 0; p < kc; ++p) bp[p * kNR + j] = src[p];
-          }
+          pack_transposed(b + j0 * ldb + p0, ldb, nr, kc, bp);
           bpanel = bp;
           b_step = kNR;
         }
         for (int64_t q = 0; q < mc; q += kMR) {
           const int mr = int(std::min<int64_t>(kMR, mc - q));
-          tile_for(mr, nv, last_n)(kc, ablock + (q / kMR) * panel_stride, a_step, bpanel, b_step, last_n,
+          tile_for(mr, nv, last_n)(kc, ablock + q * a_rs, a_rs, a_cs, bpanel, b_step, last_n,
                            c + (i0 + q) * ldc + j0, ldc, add_c, rb ? rb + i0 + q : nullptr, cb ? cb + j0 : nullptr);
         }
       }

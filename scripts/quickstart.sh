@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 if command -v apt-get >/dev/null 2>&1; then
-  echo "==> apt-get install cmake g++ libopenblas-dev pkg-config (the compiler, build tool and BLAS the addon needs)"
+  echo "==> apt-get install cmake g++ libopenblas0 (the compiler and build tool of the addon; OpenBLAS, which it uses when faster)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq cmake g++ libopenblas-dev pkg-config >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq cmake g++ libopenblas0 >/dev/null
 else
-  echo "==> not a Debian/Ubuntu system: install cmake, a C++17 compiler and OpenBLAS yourself (see README, Troubleshooting)"
+  echo "==> not a Debian/Ubuntu system: install cmake and a C++17 compiler (OpenBLAS optional) yourself (see README, Troubleshooting)"
 fi
 echo "==> npm ci (installs packages, compiles TypeScript, builds the native addon)"
 npm ci --no-audit --no-fund

@@ -1,6 +1,13 @@
-// Loads the C++ addon and builds a backend from one of its SIMD targets. When the addon is
-// missing, says why (the build script recorded the reason) and how to fix it, instead of a bare
-// "Cannot find module".
+// Loads the C++ addon and builds a backend from one of its SIMD targets. When no addon loads,
+// says why (each place it looked, and the build script's recorded reason) and how to fix it,
+// instead of a bare "Cannot find module".
+//
+// Where the addon comes from, first that loads wins:
+//   1. SCRATCHNET_ADDON=<file>: that file and no other (a failure is an error, not a fallback);
+//   2. build/Release/scratchnet_native.node: built on this machine (npm run build:native,
+//      npx scratchnet build). It comes before the prebuilt one because it only exists when
+//      someone asked for it, and in a clone it is the one carrying the kernels being edited;
+//   3. prebuilds/<platform>-<arch>/scratchnet.node: shipped in the npm package (scripts/prebuild.js).
 //
 // The addon carries its kernels once per SIMD target (x86-64: avx512, avx2, sse2; arm64: neon)
 // and registers those this CPU can run. The default backend uses the widest, or the one the
@@ -12,11 +19,14 @@ import type { Backend } from './types';
 
 /** The package root: dist/lib/backend → three levels up. */
 export const packageRoot = path.resolve(__dirname, '..', '..', '..');
-/** SCRATCHNET_NATIVE_ADDON points at another build of the addon (scripts/sanitize.sh loads the sanitizer build). */
-export const addonPath = process.env.SCRATCHNET_NATIVE_ADDON
-  ? path.resolve(process.env.SCRATCHNET_NATIVE_ADDON)
-  : path.join(packageRoot, 'build', 'Release', 'scratchnet_native.node');
+/** The addon built on this machine from source. */
+export const addonPath = path.join(packageRoot, 'build', 'Release', 'scratchnet_native.node');
+/** The addon shipped in the npm package for this platform. */
+export const prebuiltAddonPath = path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'scratchnet.node');
 const failureFile = path.join(packageRoot, 'build', 'native-build-failure.txt');
+
+/** Where the loaded addon came from. */
+export type AddonSource = 'SCRATCHNET_ADDON' | 'local build' | 'prebuilt';
 
 /** A SIMD target of the addon. */
 export type SimdTarget = 'avx512' | 'avx2' | 'sse2' | 'neon';
@@ -28,11 +38,22 @@ export interface NativeInfo {
   threads: number;
   /** The SGEMM in use, and how it was chosen: 'measured' at first use, 'SCRATCHNET_GEMM', or 'setGemm'. */
   gemm: 'openblas' | 'builtin';
-  gemmReason: 'measured' | 'SCRATCHNET_GEMM' | 'setGemm' | 'default';
+  /** 'no OpenBLAS': the library was not found when the addon loaded, so the built-in SGEMM is the only one. */
+  gemmReason: 'measured' | 'SCRATCHNET_GEMM' | 'setGemm' | 'default' | 'no OpenBLAS';
   /** The measurement behind a 'measured' choice: one pass over the networks' GEMM shapes, in ms. */
   gemmTiming?: { builtinMs: number; openblasMs: number };
+  /** Whether OpenBLAS was found at load (it is loaded at run time, never required). */
+  openblasFound: boolean;
+  /** The library file that was loaded (e.g. libopenblas.so.0), or null. */
+  openblasLibrary: string | null;
+  /** Why no OpenBLAS was loaded (the loader's messages), or null. */
+  openblasError: string | null;
+  /** OpenBLAS's build and the core it runs on ('' without OpenBLAS). */
   openblasConfig: string;
   openblasCoreName: string;
+  /** The addon file, and where it came from. */
+  addonPath: string;
+  addonSource: AddonSource;
   /** Targets compiled into the addon, widest first, and those this CPU runs. */
   compiledTargets: SimdTarget[];
   supportedTargets: SimdTarget[];
@@ -53,6 +74,9 @@ export interface NativeBackend extends Backend {
 interface Addon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  openblasFound: boolean;
+  openblasLibrary: string | null;
+  openblasError: string | null;
   openblasConfig: string;
   openblasCoreName: string;
   compiledTargets: SimdTarget[];
@@ -61,7 +85,8 @@ interface Addon {
   targetError: string | null;
   targets: Partial<Record<SimdTarget, Record<string, unknown> & { info(): Omit<NativeInfo, keyof AddonShared> }>>;
 }
-type AddonShared = Pick<NativeInfo, 'openblasConfig' | 'openblasCoreName' | 'compiledTargets' | 'supportedTargets'>;
+type AddonShared = Pick<NativeInfo, 'openblasFound' | 'openblasLibrary' | 'openblasError' | 'openblasConfig' |
+  'openblasCoreName' | 'addonPath' | 'addonSource' | 'compiledTargets' | 'supportedTargets'>;
 
 export interface NativeLoadResult {
   backend: NativeBackend | null;
@@ -69,26 +94,60 @@ export interface NativeLoadResult {
   error: string | null;
 }
 
-let addonCache: { addon: Addon | null; error: string | null } | null = null;
+interface LoadedAddon {
+  addon: Addon | null;
+  path: string | null;
+  source: AddonSource | null;
+  error: string | null;
+}
+let addonCache: LoadedAddon | null = null;
 let cached: NativeLoadResult | null = null;
 const backends = new Map<SimdTarget, NativeBackend>();
 
-function loadAddon(): { addon: Addon | null; error: string | null } {
-  if (addonCache) return addonCache;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const addon = require(addonPath) as Addon;
-    if (!addon.targets || !Array.isArray(addon.supportedTargets)) {
-      throw new Error('it predates SIMD dispatch (no targets export)');
-    }
-    if (addon.supportedTargets.length === 0) {
-      throw new Error(`this CPU runs none of its SIMD targets (${addon.compiledTargets.join(', ')})`);
-    }
-    addonCache = { addon, error: null };
-  } catch (e) {
-    addonCache = { addon: null, error: explainLoadFailure(e as Error) };
+/** The files to try, in order (see the top of this file). */
+export function addonCandidates(): Array<{ file: string; source: AddonSource }> {
+  const forced = process.env.SCRATCHNET_ADDON;
+  if (forced) return [{ file: path.resolve(forced), source: 'SCRATCHNET_ADDON' }];
+  return [
+    { file: addonPath, source: 'local build' },
+    { file: prebuiltAddonPath, source: 'prebuilt' },
+  ];
+}
+
+function requireAddon(file: string): Addon {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const addon = require(file) as Addon;
+  if (!addon.targets || !Array.isArray(addon.supportedTargets)) {
+    throw new Error('it predates SIMD dispatch (no targets export)');
   }
+  if (typeof addon.openblasFound !== 'boolean') {
+    throw new Error('it predates run-time OpenBLAS loading (no openblasFound export)');
+  }
+  if (addon.supportedTargets.length === 0) {
+    throw new Error(`this CPU runs none of its SIMD targets (${addon.compiledTargets.join(', ')})`);
+  }
+  return addon;
+}
+
+function loadAddon(): LoadedAddon {
+  if (addonCache) return addonCache;
+  const failures: Array<{ file: string; source: AddonSource; message: string }> = [];
+  for (const { file, source } of addonCandidates()) {
+    if (!fs.existsSync(file) && source !== 'SCRATCHNET_ADDON') continue;
+    try {
+      addonCache = { addon: requireAddon(file), path: file, source, error: null };
+      return addonCache;
+    } catch (e) {
+      failures.push({ file, source, message: (e as Error).message.split('\n')[0] });
+    }
+  }
+  addonCache = { addon: null, path: null, source: null, error: explainLoadFailure(failures) };
   return addonCache;
+}
+
+/** The addon file that loaded, or null. */
+export function loadedAddonPath(): string | null {
+  return loadAddon().path;
 }
 
 /** The default native backend: the widest target this CPU runs, or the one SCRATCHNET_SIMD names. */
@@ -130,11 +189,17 @@ export function nativeBackendFor(target: SimdTarget): NativeBackend {
       `scratchnet: no native SIMD target '${String(target)}': ${why}. The targets this CPU runs are ${addon.supportedTargets.join(', ')}.`,
     );
   }
+  const loaded = loadAddon();
   const shared: AddonShared = {
+    openblasFound: addon.openblasFound,
+    openblasLibrary: addon.openblasLibrary,
+    openblasError: addon.openblasError,
     openblasConfig: addon.openblasConfig,
     openblasCoreName: addon.openblasCoreName,
     compiledTargets: addon.compiledTargets,
     supportedTargets: addon.supportedTargets,
+    addonPath: loaded.path as string,
+    addonSource: loaded.source as AddonSource,
   };
   const backend = Object.freeze({
     ...kernels,
@@ -150,21 +215,24 @@ export function nativeBackendFor(target: SimdTarget): NativeBackend {
   return backend;
 }
 
-function explainLoadFailure(e: Error): string {
+function explainLoadFailure(failures: Array<{ file: string; source: AddonSource; message: string }>): string {
   const lines: string[] = [];
-  if (fs.existsSync(failureFile)) {
+  const platform = `${process.platform}-${process.arch}`;
+  for (const f of failures) {
+    lines.push(`The ${f.source === 'SCRATCHNET_ADDON' ? 'addon named by SCRATCHNET_ADDON' : `${f.source} addon`} ${f.file} could not be loaded: ${f.message}`);
+  }
+  if (failures.some((f) => f.source === 'SCRATCHNET_ADDON')) {
+    lines.push('Fix: point SCRATCHNET_ADDON at a scratchnet_native.node built for this platform, or unset it.');
+  } else if (fs.existsSync(failureFile)) {
     lines.push(`The native addon was not built when scratchnet was installed:`);
     lines.push(fs.readFileSync(failureFile, 'utf8').trim());
-  } else if (!fs.existsSync(addonPath)) {
-    lines.push(`The native addon ${addonPath} does not exist (the install step was skipped or the build folder was removed).`);
-    lines.push(`Fix: sudo apt-get install -y cmake g++ libopenblas-dev pkg-config && npm run build:native`);
+  } else if (failures.length === 0) {
+    lines.push(`No native addon for ${platform}: the package ships prebuilt ones for linux-x64 and linux-arm64 ` +
+      `(glibc), and none was built here (${addonPath}).`);
+    lines.push(`Fix: build it from source: sudo apt-get install -y cmake g++ && npx scratchnet build`);
   } else {
-    lines.push(`The native addon ${addonPath} exists but could not be loaded: ${e.message}`);
-    lines.push(
-      /openblas/i.test(e.message)
-        ? `Fix: the OpenBLAS runtime library is missing: sudo apt-get install -y libopenblas0 (or libopenblas-dev), then npm run build:native`
-        : `Fix: rebuild it for this Node.js version: npm run build:native`,
-    );
+    lines.push(`Fix: build it from source for this machine: sudo apt-get install -y cmake g++ && npx scratchnet build` +
+      ` (in a clone: npm run build:native)`);
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import { type CommandSpec, flag, helpText, parseCommand } from './options';
 import { io, version } from './common';
-import { loadNative, addonPath } from '../backend/native';
+import { loadNative, loadedAddonPath } from '../backend/native';
 
 export const infoSpec: CommandSpec = {
   name: 'info',
@@ -26,7 +26,19 @@ export async function infoCommand(argv: string[]): Promise<number> {
     platform: `${process.platform}-${process.arch}`,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    native: { loaded: r.backend !== null, path: addonPath, error: r.error, ...(addon ? { info: addon } : {}) },
+    native: {
+      loaded: r.backend !== null,
+      path: loadedAddonPath(),
+      source: addon?.addonSource ?? null,
+      error: r.error,
+      ...(addon ? { info: addon } : {}),
+    },
+    // OpenBLAS is optional: loaded at run time when the machine has it, else the built-in SGEMM.
+    openblas: addon
+      ? { found: addon.openblasFound, library: addon.openblasLibrary, error: addon.openblasError,
+          config: addon.openblasConfig, coreName: addon.openblasCoreName }
+      : null,
+    gemm: addon ? { inUse: addon.gemm, reason: addon.gemmReason } : null,
     defaultBackend: r.backend ? 'native' : 'reference',
   };
   if (flag(v, 'json')) {
@@ -36,15 +48,18 @@ export async function infoCommand(argv: string[]): Promise<number> {
   io.out(`scratchnet ${o.scratchnet}`);
   io.out(`Node.js ${o.node} (N-API ${o.napi}) on ${o.platform}, ${o.cpus} CPUs (${o.cpuModel})`);
   if (r.backend) {
-    io.out(`native backend: loaded (${addonPath})`);
     if (addon) {
+      io.out(`native backend: loaded (${addon.addonSource}: ${addon.addonPath})`);
       io.out(`  SIMD: ${addon.simd} kernels (this CPU runs ${addon.supportedTargets.join(', ')}; ` +
         `built: ${addon.compiledTargets.join(', ')}; force a lower one with SCRATCHNET_SIMD=<name>)`);
       const timing = addon.gemmTiming
         ? ` (measured on the networks' shapes: built-in ${addon.gemmTiming.builtinMs.toFixed(2)} ms, OpenBLAS ${addon.gemmTiming.openblasMs.toFixed(2)} ms)`
-        : addon.gemmReason === 'SCRATCHNET_GEMM' ? ' (set by SCRATCHNET_GEMM)' : '';
+        : addon.gemmReason === 'SCRATCHNET_GEMM' ? ' (set by SCRATCHNET_GEMM)'
+          : addon.gemmReason === 'no OpenBLAS' ? ' (OpenBLAS not found)' : '';
       io.out(`  GEMM: ${addon.gemm === 'builtin' ? 'built-in' : 'OpenBLAS'}${timing}`);
-      io.out(`  OpenBLAS: ${addon.openblasConfig} (core ${addon.openblasCoreName})`);
+      io.out(addon.openblasFound
+        ? `  OpenBLAS: found (${addon.openblasLibrary}): ${addon.openblasConfig} (core ${addon.openblasCoreName})`
+        : `  OpenBLAS: not found (optional; sudo apt-get install -y libopenblas0 lets scratchnet measure it against the built-in GEMM)`);
       io.out(`  threads: ${addon.threads}`);
     }
   } else {

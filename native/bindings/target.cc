@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "blas/openblas.h"
 #include "bindings/args.h"
 #include "bindings/register.h"
 #include "kernels/fma_peak.h"
@@ -18,8 +19,8 @@ namespace {
 
 const char* const kTarget = SN_STRINGIFY(SN_TARGET);
 
-// How the current GEMM was chosen: "measured", "SCRATCHNET_GEMM", "setGemm", or "default"
-// (the built-in one) until setGemm('auto').
+// How the current GEMM was chosen: "measured", "SCRATCHNET_GEMM", "setGemm", "no OpenBLAS"
+// (the library was not found at load), or "default" (the built-in one) until setGemm('auto').
 std::string g_gemm_reason = "default";
 GemmTiming g_timing{0.0, 0.0};
 
@@ -30,7 +31,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", Napi::Number::New(env, num_threads()));
   o.Set("gemm", Napi::String::New(env, gemm_impl_name(gemm_impl())));
   o.Set("gemmReason", Napi::String::New(env, g_gemm_reason));
-  if (g_timing.builtin_seconds > 0) {
+  if (g_timing.builtin_seconds > 0 && openblas().found()) {
     Napi::Object t = Napi::Object::New(env);
     t.Set("builtinMs", Napi::Number::New(env, g_timing.builtin_seconds * 1e3));
     t.Set("openblasMs", Napi::Number::New(env, g_timing.openblas_seconds * 1e3));
@@ -48,6 +49,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 constexpr double kOpenBlasMargin = 0.6;
 
 void ChooseGemm() {
+  if (!openblas().found()) {
+    set_gemm_impl(GemmImpl::Builtin);
+    g_gemm_reason = "no OpenBLAS";
+    return;
+  }
   if (const char* forced = std::getenv("SCRATCHNET_GEMM")) {
     if (std::strcmp(forced, "openblas") == 0 || std::strcmp(forced, "builtin") == 0) {
       set_gemm_impl(std::strcmp(forced, "openblas") == 0 ? GemmImpl::OpenBlas : GemmImpl::Builtin);
@@ -66,7 +72,11 @@ void ChooseGemm() {
 Napi::Value SetGemm(const Napi::CallbackInfo& info) {
   CheckArgCount(info, "setGemm", 1);
   const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  if (name == "openblas" || name == "builtin") {
+  if (name == "openblas" && !openblas().found()) {
+    throw Napi::Error::New(info.Env(), "setGemm('openblas'): OpenBLAS was not found when the addon loaded (" + openblas().error +
+                               "), so only the built-in SGEMM is available. Fix: sudo apt-get install -y libopenblas0, "
+                               "then restart Node.js");
+  } else if (name == "openblas" || name == "builtin") {
     set_gemm_impl(name == "openblas" ? GemmImpl::OpenBlas : GemmImpl::Builtin);
     g_gemm_reason = "setGemm";
   } else if (name == "auto") {

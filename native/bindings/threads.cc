@@ -1,6 +1,7 @@
 // setNumThreads, getNumThreads, and what the addon carries: its SIMD targets, the one this CPU
-// gets by default, OpenBLAS's build. Compiled once; every target shares the thread pool.
-#include <cblas.h>
+// gets by default, whether OpenBLAS was found and its build. Compiled once; every target shares
+// the thread pool.
+#include "blas/openblas.h"
 
 #include "bindings/args.h"
 #include "bindings/register.h"
@@ -27,12 +28,16 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& list) {
 }  // namespace
 
 void RegisterThreads(Napi::Env env, Napi::Object exports) {
+  const OpenBlas& blas = openblas();
   // Our pool splits the work; OpenBLAS's own threads would spin against it for the same cores.
-  openblas_set_num_threads(1);
+  if (blas.found()) blas.set_num_threads(1);
   Export(env, exports, "setNumThreads", SetNumThreads);
   Export(env, exports, "getNumThreads", GetNumThreads);
-  const char* config = openblas_get_config();
-  const char* core = openblas_get_corename();
+  const char* config = blas.found() ? blas.get_config() : nullptr;
+  const char* core = blas.found() ? blas.get_corename() : nullptr;
+  exports.Set("openblasFound", Napi::Boolean::New(env, blas.found()));
+  exports.Set("openblasLibrary", blas.found() ? Napi::Value(Napi::String::New(env, blas.library)) : env.Null());
+  exports.Set("openblasError", blas.found() ? env.Null() : Napi::Value(Napi::String::New(env, blas.error)));
   exports.Set("openblasConfig", Napi::String::New(env, config ? config : ""));
   exports.Set("openblasCoreName", Napi::String::New(env, core ? core : ""));
   exports.Set("compiledTargets", Strings(env, compiled_targets()));

@@ -1,6 +1,6 @@
 #include "kernels/gemm.h"
 
-#include <cblas.h>
+#include "blas/openblas.h"
 
 #include <algorithm>
 #include <atomic>
@@ -244,23 +244,27 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 static std::atomic<GemmImpl> g_impl{GemmImpl::Builtin};
 
 GemmImpl gemm_impl() { return g_impl.load(std::memory_order_relaxed); }
-void set_gemm_impl(GemmImpl impl) { g_impl.store(impl, std::memory_order_relaxed); }
+void set_gemm_impl(GemmImpl impl) {
+  g_impl.store(openblas().found() ? impl : GemmImpl::Builtin, std::memory_order_relaxed);
+}
 const char* gemm_impl_name(GemmImpl impl) { return impl == GemmImpl::Builtin ? "builtin" : "openblas"; }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, bool accumulate, float* c, int64_t ldc) {
-  if (gemm_impl() == GemmImpl::Builtin) {
+  // set_gemm_impl never picks OpenBLAS when it was not found; the check keeps that a promise.
+  const CblasSgemmFn blas = openblas().sgemm;
+  if (gemm_impl() == GemmImpl::Builtin || !blas) {
     sgemm_builtin(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, nullptr, nullptr, c, ldc);
     return;
   }
   if (m <= 0 || n <= 0) return;
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m), int(n),
-              int(k), 1.0f, a, int(lda), b, int(ldb), accumulate ? 1.0f : 0.0f, c, int(ldc));
+  blas(kCblasRowMajor, trans_a ? kCblasTrans : kCblasNoTrans, trans_b ? kCblasTrans : kCblasNoTrans, int(m), int(n),
+       int(k), 1.0f, a, int(lda), b, int(ldb), accumulate ? 1.0f : 0.0f, c, int(ldc));
 }
 
 void sgemm_bias(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, const float* row_bias, const float* col_bias, float* c, int64_t ldc) {
-  if (gemm_impl() == GemmImpl::Builtin) {
+  if (gemm_impl() == GemmImpl::Builtin || !openblas().found()) {
     sgemm_builtin(trans_a, trans_b, m, n, k, a, lda, b, ldb, false, row_bias, col_bias, c, ldc);
     return;
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "blas/openblas.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_choice.h"
 
@@ -56,7 +57,7 @@ GemmTiming measure_gemm(int repeats) {
   // Alternating, best of each: a noisy neighbour slows both alike.
   for (int r = 0; r < std::max(repeats, 1); ++r) {
     t.builtin_seconds = std::min(t.builtin_seconds, time_pass(GemmImpl::Builtin, a, b, c));
-    t.openblas_seconds = std::min(t.openblas_seconds, time_pass(GemmImpl::OpenBlas, a, b, c));
+    if (openblas().found()) t.openblas_seconds = std::min(t.openblas_seconds, time_pass(GemmImpl::OpenBlas, a, b, c));
   }
   set_gemm_impl(before);
   return t;

@@ -6,7 +6,7 @@
 SN_BEGIN_TARGET
 
 struct GemmTiming {
-  double builtin_seconds, openblas_seconds;  // one pass over the shapes, best of the repeats
+  double builtin_seconds, openblas_seconds;  // one pass over the shapes, best of the repeats (1e30: no OpenBLAS)
 };
 
 GemmTiming measure_gemm(int repeats);

@@ -40,8 +40,11 @@ export function eachBackend(title: string, body: (t: ExecutionContext, b: Backen
 export function gemmChoices(b: Backend): Array<{ name: string; select: () => void; restore: () => void }> {
   if (b.name !== 'native') return [];
   const nb = b as NativeBackend;
-  const before = nb.info().gemm;
-  return (['openblas', 'builtin'] as const).map((name) => ({
+  const info = nb.info();
+  const before = info.gemm;
+  // Without OpenBLAS on the machine (it is loaded at run time) the built-in SGEMM is the only one.
+  const names = info.openblasFound ? (['openblas', 'builtin'] as const) : (['builtin'] as const);
+  return names.map((name) => ({
     name,
     select: () => nb.setGemm(name),
     restore: () => nb.setGemm(before),

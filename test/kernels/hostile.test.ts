@@ -2,12 +2,15 @@
 // geometries. Each call must throw TypeError/RangeError naming the function and the argument,
 // and never crash the process (the battery also runs in a child process whose exit code is checked).
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { addonPath } from '../../lib/backend/native';
+import { loadedAddonPath } from '../../lib/backend/native';
+import { spawnNodeSync } from '../helpers/node-command';
 import { nativeBackend, nativeBackends, nativeSkipReason, reference } from '../helpers/backends';
 import { SPECS, checkCase, checkValid, hostileCases, kernelsOf } from '../helpers/hostile';
 import type { Kernels } from '../helpers/hostile';
+
+// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_ADDON).
+const addonPath = loadedAddonPath() ?? '';
 
 if (!nativeBackend) {
   test.skip(`hostile arguments against the native addon — SKIPPED, ${nativeSkipReason}`, () => undefined);
@@ -57,7 +60,7 @@ if (!nativeBackend) {
       }
       process.stdout.write(JSON.stringify(r));
     `;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnNodeSync(['-e', script], { encoding: 'utf8', timeout: 120_000 });
     t.is(r.status, 0, `child exited with status ${r.status}, signal ${r.signal}; stderr:\n${r.stderr}`);
     const out = JSON.parse(r.stdout || '{"cases":0,"failures":["no output"]}') as { cases: number; failures: string[] };
     t.true(out.cases > 500, `only ${out.cases} cases ran in the child`);

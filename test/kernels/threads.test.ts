@@ -2,9 +2,12 @@
 // setNumThreads) do. Run in a child process with a deadline, so a deadlock in the pool fails
 // this test in seconds with a clear message instead of stalling the whole suite.
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { addonPath } from '../../lib/backend/native';
+import { loadedAddonPath } from '../../lib/backend/native';
+import { spawnNodeSync } from '../helpers/node-command';
 import { nativeBackend, nativeSkipReason } from '../helpers/backends';
+
+// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_ADDON).
+const addonPath = loadedAddonPath() ?? '';
 
 const script = `
 const addon = require(${JSON.stringify(addonPath)});
@@ -26,7 +29,7 @@ if (!nativeBackend) {
   test.skip(`native setNumThreads 1 ↔ 2 ↔ 3 followed at once by kernels — SKIPPED, ${nativeSkipReason}`, () => undefined);
 } else {
   test('native setNumThreads 1 ↔ 2 ↔ 3 followed at once by kernels neither deadlocks nor loses work', (t) => {
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnNodeSync(['-e', script], { encoding: 'utf8', timeout: 30_000 });
     const timedOut = r.signal === 'SIGTERM' || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
     t.false(timedOut, 'the child did not finish 300 resize-then-reluForward rounds within 30 s: the native thread pool ' +
       'deadlocks when a job is dispatched right after setNumThreads grows the pool (see native/kernels/threadpool.cc)');

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   summary: { summary: 'the model table (layers, shapes, parameters)', load: () => require('./summary').summaryCommand },
   bench: { summary: 'time a training step per layer, native vs reference, and check they agree', load: () => require('./bench').benchCommand },
   info: { summary: 'version, native backend, OpenBLAS, threads, SIMD', load: () => require('./info').infoCommand },
+  example: { summary: 'run a shipped example: train-convnet, homework1, homework2, custom-sequential, worker-training', load: () => require('./example').exampleCommand },
+  build: { summary: 'compile the native addon from source on this machine (cmake, g++)', load: () => require('./build').buildCommand },
 };
 
 export function usage(): string {

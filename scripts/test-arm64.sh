@@ -37,6 +37,8 @@ fi
 
 echo "==> cross-compiling the linux-arm64 addon"
 node scripts/prebuild.js --only linux-arm64
+# The run uses the build folder's copy; the one in prebuilds/ is for npm pack, which makes its own.
+rm -rf prebuilds/linux-arm64 && rmdir prebuilds 2>/dev/null || true
 addon="$root/build/prebuild-linux-arm64/Release/scratchnet_native.node"
 
 # The same major.minor as this machine's Node when the registry has it, else a pinned 20.x.
@@ -52,13 +54,13 @@ fi
 run_arm64=(qemu-aarch64 -L "$sysroot" "$node_bin")
 echo "==> $("${run_arm64[@]}" -p '`Node.js ${process.version} on ${process.platform}-${process.arch}`') under qemu-aarch64"
 
-export SCRATCHNET_ADDON="$addon"
+export SCRATCHNET_NATIVE_ADDON="$addon"
 export SCRATCHNET_AVA_WORKER_THREADS=1
 export SCRATCHNET_TEST_NODE="${run_arm64[*]}"
 export SCRATCHNET_TEST_SLOWDOWN=20
 # CI=true: the suite fails (instead of skipping) when the native backend does not load.
 export CI=true
-"${run_arm64[@]}" -p "const a = require(process.env.SCRATCHNET_ADDON); 'addon: targets ' + Object.keys(a.targets).join(', ') + ', OpenBLAS ' + (a.openblasFound ? 'found' : 'not found (' + a.openblasError + ')')"
+"${run_arm64[@]}" -p "const a = require(process.env.SCRATCHNET_NATIVE_ADDON); 'addon: targets ' + Object.keys(a.targets).join(', ') + ', OpenBLAS ' + (a.openblasFound ? 'found' : 'not found (' + a.openblasError + ')')"
 
 echo "==> kernel suite (dist/test/kernels, dist/test/native-loaded.test.js) under qemu-aarch64"
 log="$work/ava.log"

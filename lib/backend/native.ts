@@ -3,7 +3,7 @@
 // instead of a bare "Cannot find module".
 //
 // Where the addon comes from, first that loads wins:
-//   1. SCRATCHNET_ADDON=<file>: that file and no other (a failure is an error, not a fallback);
+//   1. SCRATCHNET_NATIVE_ADDON=<file>: that file and no other (a failure is an error, not a fallback);
 //   2. build/Release/scratchnet_native.node: built on this machine (npm run build:native,
 //      npx scratchnet build). It comes before the prebuilt one because it only exists when
 //      someone asked for it, and in a clone it is the one carrying the kernels being edited;
@@ -26,7 +26,7 @@ export const prebuiltAddonPath = path.join(packageRoot, 'prebuilds', `${process.
 const failureFile = path.join(packageRoot, 'build', 'native-build-failure.txt');
 
 /** Where the loaded addon came from. */
-export type AddonSource = 'SCRATCHNET_ADDON' | 'local build' | 'prebuilt';
+export type AddonSource = 'SCRATCHNET_NATIVE_ADDON' | 'local build' | 'prebuilt';
 
 /** A SIMD target of the addon. */
 export type SimdTarget = 'avx512' | 'avx2' | 'sse2' | 'neon';
@@ -106,8 +106,8 @@ const backends = new Map<SimdTarget, NativeBackend>();
 
 /** The files to try, in order (see the top of this file). */
 export function addonCandidates(): Array<{ file: string; source: AddonSource }> {
-  const forced = process.env.SCRATCHNET_ADDON;
-  if (forced) return [{ file: path.resolve(forced), source: 'SCRATCHNET_ADDON' }];
+  const forced = process.env.SCRATCHNET_NATIVE_ADDON;
+  if (forced) return [{ file: path.resolve(forced), source: 'SCRATCHNET_NATIVE_ADDON' }];
   return [
     { file: addonPath, source: 'local build' },
     { file: prebuiltAddonPath, source: 'prebuilt' },
@@ -133,7 +133,7 @@ function loadAddon(): LoadedAddon {
   if (addonCache) return addonCache;
   const failures: Array<{ file: string; source: AddonSource; message: string }> = [];
   for (const { file, source } of addonCandidates()) {
-    if (!fs.existsSync(file) && source !== 'SCRATCHNET_ADDON') continue;
+    if (!fs.existsSync(file) && source !== 'SCRATCHNET_NATIVE_ADDON') continue;
     try {
       addonCache = { addon: requireAddon(file), path: file, source, error: null };
       return addonCache;
@@ -219,10 +219,10 @@ function explainLoadFailure(failures: Array<{ file: string; source: AddonSource;
   const lines: string[] = [];
   const platform = `${process.platform}-${process.arch}`;
   for (const f of failures) {
-    lines.push(`The ${f.source === 'SCRATCHNET_ADDON' ? 'addon named by SCRATCHNET_ADDON' : `${f.source} addon`} ${f.file} could not be loaded: ${f.message}`);
+    lines.push(`The ${f.source === 'SCRATCHNET_NATIVE_ADDON' ? 'addon named by SCRATCHNET_NATIVE_ADDON' : `${f.source} addon`} ${f.file} could not be loaded: ${f.message}`);
   }
-  if (failures.some((f) => f.source === 'SCRATCHNET_ADDON')) {
-    lines.push('Fix: point SCRATCHNET_ADDON at a scratchnet_native.node built for this platform, or unset it.');
+  if (failures.some((f) => f.source === 'SCRATCHNET_NATIVE_ADDON')) {
+    lines.push('Fix: point SCRATCHNET_NATIVE_ADDON at a scratchnet_native.node built for this platform, or unset it.');
   } else if (fs.existsSync(failureFile)) {
     lines.push(`The native addon was not built when scratchnet was installed:`);
     lines.push(fs.readFileSync(failureFile, 'utf8').trim());

@@ -9,7 +9,7 @@ import { nativeBackend, nativeBackends, nativeSkipReason, reference } from '../h
 import { SPECS, checkCase, checkValid, hostileCases, kernelsOf } from '../helpers/hostile';
 import type { Kernels } from '../helpers/hostile';
 
-// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_ADDON).
+// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_NATIVE_ADDON).
 const addonPath = loadedAddonPath() ?? '';
 
 if (!nativeBackend) {

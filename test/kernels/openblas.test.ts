@@ -76,7 +76,7 @@ if (!nativeBackend) {
       t.truthy(info.openblasError);
     }
     // CI installs libopenblas0, so there the OpenBLAS path must be the one tested.
-    if (process.env.CI === 'true' && !process.env.SCRATCHNET_ADDON) {
+    if (process.env.CI === 'true' && !process.env.SCRATCHNET_NATIVE_ADDON) {
       t.true(info.openblasFound, `CI=true but OpenBLAS was not found: ${info.openblasError}`);
     }
   });

@@ -6,7 +6,7 @@ import { loadedAddonPath } from '../../lib/backend/native';
 import { spawnNodeSync } from '../helpers/node-command';
 import { nativeBackend, nativeSkipReason } from '../helpers/backends';
 
-// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_ADDON).
+// The file the loader picked (a local build, the prebuilt one, or SCRATCHNET_NATIVE_ADDON).
 const addonPath = loadedAddonPath() ?? '';
 
 const script = `

@@ -42,7 +42,7 @@ function describe(what: string, r: Run): string {
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
-  return { ...env, SCRATCHNET_SILENT: '1', SCRATCHNET_ADDON: '', ...extra };
+  return { ...env, SCRATCHNET_SILENT: '1', SCRATCHNET_NATIVE_ADDON: '', ...extra };
 }
 
 /** A bin folder with node, npm, npx and sh (npx runs bins through it) only: no g++, cc, c++, cmake or make. */

@@ -5,7 +5,7 @@ import test from 'ava';
 import * as path from 'node:path';
 import { loadNative, nativeBackendFor } from '../lib/backend/native';
 import { referenceBackend } from '../lib/backend/reference';
-import { spawnNodeSync } from './helpers/node-command';
+import { emulated, spawnNodeSync } from './helpers/node-command';
 
 const r = loadNative();
 
@@ -85,6 +85,7 @@ if (r.backend) {
   test('fmaPeak measures a plausible FMA rate', (t) => {
     const g = nb.fmaPeak(0.05);
     // any x86-64 or arm64 core of the last 15 years does > 1 GFLOP/s; none 2 cores do > 10 TFLOP/s
-    t.true(g > 1 && g < 10_000, `fmaPeak returned ${g}`);
+    // (under qemu-user, scripts/test-arm64.sh, ~0.04: there only a positive rate is asked for)
+    t.true(g > (emulated ? 0 : 1) && g < 10_000, `fmaPeak returned ${g}`);
   });
 }

@@ -7,6 +7,9 @@ import { spawnSync, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncRetur
 const prefix = (process.env.SCRATCHNET_TEST_NODE ?? '').split(' ').filter((s) => s !== '');
 const slowdown = Math.max(1, Number(process.env.SCRATCHNET_TEST_SLOWDOWN) || 1);
 
+/** Whether the suite runs under an emulator (scripts/test-arm64.sh): speeds are then meaningless. */
+export const emulated = prefix.length > 0;
+
 /** spawnSync of a child Node with these arguments; `options.timeout` is scaled by the slowdown. */
 export function spawnNodeSync(args: string[], options: SpawnSyncOptionsWithStringEncoding): SpawnSyncReturns<string> {
   const scaled = options.timeout ? { ...options, timeout: options.timeout * slowdown } : options;

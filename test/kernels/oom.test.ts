@@ -5,13 +5,13 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadNative } from '../../lib/backend/native';
+import { emulated } from '../helpers/node-command';
 
 const haveNative = loadNative().backend !== null;
 const havePrlimit = spawnSync('prlimit', ['--version']).status === 0;
 
 // Under qemu-user (scripts/test-arm64.sh) an address-space limit on the child would limit the
 // emulator, not the emulated Node: that run skips this test.
-const emulated = Boolean(process.env.SCRATCHNET_TEST_NODE);
 
 (haveNative && havePrlimit && process.platform === 'linux' && !emulated ? test : test.skip)('out of memory in a native kernel is a RangeError naming the kernel and size, not an abort', (t) => {
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'helpers', 'oom-child.js')], {

@@ -70,10 +70,10 @@ set +e
   --concurrency 1 --timeout 30m dist/test/native-loaded.test.js 'dist/test/kernels/**/*.test.js' 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# The closing line as a plain count, whatever ava printed.
-passed=$(grep -Eo '^ *[0-9]+ tests? passed' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
-failed=$(grep -Eo '^ *[0-9]+ tests? failed' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
-skipped=$(grep -Eo '^ *[0-9]+ tests? skipped' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+# The closing line as a plain count (ava prints no "passed" line when something failed).
+passed=$(grep -c '^ *✔' "$log" || true)
+failed=$(grep -c '^ *✘' "$log" || true)
+skipped=$(grep -c '^ *- \[skip\]' "$log" || true)
 echo "ava exited with status $status under qemu-aarch64"
 echo "arm64: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"

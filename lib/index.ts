@@ -12,3 +12,4 @@ export * from './io/index';
 export * from './networks/index';
 export * from './train/index';
 export * from './plot/index';
+export * from './export/index';

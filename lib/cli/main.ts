@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   train: { summary: 'train a network on MNIST (progress, checkpoints, pictures)', load: () => require('./train').trainCommand },
   eval: { summary: 'accuracy and confusion matrix of a trained network', load: () => require('./eval').evalCommand },
   predict: { summary: 'classify PNG files or idx images', load: () => require('./predict').predictCommand },
+  export: { summary: 'write a trained network as ONNX or as a PyTorch module + state dict', load: () => require('./export').exportCommand },
   summary: { summary: 'the model table (layers, shapes, parameters)', load: () => require('./summary').summaryCommand },
   bench: { summary: 'time a training step per layer, native vs reference, and check they agree', load: () => require('./bench').benchCommand },
   info: { summary: 'version, native backend, OpenBLAS, threads, SIMD', load: () => require('./info').infoCommand },

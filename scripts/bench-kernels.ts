@@ -11,34 +11,31 @@ import { referenceBackend } from '../lib/backend/reference';
 import type { Backend, ConvGeometry, PoolGeometry } from '../lib/backend/types';
 import { colLength, convGeometry, poolGeometry } from '../lib/tensor/shape';
 import { Rng } from '../lib/tensor/rng';
-import { median } from './bench-util';
+import { failFor, intFlag, median, parseFlags } from './bench-util';
 
 const TARGET_MS = 4;
 
 interface Options { reps: number; refReps: number; threads: number | null; gemm: string | null; json: boolean; }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { reps: 50, refReps: 3, threads: null, gemm: null, json: false };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      throw new RangeError(`bench-kernels: ${flag} needs an integer ≥ ${min}, received ${v ?? 'nothing'}`);
-    }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--reps') o.reps = int(a, argv[++i], 1);
-    else if (a === '--ref-reps') o.refReps = int(a, argv[++i], 1);
-    else if (a === '--threads') o.threads = int(a, argv[++i], 1);
-    else if (a === '--gemm') o.gemm = argv[++i] ?? '';
-    else if (a === '--json') o.json = true;
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node dist/scripts/bench-kernels.js [--reps N] [--ref-reps N] [--threads T] [--gemm openblas|builtin] [--json]\n');
-      process.exit(0);
-    } else throw new RangeError(`bench-kernels: unknown option '${a}'; see --help`);
+const USAGE = 'usage: node dist/scripts/bench-kernels.js [--reps N] [--ref-reps N] [--threads T] [--gemm openblas|builtin] [--json]';
+
+function parseOptions(): Options {
+  const fail = failFor('bench-kernels');
+  const v = parseFlags(fail, {
+    reps: { type: 'string' }, 'ref-reps': { type: 'string' }, threads: { type: 'string' }, gemm: { type: 'string' },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  }, USAGE);
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
-  return o;
+  return {
+    reps: intFlag(fail, 'reps', v.reps) ?? 50,
+    refReps: intFlag(fail, 'ref-reps', v['ref-reps']) ?? 3,
+    threads: intFlag(fail, 'threads', v.threads) ?? null,
+    gemm: v.gemm ?? null,
+    json: v.json ?? false,
+  };
 }
 
 /** Every buffer of one SimpleConvNet step, allocated once; the kernels only read and write them. */
@@ -168,7 +165,7 @@ function timeIt(fn: () => void, reps: number, warmup: number): number {
 interface Row { kernel: string; nativeMs: number; referenceMs: number; speedup: number; gflops: number | null; inStep: boolean; }
 
 function main(): void {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions();
   const loaded = loadNative();
   if (!loaded.backend) {
     process.stderr.write(`bench-kernels: the native addon is not available.\n${loaded.error}\n`);

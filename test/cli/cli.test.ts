@@ -4,7 +4,6 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { SimpleConvNet } from '../../lib/networks/presets';
@@ -12,9 +11,9 @@ import { loadMnist } from '../../lib/data/mnist';
 import { writeIdx } from '../../lib/data/idx';
 import { loadNative } from '../../lib/backend/native';
 import { runCli, type CliOptions, type CliRun } from '../helpers/cli';
+import { suiteTempDir } from '../helpers/tmpdir';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-cli-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-cli-');
 
 type Run = CliRun;
 

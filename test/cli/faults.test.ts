@@ -12,9 +12,9 @@ import { defaultMnistDir, findMnistFiles } from '../../lib/data/mnist';
 import { loadCheckpoint } from '../../lib/io/checkpoint';
 import { loadSafetensors, saveSafetensors } from '../../lib/io/safetensors';
 import { runCli, type CliOptions, type CliRun } from '../helpers/cli';
+import { suiteTempDir } from '../helpers/tmpdir';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-faults-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-faults-');
 
 type Run = CliRun;
 

@@ -2,14 +2,13 @@
 // declares (a 2.3 MB file inflated to 2.35 GB and crashed zlib under `ulimit -v`).
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx, readIdx } from '../../lib/data/idx';
+import { tempDir } from '../helpers/tmpdir';
 
 function tmp(t: import('ava').ExecutionContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-gz-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'scratchnet-gz-');
   return dir;
 }
 

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { readIdx, writeIdx, encodeIdx } from '../../lib/data/idx';
 import { loadIdxDataset, loadMnist } from '../../lib/data/mnist';
-import { tempDir } from '../io/tmpdir';
+import { tempDir } from '../helpers/tmpdir';
 
 function header(type: number, dims: number[]): Uint8Array {
   const h = new Uint8Array(4 + 4 * dims.length);

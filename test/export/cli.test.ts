@@ -3,17 +3,16 @@
 // network, and the one-line errors.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadSafetensors } from '../../lib/io/safetensors';
 import { Sequential } from '../../lib/networks/sequential';
 import { className } from '../../lib/cli/export';
 import { runCli, type CliOptions, type CliRun } from '../helpers/cli';
+import { suiteTempDir } from '../helpers/tmpdir';
 import { logits, maxAbsDiff, testImages } from './networks';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-export-cli-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-export-cli-');
 
 function cli(args: string[], opts: Omit<CliOptions, 'cwd'> = {}): Promise<CliRun> {
   return runCli(args, { cwd: tmp, timeoutMs: 300_000, ...opts });

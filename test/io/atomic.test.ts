@@ -2,7 +2,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic, isAtomicTempName } from '../../lib/io/atomic';
-import { tempDir, leftovers } from './tmpdir';
+import { tempDir, leftovers } from '../helpers/tmpdir';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { saveCheckpoint, loadCheckpoint, CHECKPOINT_METADATA_KEY } from '../../lib/io/checkpoint';
 import { saveSafetensors, loadSafetensors } from '../../lib/io/safetensors';
 import { Tensor } from '../../lib/tensor/tensor';
-import { tempDir, leftovers } from './tmpdir';
+import { tempDir, leftovers } from '../helpers/tmpdir';
 
 test('round trip: tensors (f32 and f64) and nested meta', (t) => {
   const dir = tempDir(t);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../lib/io/atomic';
 import { describeFsError, makeDirectory } from '../../lib/io/directory';
-import { tempDir } from './tmpdir';
+import { tempDir } from '../helpers/tmpdir';
 
 test('makeDirectory creates missing parents and accepts an existing directory', (t) => {
   const dir = tempDir(t);

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { saveSafetensors, loadSafetensors, parseSafetensors } from '../../lib/io/safetensors';
 import { Tensor } from '../../lib/tensor/tensor';
-import { tempDir, leftovers } from './tmpdir';
+import { tempDir, leftovers } from '../helpers/tmpdir';
 
 /** A safetensors file written by hand from the specification: u64 LE header length, JSON, data. */
 function handBuilt(header: unknown, data: Uint8Array, headerText?: string): Uint8Array {

@@ -1,24 +1,17 @@
 // saveParams / loadParams: safetensors under the book's names, and loading that refuses any
 // file that does not fit the network, naming the tensor and both shapes.
 import test from 'ava';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { referenceBackend } from '../../lib/backend/reference';
 import { loadSafetensors, saveSafetensors } from '../../lib/io/safetensors';
 import { LeNet5, MultiLayerNetExtend, SimpleConvNet } from '../../lib/networks';
 import { Tensor } from '../../lib/tensor/tensor';
+import { tempDir } from '../helpers/tmpdir';
 
 const backend = referenceBackend;
 
-function tempDir(t: import('ava').ExecutionContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-params-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('saveParams / loadParams round trip restores every parameter and batch-norm buffer exactly', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-params-');
   const file = path.join(dir, 'params.safetensors');
   const a = new MultiLayerNetExtend({ backend, seed: 1, inputSize: 12, hiddenSizeList: [8, 6], outputSize: 3, useBatchnorm: true });
   // Move the running averages away from their zero start so the buffers are really compared.
@@ -47,7 +40,7 @@ test('saveParams / loadParams round trip restores every parameter and batch-norm
 });
 
 test('a float64 network saves float32 and loads it back', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-params-');
   const file = path.join(dir, 'p.safetensors');
   const a = new SimpleConvNet({ backend, dtype: 'float64', inputDim: [1, 8, 8], convParam: { filterNum: 2, filterSize: 3 }, hiddenSize: 4, outputSize: 3 });
   a.saveParams(file);
@@ -58,7 +51,7 @@ test('a float64 network saves float32 and loads it back', (t) => {
 });
 
 test('a file whose tensor has the wrong shape fails naming the tensor and both shapes', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-params-');
   const file = path.join(dir, 'wide.safetensors');
   new SimpleConvNet({ backend, hiddenSize: 50 }).saveParams(file);
   const net = new SimpleConvNet({ backend });
@@ -72,7 +65,7 @@ test('a file whose tensor has the wrong shape fails naming the tensor and both s
 });
 
 test('missing and extra tensors are named', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-params-');
   const net = new LeNet5({ backend });
   const tensors: Record<string, Tensor> = { ...net.params };
   delete tensors.b4;
@@ -86,7 +79,7 @@ test('missing and extra tensors are named', (t) => {
 });
 
 test('a float64 file does not load into a float32 network', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-params-');
   const net = new SimpleConvNet({ backend, inputDim: [1, 8, 8], convParam: { filterNum: 2, filterSize: 3 }, hiddenSize: 4, outputSize: 3 });
   const tensors: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(net.params)) tensors[k] = Tensor.from(v.data, v.shape, 'float64');

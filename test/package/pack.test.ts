@@ -9,8 +9,8 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from '../helpers/tmpdir';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const hostPlatform = `${process.platform}-${process.arch}`;
@@ -79,8 +79,7 @@ if (!crossCompiler && process.env.CI !== 'true') {
 } else {
   test('npm pack ships prebuilt addons; installed with --ignore-scripts and no compiler, the native backend loads', async (t) => {
     t.timeout(25 * 60_000);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-pack-'));
-    t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const tmp = tempDir(t, 'scratchnet-pack-');
 
     // 1. npm pack: prepack builds both prebuilt addons (incrementally), postpack removes prebuilds/.
     const pack = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: root, env: cleanEnv(), timeoutMs: 20 * 60_000 });

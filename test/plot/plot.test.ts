@@ -2,7 +2,6 @@
 // labels a reader expects, and the grids hold the right number of cells.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { Tensor } from '../../lib/tensor/tensor';
@@ -11,12 +10,7 @@ import {
   plotMisclassified, plotMisclassifiedToFile, misclassifiedIndices, niceTicks, tickLabel, Canvas,
 } from '../../lib/plot/index';
 import { glyph, hasGlyph, textWidth } from '../../lib/plot/font';
-
-function tmpDir(t: { teardown(fn: () => void): void }): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-plot-'));
-  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+import { tempDir } from '../helpers/tmpdir';
 
 function decode(buf: Buffer): PNG {
   return PNG.sync.read(buf);
@@ -106,7 +100,7 @@ test('training curves: empty history still draws, a bad history names the field'
 });
 
 test('training curves ToFile: .png and .svg written, other extensions refused', (t) => {
-  const d = tmpDir(t);
+  const d = tempDir(t, 'scratchnet-plot-');
   plotTrainingCurvesToFile(path.join(d, 'c.png'), history);
   plotTrainingCurvesToFile(path.join(d, 'c.svg'), history);
   t.is(decode(fs.readFileSync(path.join(d, 'c.png'))).height, 460);
@@ -157,7 +151,7 @@ test('filters: fewer filters than cols shrink the grid; wrong shapes and channel
   t.deepEqual(pixel(png, 2, 2).slice(0, 3), [128, 128, 128]);
   t.regex(t.throws(() => plotFilters(Tensor.zeros([10, 20]) as Tensor))!.message, /\(10, 20\).*W1/);
   t.regex(t.throws(() => plotFilters(W, { channel: 2 }))!.message, /channel 2.*2 channel/);
-  const d = tmpDir(t);
+  const d = tempDir(t, 'scratchnet-plot-');
   plotFiltersToFile(path.join(d, 'sub', 'f.png'), W);
   t.true(fs.existsSync(path.join(d, 'sub', 'f.png')));
 });
@@ -193,7 +187,7 @@ test('misclassified: only wrong predictions, at most max, with t:/p: captions', 
   t.deepEqual([viaSet.width, viaSet.height], [png.width, png.height]);
   const err = t.throws(() => plotMisclassified(tinyImages(9), labels, preds));
   t.regex(err!.message, /9 images but 10 labels/);
-  const d = tmpDir(t);
+  const d = tempDir(t, 'scratchnet-plot-');
   plotMisclassifiedToFile(path.join(d, 'm.png'), tinyImages(10), labels, preds);
   t.true(decode(fs.readFileSync(path.join(d, 'm.png'))).width > 0);
 });

@@ -3,7 +3,6 @@
 // load, a diverged update that the loss cannot see), empty test sets.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBackend } from '../../lib/backend';
 import { loadMnist } from '../../lib/data/mnist';
@@ -12,6 +11,7 @@ import { Affine, Convolution, Pooling, Relu } from '../../lib/layers';
 import { Sequential } from '../../lib/networks';
 import { Tensor } from '../../lib/tensor/tensor';
 import { Trainer, type TrainerOptions } from '../../lib/train';
+import { tempDir } from '../helpers/tmpdir';
 
 const backend = getBackend();
 const data = loadMnist({ flatten: false });
@@ -30,15 +30,9 @@ function convNet(seed = 0): Sequential {
 
 const OPTIONS: TrainerOptions = { epochs: 1, miniBatchSize: 1, sampling: 'shuffle', optimizer: 'Adam', optimizerParam: { lr: 0.001 }, verbose: false };
 
-function tempDir(t: import('ava').ExecutionContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-faults-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** A real checkpoint after one epoch (2 steps of batch 1), returned with its path. */
 function oneEpochCheckpoint(t: import('ava').ExecutionContext): string {
-  const file = path.join(tempDir(t), 'checkpoint.safetensors');
+  const file = path.join(tempDir(t, 'scratchnet-faults-'), 'checkpoint.safetensors');
   const trainer = new Trainer(convNet(), xTrain, tTrain, xTest, tTest, OPTIONS);
   trainer.train();
   trainer.saveCheckpoint(file);
@@ -125,7 +119,7 @@ test('weightInit that overflows float32 is refused when the network is built, na
 });
 
 test('the guard stops training on NaN parameters that the loss cannot see, and keeps the last good checkpoint', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-faults-');
   const file = path.join(dir, 'checkpoint.safetensors');
   const net = convNet();
   const trainer = new Trainer(net, data.xTrain.slice(0, 20), data.tTrain.slice(0, 20), xTest, tTest, { ...OPTIONS, miniBatchSize: 5, epochs: 3 });
@@ -148,7 +142,7 @@ test('parameters with NaN, integer tensors and thousands of stray names are refu
   nan.W2.data[3] = Infinity;
   t.throws(() => convNet().setParams(nan, 'the file x.safetensors'), { message: /x\.safetensors holds NaN or ±Infinity in W2 \(1 of \d+ values\).*Fix: use an earlier checkpoint/ });
 
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-faults-');
   // An I32 tensor: reported as stored (I32), not as the float64 it is read into.
   const file = path.join(dir, 'int.safetensors');
   net.saveParams(file);

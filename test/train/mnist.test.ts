@@ -16,9 +16,9 @@ import { Trainer } from '../../lib/train';
 const native = loadNative();
 
 if (!native.backend) {
-  test.skip(`SimpleConvNet learns MNIST — SKIPPED, native backend not loaded: ${native.error?.split('\n')[0]}`, () => undefined);
+  test.skip(`real MNIST: SimpleConvNet learns it — SKIPPED, native backend not loaded: ${native.error?.split('\n')[0]}`, () => undefined);
 } else {
-  test('SimpleConvNet on 6,000 MNIST images, 2 epochs, Adam 0.001: test accuracy ≥ 0.92 on 1,000 test images', (t) => {
+  test('real MNIST: SimpleConvNet on 6,000 training images, 2 epochs, Adam 0.001: test accuracy ≥ 0.92 on 1,000 test images', (t) => {
     const { xTrain, tTrain, xTest, tTest } = loadMnist({ flatten: false });
     const net = new SimpleConvNet({ backend: 'native', seed: 0, weightInitStd: 'he' });
     const epochLines: string[] = [];

@@ -4,14 +4,13 @@
 // checkpoint must carry: Adam's moments and step count, batch-norm running averages, dropout
 // mask positions, and the sampler (random draws, or a shuffle permutation stopped mid-epoch).
 import test from 'ava';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBackend } from '../../lib/backend';
 import { loadMnist } from '../../lib/data/mnist';
 import { Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu } from '../../lib/layers';
 import { Sequential } from '../../lib/networks';
 import { Trainer, type TrainerOptions, type TrainingHistory } from '../../lib/train';
+import { tempDir } from '../helpers/tmpdir';
 
 // Native when the addon loads (fast), else the reference backend: both are deterministic.
 const backend = getBackend();
@@ -35,12 +34,6 @@ function makeNet(seed: number): Sequential {
       new Affine({ units: 10, weightInit: 'he' }),
     ],
   });
-}
-
-function tempDir(t: import('ava').ExecutionContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-resume-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 function arrays(net: Sequential): Record<string, number[]> {
@@ -68,7 +61,7 @@ for (const [sampling, k, trainAcc] of [['shuffle', 22, 'evaluate'], ['random', 2
     const h1 = new Trainer(whole, xTrain, tTrain, xTest, tTest, options).train();
     t.is(h1.iterations, 45);
 
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'scratchnet-resume-');
     const file = path.join(dir, 'checkpoint.safetensors');
     const first = new Trainer(makeNet(1), xTrain, tTrain, xTest, tTest, options);
     for (let i = 0; i < k; i++) first.step();
@@ -89,7 +82,7 @@ for (const [sampling, k, trainAcc] of [['shuffle', 22, 'evaluate'], ['random', 2
 }
 
 test('a checkpoint does not resume a different model or different trainer settings', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'scratchnet-resume-');
   const file = path.join(dir, 'c.safetensors');
   const trainer = new Trainer(makeNet(1), xTrain, tTrain, xTest, tTest, { ...base, sampling: 'shuffle' });
   trainer.step();

@@ -12,7 +12,7 @@ import { Affine } from '../../lib/layers/affine';
 import { SimpleConvNet } from '../../lib/networks/presets';
 import { Sequential } from '../../lib/networks/sequential';
 import { Tensor } from '../../lib/tensor/tensor';
-import { leftovers, tempDir } from '../io/tmpdir';
+import { leftovers, tempDir } from '../helpers/tmpdir';
 import { backendName, CASES, logits, maxAbsDiff, Swish, testImages, train } from './networks';
 
 const TOL = 1e-5;

@@ -12,7 +12,7 @@ import { Affine } from '../../lib/layers/affine';
 import { LeNet5, SimpleConvNet } from '../../lib/networks/presets';
 import { Sequential } from '../../lib/networks/sequential';
 import { findTorch } from '../../scripts/bench-floor/torch';
-import { tempDir, leftovers } from '../io/tmpdir';
+import { tempDir, leftovers } from '../helpers/tmpdir';
 import { backendName, CASES, logits, Swish, testImages, train } from './networks';
 
 const TOL = 1e-5;

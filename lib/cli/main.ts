@@ -1,6 +1,7 @@
 // The `scratchnet` command: dispatches to one module per command and turns every failure into
 // ONE line on stderr with a non-zero exit code (the stack only with SCRATCHNET_DEBUG=1).
-import { CliError, suggest } from './options';
+import { suggest } from '../check';
+import { CliError } from './options';
 import { io, version } from './common';
 
 type Command = (argv: string[]) => Promise<number>;

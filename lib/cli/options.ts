@@ -2,6 +2,7 @@
 // our own message for unknown or malformed flags (naming the valid ones), typed number
 // parsing, and --help text generated from the same table so they cannot drift apart.
 import { parseArgs } from 'node:util';
+import { suggest } from '../check';
 
 /** An error meant for the user: printed as one line, no stack, with this exit code. */
 export class CliError extends Error {
@@ -45,28 +46,6 @@ export function helpText(spec: CommandSpec): string {
   entries.forEach(([, o], i) => lines.push(`  ${left[i].padEnd(w)}  ${o.help}${o.def !== undefined ? ` (default: ${o.def})` : ''}`));
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/** "did you mean --epochs?" for a near miss, else ''. */
-export function suggest(word: string, candidates: string[]): string {
-  let best = '';
-  let bd = Infinity;
-  for (const c of candidates) {
-    const dist = editDistance(word, c);
-    if (dist < bd) { bd = dist; best = c; }
-  }
-  return bd <= Math.max(1, Math.floor(word.length / 3)) ? best : '';
 }
 
 /**

@@ -3,7 +3,8 @@
 // writes a single buffer and no mask.
 import type { Backend, FloatArray } from '../backend/types';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
+import { checkOptionKeys } from '../check';
+import { BatchCache, Lazy, Layer, type BuildContext } from './layer';
 
 interface ActBuffers { out: Tensor; dx: Lazy<Tensor>; }
 

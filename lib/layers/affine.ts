@@ -2,9 +2,8 @@
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import type { FloatArray } from '../backend/types';
-import {
-  BatchCache, checkInt, checkOptionKeys, initStd, Lazy, Layer, type BuildContext, type WeightInit,
-} from './layer';
+import { checkInt, checkOptionKeys } from '../check';
+import { BatchCache, initStd, Lazy, Layer, type BuildContext, type WeightInit } from './layer';
 import { defaultContextFor } from './context';
 
 export interface AffineOptions {

@@ -3,7 +3,8 @@
 import type { BatchNormGeometry, FloatArray } from '../backend/types';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkNumber, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
+import { checkNumber, checkOptionKeys } from '../check';
+import { BatchCache, Lazy, Layer, type BuildContext } from './layer';
 
 export interface BatchNormalizationOptions {
   /** Weight of the old running average (the book's momentum, 0.9). */

@@ -2,7 +2,8 @@
 // by (1 − ratio). The mask comes from a counter-based hash of (seed, counter, i), so a run is
 // reproducible and a checkpoint that saves {seed, counter} resumes with the very same masks.
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkNumber, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
+import { checkNumber, checkOptionKeys } from '../check';
+import { BatchCache, Lazy, Layer, type BuildContext } from './layer';
 
 export interface DropoutOptions {
   /** The book's dropout_ratio: probability of dropping a unit (default 0.5). */

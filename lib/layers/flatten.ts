@@ -3,7 +3,8 @@
 import type { FloatArray } from '../backend/types';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { checkOptionKeys, Layer, type BuildContext } from './layer';
+import { checkOptionKeys } from '../check';
+import { Layer, type BuildContext } from './layer';
 
 export class Flatten extends Layer {
   readonly kind = 'Flatten';

@@ -10,9 +10,7 @@ import { Relu } from './relu';
 import { Sigmoid } from './sigmoid';
 import { SoftmaxWithLoss } from './softmax-with-loss';
 
-export {
-  Layer, BatchCache, initStd, checkOptionKeys, checkArrayType, checkDType,
-} from './layer';
+export { Layer, initStd } from './layer';
 export type { BuildContext, WeightInit } from './layer';
 export { Convolution } from './convolution';
 export type { ConvolutionOptions } from './convolution';
@@ -50,32 +48,19 @@ const FACTORIES: Record<string, (options: Record<string, unknown>) => Layer> = {
 /** The layer types layerFromConfig knows. */
 export const layerTypes: readonly string[] = Object.keys(FACTORIES);
 
-/** Recreates a layer (unbuilt) from its toConfig(). SoftmaxWithLoss, which is not a Layer, has lossFromConfig. */
+/** Recreates a layer (unbuilt) from its toConfig(). SoftmaxWithLoss, the network's loss, is not a Layer: Sequential adds it. */
 export function layerFromConfig(config: LayerConfig): Layer {
   if (!config || typeof config !== 'object' || typeof config.type !== 'string') {
     throw new TypeError(`layerFromConfig: expected { type: string, ...options }, received ${JSON.stringify(config)}. Known types: ${layerTypes.join(', ')}.`);
   }
   const { type, ...options } = config;
   if (type === 'SoftmaxWithLoss') {
-    throw new TypeError(`layerFromConfig: SoftmaxWithLoss is the loss, not a Layer; recreate it with lossFromConfig(config).`);
+    throw new TypeError(`layerFromConfig: SoftmaxWithLoss is the loss, not a Layer; a network adds it itself (new SoftmaxWithLoss() when you need one).`);
   }
   // Own keys only: "toString" or "__proto__" are not layer types.
   const make = Object.prototype.hasOwnProperty.call(FACTORIES, type) ? FACTORIES[type] : undefined;
   if (!make) {
-    throw new TypeError(`layerFromConfig: unknown layer type '${type}'. Known types: ${layerTypes.join(', ')} (and SoftmaxWithLoss via lossFromConfig).`);
+    throw new TypeError(`layerFromConfig: unknown layer type '${type}'. Known types: ${layerTypes.join(', ')} (SoftmaxWithLoss is the network's loss, added by Sequential).`);
   }
   return make(options);
-}
-
-/** Recreates the last layer from its toConfig(). */
-export function lossFromConfig(config: LayerConfig): SoftmaxWithLoss {
-  if (!config || typeof config !== 'object' || config.type !== 'SoftmaxWithLoss') {
-    throw new TypeError(`lossFromConfig: expected { type: 'SoftmaxWithLoss' }, received ${JSON.stringify(config)}.`);
-  }
-  const { type: _type, ...options } = config;
-  // A saved backend choice is not part of the model: the loading network sets its own.
-  if (Object.keys(options).length) {
-    throw new TypeError(`lossFromConfig: unknown option '${Object.keys(options)[0]}' for SoftmaxWithLoss. Allowed options: (none).`);
-  }
-  return new SoftmaxWithLoss();
 }

@@ -3,6 +3,7 @@
 // shape from the incoming one, creates the parameters, and fails there (not mid-training)
 // when the layer cannot fit.
 import type { Backend, FloatArray } from '../backend/types';
+import { backendForDType } from '../check';
 import { Rng } from '../tensor/rng';
 import { bufferTooLarge, formatBytes, isAllocationFailure } from '../tensor/memory';
 import { formatShape, sizeOf } from '../tensor/shape';
@@ -231,12 +232,7 @@ export function checkDType(layer: string, ctx: BuildContext): void {
   if (!ctx.backend || typeof ctx.backend.name !== 'string') {
     throw new TypeError(`${layer}: build needs ctx.backend (a Backend, e.g. getBackend()); received ${String(ctx.backend)}.`);
   }
-  if (ctx.dtype === 'float64' && ctx.backend.name !== 'reference') {
-    throw new TypeError(
-      `${layer}: dtype 'float64' needs the reference backend, but the backend is '${ctx.backend.name}' (its kernels take Float32Array only). ` +
-        `Fix: use dtype 'float32', or backend 'reference' for double-precision checks.`,
-    );
-  }
+  backendForDType(layer, 'dtype is', ctx.dtype, ctx.backend);
 }
 
 /**
@@ -301,36 +297,4 @@ export class Lazy<T> {
   get made(): boolean {
     return this.value !== null;
   }
-}
-
-/** Rejects option keys a layer or optimizer does not know, naming the key and the allowed ones. */
-export function checkOptionKeys(owner: string, options: object | undefined, allowed: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${owner}: options must be an object, received ${JSON.stringify(options)}.`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(
-        `${owner}: unknown option '${k}'. Allowed options: ${allowed.length ? allowed.join(', ') : '(none)'}.`,
-      );
-    }
-  }
-}
-
-/** Throws unless v is an integer ≥ min. */
-export function checkInt(owner: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new RangeError(`${owner}: ${name} must be an integer ≥ ${min}, received ${JSON.stringify(v)}.`);
-  }
-  return v;
-}
-
-/** Throws unless v is a finite number in [lo, hi] (or [lo, hi) when hiOpen). */
-export function checkNumber(owner: string, name: string, v: unknown, lo: number, hi: number, hiOpen = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (hiOpen ? v >= hi : v > hi)) {
-    const range = `[${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}`;
-    throw new RangeError(`${owner}: ${name} must be a number in ${range}, received ${JSON.stringify(v)}.`);
-  }
-  return v;
 }

@@ -2,7 +2,8 @@
 import type { PoolGeometry } from '../backend/types';
 import { poolGeometry, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { BatchCache, checkInt, checkOptionKeys, Lazy, Layer, type BuildContext } from './layer';
+import { checkInt, checkOptionKeys } from '../check';
+import { BatchCache, Lazy, Layer, type BuildContext } from './layer';
 
 export interface PoolingOptions {
   poolH?: number;

@@ -2,10 +2,11 @@
 // backward is the simple (y − t)/n. It has no input shape of its own (it takes whatever scores
 // the network produces), so it is not built like the other layers.
 import type { Backend, BackendName, Labels } from '../backend/types';
-import { getBackend, referenceBackend, resolveBackend } from '../backend/index';
+import { resolveBackend } from '../backend/index';
 import { formatShape } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
-import { BatchCache, checkArrayType, checkOptionKeys } from './layer';
+import { backendForDType, checkOptionKeys } from '../check';
+import { BatchCache, checkArrayType } from './layer';
 
 export interface SoftmaxWithLossOptions {
   /** Defaults to the network's backend when a network sets it, else getBackend() at first forward. */
@@ -108,12 +109,10 @@ export class SoftmaxWithLoss {
   }
 
   private resolve(dtype: DType): Backend {
-    if (!this.backend) this.backend = dtype === 'float64' ? referenceBackend : getBackend();
-    if (dtype === 'float64' && this.backend.name !== 'reference') {
-      throw new TypeError(`${this.label}: float64 scores need the reference backend, but the backend is '${this.backend.name}'. Fix: use float32 data, or backend 'reference'.`);
-    }
+    if (!this.backend || dtype === 'float64') this.backend = backendForDType(this.label, 'the scores are', dtype, this.backend);
     return this.backend;
   }
+
 
   describe(): string {
     return 'softmax + cross-entropy';

@@ -1,7 +1,7 @@
 // Networks: Sequential (shapes inferred layer by layer) and the book's presets.
 export { Sequential, gradientCheck } from './sequential';
 export type {
-  SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry,
+  SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry, KinkReport,
 } from './sequential';
 export {
   SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, createPreset, presetNames,

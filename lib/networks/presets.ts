@@ -3,6 +3,7 @@
 // 64·4·4 fan-in (a TODO in the book's code) is worked out from the shapes, not typed in.
 import { Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid } from '../layers/index';
 import type { Layer, WeightInit } from '../layers/layer';
+import { checkOptionKeys } from '../check';
 import { Sequential, type NetworkOptions } from './sequential';
 
 /** The book's conv_param: { filter_num, filter_size, pad, stride }. */
@@ -17,16 +18,9 @@ export type Activation = 'relu' | 'sigmoid';
 
 const NETWORK_KEYS = ['backend', 'seed', 'dtype', 'weightDecayLambda', 'fuse'] as const;
 
-/** Rejects option keys a preset does not know, naming the key and listing the allowed ones. */
+/** Rejects option keys a preset does not know: its own, then the network's (backend, seed …). */
 function checkKeys(owner: string, options: object | undefined, own: readonly string[], network: readonly string[] = NETWORK_KEYS): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${owner}: options must be an object, received ${JSON.stringify(options)}.`);
-  }
-  const allowed = [...own, ...network];
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new TypeError(`${owner}: unknown option '${k}'. Allowed options: ${allowed.join(', ')}.`);
-  }
+  checkOptionKeys(owner, options, [...own, ...network]);
 }
 
 function pickNetwork(o: NetworkOptions): NetworkOptions {

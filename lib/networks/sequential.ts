@@ -4,13 +4,17 @@
 // when the network is created, so a stack that cannot fit fails there, naming the layer,
 // instead of at the first training step — and nobody works out 64·4·4 by hand.
 import type { Backend, BackendName, FloatArray } from '../backend/types';
-import { getBackend, resolveBackend } from '../backend/index';
+import { getBackend, referenceBackend, resolveBackend } from '../backend/index';
+import {
+  backendForDType, checkBoolean, checkInt, checkNumber, checkOneOf, checkOptionKeys, checkSeed, describeValue, invalidParameterError,
+} from '../check';
 import { Layer, BatchCache, type BuildContext } from '../layers/layer';
 import { SoftmaxWithLoss, layerFromConfig } from '../layers/index';
 import { ConvReluPool } from '../layers/conv-relu-pool';
 import { ConvRelu } from '../layers/conv-relu';
 import type { Convolution } from '../layers/convolution';
 import type { Pooling } from '../layers/pooling';
+import { plural } from '../format';
 import type { Relu } from '../layers/relu';
 import { ImageSet, LabelSet } from '../data/dataset';
 import { loadSafetensors, saveSafetensors, storedDtype } from '../io/safetensors';
@@ -85,6 +89,33 @@ export interface GradientCheckEntry {
   maxAbs: number;
   /** maxAbs / max_i max(|backprop_i|, |numerical_i|): scale-free, and not blown up by single tiny entries. */
   relative: number;
+  /**
+   * ReLU and max-pooling inputs after this parameter's layer that lie within h of a kink (a ReLU
+   * input in [−h, h], a pooling window whose two largest inputs differ by at most h): there the
+   * central difference straddles the kink and averages two slopes, so `relative` can be anything
+   * up to 1 however right backprop is. 0 means the check is meaningful.
+   */
+  kinkHits: number;
+  /**
+   * The relative error a correct backprop shows here when no kink is hit. float64: the book's
+   * loss takes log(p + 1e-7), whose exact derivative differs from SoftmaxWithLoss's (y − t) by
+   * 1e-7/p relative (p: the smallest probability of a true class in the batch), plus ≈ 1e-9 of
+   * differencing; float32 (h = 1e-2): its rounding, ≈ 1e-2.
+   */
+  expectedRelative: number;
+  /** One sentence: the result, and when kinks were hit, how many and how to avoid them. */
+  message: string;
+}
+
+/** Inputs of one ReLU or max-pooling layer near a kink, from kinkHits. */
+export interface KinkReport {
+  /** The layer's name in the network (Relu1, Pool2), its kind and its position in layers. */
+  layer: string;
+  kind: 'Relu' | 'Pooling';
+  index: number;
+  /** ReLU inputs in [−h, h], or pooling windows whose two largest inputs differ by ≤ h; and how many were looked at. */
+  hits: number;
+  total: number;
 }
 
 /** A network name ↔ the layer tensor it refers to. */
@@ -179,37 +210,19 @@ export class Sequential {
     if (!options || typeof options !== 'object') {
       throw new TypeError(`Sequential: options { inputShape, layers } are required, e.g. new Sequential({ inputShape: [1, 28, 28], layers: [...] }).`);
     }
-    for (const k of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(k) && (options as unknown as Record<string, unknown>)[k] !== undefined) {
-        throw new TypeError(`Sequential: unknown option '${k}'. Allowed options: ${OPTION_KEYS.join(', ')}.`);
-      }
-    }
+    checkOptionKeys('Sequential', options, OPTION_KEYS, true);
     const { inputShape, layers = [], backend, seed = 0, dtype = 'float32', weightDecayLambda = 0, fuse = true } = options;
-    if (typeof fuse !== 'boolean') {
-      throw new TypeError(`Sequential: fuse must be true or false, received ${JSON.stringify(fuse)}.`);
-    }
-    this.fuseBlocks = fuse;
+    this.fuseBlocks = checkBoolean('Sequential', 'fuse', fuse);
     this.inputShape = checkShapeList('Sequential', inputShape);
     this.outputShape = [...this.inputShape];
     if (!Array.isArray(layers)) {
       throw new TypeError(`Sequential: layers must be an array of Layer objects (e.g. [new Convolution({...}), new Relu()]), received ${typeof layers}.`);
     }
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RangeError(`Sequential: seed must be an integer in [0, 2³²), received ${JSON.stringify(seed)}.`);
-    }
-    if (typeof weightDecayLambda !== 'number' || !Number.isFinite(weightDecayLambda) || weightDecayLambda < 0) {
-      throw new RangeError(`Sequential: weightDecayLambda must be a finite number ≥ 0, received ${JSON.stringify(weightDecayLambda)}.`);
-    }
-    if (dtype !== 'float32' && dtype !== 'float64') {
-      throw new TypeError(`Sequential: dtype must be 'float32' or 'float64', received ${JSON.stringify(dtype)}.`);
-    }
-    this.backend = backend === undefined ? getBackend() : resolveBackend(backend);
-    if (dtype === 'float64' && this.backend.name !== 'reference') {
-      throw new TypeError(
-        `Sequential: dtype 'float64' needs the reference backend, but the backend is '${this.backend.name}' (its kernels take Float32Array only). ` +
-          `Fix: use dtype 'float32', or backend: 'reference' for double-precision checks.`,
-      );
-    }
+    checkSeed('Sequential', seed);
+    checkNumber('Sequential', 'weightDecayLambda', weightDecayLambda, 0, Infinity);
+    checkOneOf('Sequential', 'dtype', dtype, ['float32', 'float64'] as const);
+    // float64 (gradient checks) runs on the reference backend only: refused with another one.
+    this.backend = dtype === 'float64' ? backendForDType('Sequential', 'dtype is', dtype, backend ?? referenceBackend) : resolveBackend(backend ?? getBackend());
     this.dtype = dtype;
     this.seed = seed;
     this.weightDecayLambda = weightDecayLambda;
@@ -396,15 +409,109 @@ export class Sequential {
     return plan;
   }
 
-  /** The book's predict: scores (n, classes) from x; train switches dropout/batch-norm to training behaviour. Returns a reused buffer. */
-  predict(x: Tensor, train = false): Tensor {
+  /**
+   * The book's predict: class scores (n, classes) for the batch x, in a new Tensor that is the
+   * caller's to keep (a second call does not touch it). `out`, a Tensor (n, classes) of the
+   * network's dtype, is filled and returned instead: the allocation-free form for loops. train
+   * switches dropout and batch normalisation to their training behaviour.
+   */
+  predict(x: Tensor, train = false, out?: Tensor): Tensor {
+    const y = this.forwardScores(x, train, 'Sequential.predict');
+    if (out === undefined) return y.clone();
+    checkOut('Sequential.predict', out, y.shape, this.dtype);
+    out.data.set(y.data);
+    return out;
+  }
+
+  /**
+   * Forward through every layer; the scores are the last layer's own buffer, overwritten by the
+   * next forward — what loss, gradient and the batched inference read, allocating nothing.
+   */
+  private forwardScores(x: Tensor, train: boolean, where: string): Tensor {
     if (this.layers.length === 0) {
-      throw new Error(`Sequential.predict: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
+      throw new Error(`${where}: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
     }
-    let out = this.asInput(x, 'Sequential.predict');
+    let out = this.asInput(x, where);
     const plan = this.executionPlan();
     for (let i = 0; i < plan.length; i++) out = plan[i].forward(out, train);
     return out;
+  }
+
+  /**
+   * The predicted class of every sample (the index of its top score), in inference mode, batch
+   * by batch as accuracy() runs: x is a Tensor batch (n, ...inputShape) or an ImageSet of any
+   * size. Returns `out` (an Int32Array of n) when given, else a new Int32Array.
+   */
+  predictClasses(x: InputsLike, options: { batchSize?: number; out?: Int32Array } = {}): Int32Array {
+    const where = 'Sequential.predictClasses';
+    checkOptionKeys(where, options, ['batchSize', 'out']);
+    const n = this.sampleCount(x, where);
+    const out = options.out ?? new Int32Array(n);
+    if (!(out instanceof Int32Array) || out.length !== n) {
+      throw invalidParameterError(where, 'out', `an Int32Array of ${n} (one class per sample)`, out);
+    }
+    const k = this.numClasses;
+    this.inferBatches(x, n, options.batchSize, where, (y, row, first, count) => {
+      for (let i = 0; i < count; i++) out[first + i] = argmaxRow(y, (row + i) * k, k);
+    });
+    return out;
+  }
+
+  /**
+   * Softmax probabilities (n, classes) of every sample, in inference mode, batch by batch: x is
+   * a Tensor batch or an ImageSet. Each row sums to 1 (the book's softmax, max-subtracted).
+   * Returns `out` (a Tensor (n, classes) of the network's dtype) when given, else a new Tensor.
+   */
+  predictProba(x: InputsLike, options: { batchSize?: number; out?: Tensor } = {}): Tensor {
+    const where = 'Sequential.predictProba';
+    checkOptionKeys(where, options, ['batchSize', 'out']);
+    const n = this.sampleCount(x, where);
+    const k = this.numClasses;
+    const out = options.out ?? Tensor.zeros([n, k], this.dtype);
+    checkOut(where, out, [n, k], this.dtype);
+    this.inferBatches(x, n, options.batchSize, where, (y, row, first, count) => {
+      for (let i = 0; i < count; i++) softmaxRow(y, (row + i) * k, k, out.data, (first + i) * k);
+    });
+    return out;
+  }
+
+  /** How many samples x holds, after checking it fits the network's input. */
+  private sampleCount(x: InputsLike, where: string): number {
+    this.checkOutput(where);
+    if (x instanceof ImageSet) {
+      const per = sizeOf(this.inputShape);
+      if (x.sampleSize !== per) {
+        throw new Error(
+          `${where}: the images are shaped ${formatShape(x.sampleShape)} (${x.sampleSize} values) but the network takes ${formatShape(this.inputShape)} (${per}). ` +
+            `Fix: load data matching the model's input (e.g. MNIST is 784 values per image).`,
+        );
+      }
+      return x.count;
+    }
+    if (x instanceof Tensor) return this.asInput(x, where).shape[0];
+    throw new TypeError(`${where}: x must be a Tensor or an ImageSet, received ${describeValue(x)}.`);
+  }
+
+  /**
+   * Inference over n samples in batches of batchSize (default inferenceBatchSize) through one
+   * input buffer: each(scores, row, first, count) sees the scores of samples first..first+count
+   * at rows row.. of the batch's output. A last partial batch is moved back to end at n, so
+   * every batch has one size (no second set of buffers); its rows seen already are skipped.
+   */
+  private inferBatches(x: InputsLike, n: number, batchSize: number | undefined, where: string,
+    each: (y: FloatArray, row: number, first: number, count: number) => void): void {
+    const bs = checkInt(where, 'batchSize', batchSize ?? this.inferenceBatchSize, 1);
+    if (n === 0) return;
+    const per = sizeOf(this.inputShape);
+    const b = Math.min(bs, n);
+    const xb = this.inputCache.get(b);
+    for (let start = 0; start < n; start += b) {
+      const from = Math.min(start, n - b);
+      if (x instanceof ImageSet) x.gather(null, from, from + b, xb.data);
+      else xb.data.set(x.data.subarray(from * per, (from + b) * per));
+      const y = this.forwardScores(xb, false, where).data;
+      each(y, start - from, start, b - (start - from));
+    }
   }
 
   /** Labels for n samples as the loss layer takes them: Int32Array indices or a one-hot Tensor. */
@@ -464,7 +571,7 @@ export class Sequential {
   /** The book's loss: cross-entropy of softmax(predict(x)) against t, plus the weight decay term. */
   loss(x: Tensor, t: LabelsLike, train = true): number {
     this.checkOutput('Sequential.loss');
-    const y = this.predict(x, train);
+    const y = this.forwardScores(x, train, 'Sequential.loss');
     const labels = this.labelsFor(t, y.shape[0], 'Sequential.loss');
     return this.lastLayer.forward(y, labels) + this.weightDecayLoss();
   }
@@ -477,7 +584,7 @@ export class Sequential {
   gradient(x: Tensor, t: LabelsLike): Record<string, Tensor> {
     // loss(), keeping the scores to count the correct predictions.
     this.checkOutput('Sequential.gradient');
-    const y = this.predict(x, true);
+    const y = this.forwardScores(x, true, 'Sequential.gradient');
     const labels = this.labelsFor(t, y.shape[0], 'Sequential.gradient');
     this.lastLoss = this.lastLayer.forward(y, labels) + this.weightDecayLoss();
     this.lastCorrect = countCorrect(y.data, 0, labels, 0, y.shape[0], this.numClasses);
@@ -534,6 +641,36 @@ export class Sequential {
     return out;
   }
 
+  /**
+   * Where a finite-difference step of h meets a kink, for the batch x in training mode (what
+   * numericalGradient differentiates): per ReLU, its inputs in [−h, h]; per max pooling, the
+   * windows whose two largest inputs differ by at most h (padding cells do not count). Dropout
+   * positions and batch-norm averages are put back afterwards. Zero biases on blank pixels put
+   * every such ReLU input exactly at 0.
+   */
+  kinkHits(x: Tensor, h: number): KinkReport[] {
+    checkNumber('Sequential.kinkHits', 'h', h, 0, Infinity);
+    const restore = this.snapshotState();
+    const out: KinkReport[] = [];
+    try {
+      let a = this.asInput(x, 'Sequential.kinkHits');
+      this.layers.forEach((layer, index) => {
+        if (layer.kind === 'Relu') {
+          let hits = 0;
+          for (let i = 0; i < a.size; i++) if (Math.abs(a.data[i]) <= h) hits++;
+          out.push({ layer: layer.label, kind: 'Relu', index, hits, total: a.size });
+        } else if (layer.kind === 'Pooling') {
+          const afterRelu = index > 0 && this.layers[index - 1].kind === 'Relu';
+          out.push({ layer: layer.label, kind: 'Pooling', index, ...poolingTies(a, layer as Pooling, h, afterRelu) });
+        }
+        a = layer.forward(a, true);
+      });
+    } finally {
+      restore.all();
+    }
+    return out;
+  }
+
   /** Saves dropout positions and batch-norm buffers; the returned functions put them back. */
   private snapshotState(): { dropout: () => void; all: () => void } {
     const drops: Array<{ layer: Layer & { setState(s: unknown): void }; state: unknown }> = [];
@@ -578,43 +715,17 @@ export class Sequential {
    * allocates nothing. batchSize defaults to inferenceBatchSize.
    */
   accuracy(x: InputsLike, t: LabelsLike, batchSize = this.inferenceBatchSize): number {
-    this.checkOutput('Sequential.accuracy');
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`Sequential.accuracy: batchSize must be an integer ≥ 1, received ${batchSize}.`);
-    }
-    const per = sizeOf(this.inputShape);
-    let n: number;
-    if (x instanceof ImageSet) {
-      if (x.sampleSize !== per) {
-        throw new Error(
-          `Sequential.accuracy: the images are shaped ${formatShape(x.sampleShape)} (${x.sampleSize} values) but the network takes ${formatShape(this.inputShape)} (${per}). ` +
-            `Fix: load data matching the model's input (e.g. MNIST is 784 values per image).`,
-        );
-      }
-      n = x.count;
-    } else if (x instanceof Tensor) {
-      n = this.asInput(x, 'Sequential.accuracy').shape[0];
-    } else {
-      throw new TypeError(`Sequential.accuracy: x must be a Tensor or an ImageSet, received ${typeof x}.`);
-    }
+    const n = this.sampleCount(x, 'Sequential.accuracy');
     const labelCount = t instanceof LabelSet ? t.count : t instanceof Tensor ? t.shape[0] : t.length;
     if (labelCount !== n) {
       throw new RangeError(`Sequential.accuracy: ${n} samples but ${labelCount} labels; give one label per sample.`);
     }
     if (n === 0) throw new RangeError(`Sequential.accuracy: there are no samples; an accuracy of 0 images is undefined, not 0%. Fix: give at least one sample.`);
-    const b = Math.min(batchSize, n);
-    const xb = this.inputCache.get(b);
     let correct = 0;
-    for (let start = 0; start < n; start += b) {
-      // A last partial batch is moved back to end at n, so every batch has the one size (no
-      // second set of buffers); its rows counted already are skipped.
-      const from = Math.min(start, n - b);
-      if (x instanceof ImageSet) x.gather(null, from, from + b, xb.data);
-      else xb.data.set(x.data.subarray(from * per, (from + b) * per));
-      const y = this.predict(xb, false).data;
-      const skip = start - from;
-      correct += countCorrect(y, skip, t, start, b - skip, this.numClasses);
-    }
+    const k = this.numClasses;
+    this.inferBatches(x, n, batchSize, 'Sequential.accuracy', (y, row, first, count) => {
+      correct += countCorrect(y, row, t, first, count, k);
+    });
     return correct / n;
   }
 
@@ -802,11 +913,7 @@ export class Sequential {
       throw new TypeError(`Sequential.fromConfig: expected an object { inputShape: [...], layers: [...] }, received ${Array.isArray(cfg) ? 'an array' : typeof cfg}.`);
     }
     const c = cfg as Record<string, unknown>;
-    for (const k of Object.keys(c)) {
-      if (!CONFIG_KEYS.includes(k)) {
-        throw new TypeError(`Sequential.fromConfig: unknown key '${k}'. Allowed keys: ${CONFIG_KEYS.join(', ')}.`);
-      }
-    }
+    checkOptionKeys('Sequential.fromConfig', c, CONFIG_KEYS);
     if (c.format !== undefined && c.format !== 'scratchnet-model') {
       throw new TypeError(`Sequential.fromConfig: format is ${JSON.stringify(c.format)}, expected 'scratchnet-model' (a model description, not a checkpoint or parameter file).`);
     }
@@ -868,22 +975,81 @@ function countCorrect(y: ArrayLike<number>, yRow: number, t: LabelsLike, tRow: n
   return correct;
 }
 
+/** probs[po..po+k) = softmax(scores[so..so+k)), max-subtracted as the book's softmax. */
+function softmaxRow(scores: ArrayLike<number>, so: number, k: number, probs: FloatArray, po: number): void {
+  let m = -Infinity;
+  for (let j = 0; j < k; j++) m = Math.max(m, scores[so + j]);
+  let sum = 0;
+  for (let j = 0; j < k; j++) sum += (probs[po + j] = Math.exp(scores[so + j] - m));
+  for (let j = 0; j < k; j++) probs[po + j] /= sum;
+}
+
+/** Throws unless out is a Tensor of `shape` and `dtype` (a caller's reusable output). */
+function checkOut(where: string, out: Tensor, shape: readonly number[], dtype: DType): void {
+  if (!(out instanceof Tensor) || out.dtype !== dtype || out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
+    throw invalidParameterError(where, 'out', `a ${dtype} Tensor shaped ${formatShape(shape)}`,
+      out instanceof Tensor ? `${out.dtype} ${formatShape(out.shape)}` : out,
+      `pass a Tensor.zeros(${JSON.stringify(shape)}, '${dtype}') made once, or leave out out to get a new Tensor.`);
+  }
+}
+
 function fmtInt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
 /**
+ * Windows of a max pooling over a (n, c, h, w) whose two largest real inputs differ by ≤ tol.
+ * After a ReLU, a window whose largest input is 0 ties only clamped zeros, which a small step
+ * does not move (the ReLU inputs that could are counted at the ReLU): not a hit. The window scan
+ * is the reference poolForward's (padding cells skipped); it keeps the top two where the kernel
+ * keeps one.
+ */
+function poolingTies(x: Tensor, pool: Pooling, tol: number, afterRelu: boolean): { hits: number; total: number } {
+  const [n, c, h, w] = x.shape;
+  const { poolH: ph, poolW: pw, stride, pad } = pool;
+  const oh = Math.floor((h + 2 * pad - ph) / stride) + 1;
+  const ow = Math.floor((w + 2 * pad - pw) / stride) + 1;
+  let hits = 0;
+  for (let p = 0; p < n * c; p++) {
+    for (let oi = 0; oi < oh; oi++) {
+      for (let oj = 0; oj < ow; oj++) {
+        let first = -Infinity;
+        let second = -Infinity;
+        for (let ki = 0; ki < ph; ki++) {
+          const ii = oi * stride - pad + ki;
+          if (ii < 0 || ii >= h) continue;
+          for (let kj = 0; kj < pw; kj++) {
+            const jj = oj * stride - pad + kj;
+            if (jj < 0 || jj >= w) continue;
+            const v = x.data[(p * h + ii) * w + jj];
+            if (v > first) { second = first; first = v; } else if (v > second) second = v;
+          }
+        }
+        if (first - second <= tol && !(afterRelu && first === 0)) hits++;
+      }
+    }
+  }
+  return { hits, total: n * c * oh * ow };
+}
+
+/**
  * Compares backprop with central-difference gradients for every parameter (the book's
- * gradient_check). Dropout masks are the same in both; returns per-parameter max abs and
- * relative differences. h defaults to 1e-5 in float64 and 1e-2 in float32, where the rounding
- * error ε·|L|/h (ε ≈ 6e-8) would swamp a smaller step.
+ * gradient_check). Dropout masks are the same in both. For each parameter: max abs and relative
+ * differences, the kink hits after its layer (see KinkReport) and the error expected without
+ * them. h defaults to 1e-5 in float64 and 1e-2 in float32, where the rounding error ε·|L|/h
+ * (ε ≈ 6e-8) would swamp a smaller step.
  */
 export function gradientCheck(network: Sequential, x: Tensor, t: LabelsLike, h?: number): Record<string, GradientCheckEntry> {
   const hh = h ?? (network.dtype === 'float64' ? 1e-5 : 1e-2);
+  const kinks = network.kinkHits(x, hh);
   // numericalGradient leaves the dropout positions where it found them, so the backprop below
   // draws the very same masks.
   const num = network.numericalGradient(x, t, hh);
   const grad = network.gradient(x, t);
+  const expected = expectedRelative(network, t);
+  // Which layer each parameter tensor belongs to: kinks after it are the ones its steps cross.
+  const layerOf = new Map<Tensor, number>();
+  network.layers.forEach((l, i) => { for (const p of Object.values(l.params)) layerOf.set(p, i); });
   const out: Record<string, GradientCheckEntry> = {};
   for (const [name, n] of Object.entries(num)) {
     const b = grad[name];
@@ -894,7 +1060,27 @@ export function gradientCheck(network: Sequential, x: Tensor, t: LabelsLike, h?:
       if (d > maxAbs || Number.isNaN(d)) maxAbs = d;
       scale = Math.max(scale, Math.abs(b.data[i]), Math.abs(n.data[i]));
     }
-    out[name] = { shape: [...n.shape], maxAbs, relative: scale > 0 ? maxAbs / scale : maxAbs };
+    const relative = scale > 0 ? maxAbs / scale : maxAbs;
+    const at = layerOf.get(network.params[name]) ?? -1;
+    const near = kinks.filter((k) => k.index > at && k.hits > 0);
+    const kinkHits = near.reduce((sum, k) => sum + k.hits, 0);
+    const verdict = relative <= 10 * expected ? 'agrees' : kinkHits > 0 ? 'differs' : 'DISAGREES (a backprop error?)';
+    const message = `${name}: relative ${relative.toExponential(1)} ${verdict}; expected ≲ ${expected.toExponential(1)} without kinks` +
+      (kinkHits > 0
+        ? `, but ${near.map((k) => `${k.layer} ${plural(k.hits, 'input')} of ${fmtInt(k.total)}`).join(', ')} lie within h = ${hh} of a kink, ` +
+          `where the central difference averages two slopes. Fix: nonzero biases (e.g. network.params.b1.data.fill(0.01)) and random, not blank, inputs.`
+        : '.');
+    out[name] = { shape: [...n.shape], maxAbs, relative, kinkHits, expectedRelative: expected, message };
   }
   return out;
+}
+
+/** The error a correct backprop shows without kinks (see GradientCheckEntry.expectedRelative), from the last forward's probabilities. */
+function expectedRelative(network: Sequential, t: LabelsLike): number {
+  if (network.dtype !== 'float64') return 1e-2;
+  const y = network.lastLayer.y;
+  const [n, k] = y.shape;
+  let pMin = 1;
+  for (let j = 0; j < n; j++) pMin = Math.min(pMin, y.data[j * k + labelAt(t, j, k)]);
+  return 1e-7 / Math.max(pMin, 1e-7) + 1e-9;
 }

@@ -2,7 +2,8 @@
 // with per-parameter state (v, h, m) created on first sight of each name. The arithmetic runs in
 // the backend's *Update kernels, in place.
 import type { Backend, BackendName, FloatArray } from '../backend/types';
-import { getBackend, referenceBackend, resolveBackend } from '../backend/index';
+import { resolveBackend } from '../backend/index';
+import { backendForDType, checkNumber, checkOptionKeys } from '../check';
 import { formatShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 
@@ -39,17 +40,11 @@ export abstract class Optimizer {
 
   protected constructor(options: object | undefined, spec: Record<string, NumberOption>) {
     const owner = this.constructor.name;
-    const allowed = [...Object.keys(spec), 'backend'];
-    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
-      throw new TypeError(`${owner}: options must be an object, received ${JSON.stringify(options)}.`);
-    }
+    checkOptionKeys(owner, options ?? undefined, [...Object.keys(spec), 'backend']);
     const o = (options ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) throw new TypeError(`${owner}: unknown option '${k}'. Allowed options: ${allowed.join(', ')}.`);
-    }
     this.config = {};
     for (const [k, s] of Object.entries(spec)) {
-      this.config[k] = checkOption(owner, k, o[k] === undefined ? s.default : o[k], s);
+      this.config[k] = checkNumber(owner, k, o[k] === undefined ? s.default : o[k], s.lo, s.hi, s.hiOpen);
     }
     this.spec = spec;
     if (o.backend !== undefined) this.backend = resolveBackend(o.backend as Backend | BackendName);
@@ -68,7 +63,7 @@ export abstract class Optimizer {
   }
 
   set lr(v: number) {
-    this.config.lr = checkOption(this.name, 'lr', v, this.spec.lr);
+    this.config.lr = checkNumber(this.name, 'lr', v, this.spec.lr.lo, this.spec.lr.hi);
   }
 
   /** The book's update(params, grads): every entry of params is updated from grads of the same name. */
@@ -91,9 +86,9 @@ export abstract class Optimizer {
       if (p.data.constructor !== g.data.constructor) {
         throw new TypeError(`${this.name}.update: parameter '${key}' is ${p.dtype} but its gradient is ${g.dtype}; they must match.`);
       }
-      if (!backend) backend = this.backend = p.dtype === 'float64' ? referenceBackend : getBackend();
-      if (p.dtype === 'float64' && backend.name !== 'reference') {
-        throw new TypeError(`${this.name}.update: parameter '${key}' is float64, which the '${backend.name}' backend does not take. Fix: use float32 parameters or backend 'reference'.`);
+      // The message is built only for float64 parameters (gradient checks), not per training step.
+      if (!backend || p.data instanceof Float64Array) {
+        backend = this.backend = backendForDType(`${this.name}.update`, `parameter '${key}' is`, p.dtype, backend);
       }
       this.step(backend, p.data, g.data, this.slotData(key, p), p.size);
     }
@@ -141,7 +136,7 @@ export abstract class Optimizer {
     const config: Record<string, number> = {};
     for (const [k, v] of Object.entries(state.config ?? {})) {
       if (!this.spec[k]) throw new TypeError(`${this.name}.setState: unknown config key '${k}'. Allowed: ${Object.keys(this.spec).join(', ')}.`);
-      config[k] = checkOption(this.name, k, v, this.spec[k]);
+      config[k] = checkNumber(this.name, k, v, this.spec[k].lo, this.spec[k].hi, this.spec[k].hiOpen);
     }
     const slots = this.slots();
     const byParam = new Map<string, Tensor[]>();
@@ -181,14 +176,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function checkOption(owner: string, name: string, v: unknown, s: NumberOption): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < s.lo || (s.hiOpen ? v >= s.hi : v > s.hi)) {
-    const range = `[${s.lo}, ${s.hi === Infinity ? '∞' : s.hi}${s.hiOpen ? ')' : ']'}`;
-    throw new RangeError(`${owner}: ${name} must be a number in ${range}, received ${JSON.stringify(v)}.`);
-  }
-  return v;
 }
 
 /** Options every optimizer shares. */

@@ -7,6 +7,8 @@ import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
 import type { Sequential, ModelConfig } from '../networks/sequential';
 import { describeNonFinite } from '../networks/finite';
+import { checkInt, checkOneOf, checkOptionKeys, checkSeed } from '../check';
+import { fraction, plural } from '../format';
 import { Rng } from '../tensor/rng';
 import { checkProgressFits, checkTrainerMeta } from './checkpoint-meta';
 import { formatShape, sizeOf } from '../tensor/shape';
@@ -66,7 +68,10 @@ export interface TrainerOptions {
   verbose?: boolean;
   /** Seeds the sampling and the dropout masks (weight init is the network's seed). */
   seed?: number;
-  /** 'random': the book's np.random.choice each step (with replacement); 'shuffle': a fresh permutation each epoch. */
+  /**
+   * 'random' (the default here, in the CLI and in trainInWorker: the book's Trainer): np.random.choice
+   * each step, with replacement; 'shuffle': a fresh permutation each epoch.
+   */
   sampling?: Sampling;
   /** Batch size for the accuracy evaluations (default: the network's inferenceBatchSize, up to 1000, from its shapes). */
   evalBatchSize?: number;
@@ -144,6 +149,12 @@ const OPTION_KEYS = [
 ];
 const OPT_PREFIX = 'optimizer.';
 
+const SAMPLINGS = ['random', 'shuffle'] as const;
+const SAMPLING_MEANING = {
+  random: "the book's np.random.choice: random batches with replacement, the default",
+  shuffle: 'a fresh permutation each epoch',
+};
+
 function replaceContents(dst: number[], src: readonly number[]): void {
   dst.length = src.length;
   for (let i = 0; i < src.length; i++) dst[i] = src[i];
@@ -154,10 +165,7 @@ function now(): number {
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new RangeError(`Trainer: ${name} must be an integer ≥ 1, received ${JSON.stringify(v)}.`);
-  }
-  return v;
+  return checkInt('Trainer', name, v, 1);
 }
 
 interface DropoutLike { name: string; getState(): { seed: number; counter: number }; setState(s: { seed: number; counter: number }): void }
@@ -242,10 +250,7 @@ export class Trainer {
     if (!network || typeof (network as Sequential).gradient !== 'function' || !(network as Sequential).params) {
       throw new TypeError(`Trainer: the first argument must be a network (a Sequential such as new SimpleConvNet()), received ${typeof network}.`);
     }
-    if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, received ${JSON.stringify(options)}.`);
-    for (const k of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(k)) throw new TypeError(`Trainer: unknown option '${k}'. Allowed options: ${OPTION_KEYS.join(', ')}.`);
-    }
+    checkOptionKeys('Trainer', options, OPTION_KEYS);
     const {
       epochs = 20, miniBatchSize = 100, optimizer = 'SGD', optimizerParam = { lr: 0.01 },
       evaluateSampleNumPerEpoch = null, verbose = true, seed = 0, sampling = 'random',
@@ -253,23 +258,15 @@ export class Trainer {
     this.network = network;
     this.epochs = positiveInt('epochs', epochs);
     this.miniBatchSize = positiveInt('miniBatchSize', miniBatchSize);
-    if (sampling !== 'random' && sampling !== 'shuffle') {
-      throw new TypeError(`Trainer: sampling must be 'random' (the book: np.random.choice each step) or 'shuffle' (a permutation per epoch), received ${JSON.stringify(sampling)}.`);
-    }
-    this.sampling = sampling;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`Trainer: seed must be an integer in [0, 2³²), received ${JSON.stringify(seed)}.`);
-    this.seed = seed;
+    this.sampling = checkOneOf('Trainer', 'sampling', sampling, SAMPLINGS, SAMPLING_MEANING);
+    this.seed = checkSeed('Trainer', seed);
     if (evaluateSampleNumPerEpoch !== null) positiveInt('evaluateSampleNumPerEpoch', evaluateSampleNumPerEpoch);
     this.evaluateSampleNumPerEpoch = evaluateSampleNumPerEpoch;
     this.evalBatchSize = positiveInt('evalBatchSize', options.evalBatchSize ?? network.inferenceBatchSize);
-    const trainAcc = options.trainAcc ?? 'evaluate';
-    if (trainAcc !== 'evaluate' && trainAcc !== 'running') {
-      throw new TypeError(
-        `Trainer: trainAcc must be 'evaluate' (the book: accuracy on evaluateSampleNumPerEpoch training samples after each epoch) ` +
-          `or 'running' (over the epoch's own training batches, as Keras), received ${JSON.stringify(trainAcc)}.`,
-      );
-    }
-    this.trainAcc = trainAcc;
+    this.trainAcc = checkOneOf('Trainer', 'trainAcc', options.trainAcc ?? 'evaluate', ['evaluate', 'running'] as const, {
+      evaluate: 'the book: accuracy on evaluateSampleNumPerEpoch training samples after each epoch',
+      running: "over the epoch's own training batches, as Keras",
+    });
     this.verbose = verbose;
     this.onBatch = options.onBatch;
     this.onEpoch = options.onEpoch;
@@ -468,8 +465,8 @@ export class Trainer {
     this.epochSeen = 0;
     if (this.verbose) {
       this.log(
-        `epoch ${info.epoch}/${this.epochs}: loss ${info.loss.toFixed(4)}, train acc ${trainAcc.toFixed(4)}${this.trainAcc === 'running' ? ' (running)' : ''}, ` +
-          `test acc ${testAcc.toFixed(4)} (${info.seconds.toFixed(2)} s training, ${evalSeconds.toFixed(2)} s evaluation)`,
+        `epoch ${info.epoch}/${this.epochs}: loss ${info.loss.toFixed(4)}, train acc ${fraction(trainAcc)}${this.trainAcc === 'running' ? ' (running)' : ''}, ` +
+          `test acc ${fraction(testAcc)} (${info.seconds.toFixed(2)} s training, ${evalSeconds.toFixed(2)} s evaluation)`,
       );
     }
     if (this.onEpoch) this.onEpoch(info);
@@ -540,7 +537,7 @@ export class Trainer {
       : this.network.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
     h.evalSeconds += now() - t0;
     if (this.verbose) {
-      this.log(`final test acc ${h.testAccuracy.toFixed(4)} (${this.xTest.count} images), ${h.trainSeconds.toFixed(2)} s training`);
+      this.log(`final test acc ${fraction(h.testAccuracy)} (${plural(this.xTest.count, 'image')}), ${h.trainSeconds.toFixed(2)} s training`);
     }
     return h;
   }

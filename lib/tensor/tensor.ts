@@ -1,5 +1,6 @@
 // A tensor is a flat typed array plus a shape. Buffers belong to JavaScript and are reused;
 // nothing needs disposing.
+import { inspect } from 'node:util';
 import type { FloatArray } from '../backend/types';
 import { formatShape, sizeOf } from './shape';
 
@@ -41,7 +42,15 @@ export class Tensor {
     return new Tensor(this.data.slice(), [...this.shape]);
   }
 
+  /** One line for console.log: shape, dtype and the first values (a batch of images is millions). */
   toString(): string {
-    return `Tensor${formatShape(this.shape)} ${this.dtype}`;
+    const n = Math.min(6, this.data.length);
+    const first: string[] = [];
+    for (let i = 0; i < n; i++) first.push(Number(this.data[i].toPrecision(4)).toString());
+    return `Tensor${formatShape(this.shape)} ${this.dtype} [${first.join(', ')}${this.data.length > n ? ', …' : ''}]`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 }

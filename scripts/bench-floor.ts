@@ -119,7 +119,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
     net = createPreset(model, { backend, seed });
     const trainer = new Trainer(net, xTrain, tTrain, data.xTest, data.tTest, {
       epochs, miniBatchSize: TRAIN_DEFAULTS.miniBatchSize, optimizer: 'Adam', optimizerParam: { lr: 0.001 },
-      sampling: TRAIN_DEFAULTS.sampling, trainAcc: TRAIN_DEFAULTS.trainAcc, seed, verbose: false,
+      sampling: 'shuffle', trainAcc: TRAIN_DEFAULTS.trainAcc, seed, verbose: false,
       onEpoch: (e) => {
         epochSeconds.push(e.seconds);
         evalSeconds.push(e.evalSeconds);

@@ -223,45 +223,6 @@ function readRunName(run: string): string | null {
   }
 }
 
-/**
- * Class scores for every image, batch by batch (forward only, the network's inference batch size
- * unless given) through one reused input buffer; `each(i, scores, offset, k)` sees sample i's k
- * scores, in order. Returns the predicted classes.
- */
-export function predictAll(net: Sequential, x: ImageSet, batchSize = net.inferenceBatchSize,
-  each?: (i: number, scores: ArrayLike<number>, offset: number, k: number) => void): Int32Array {
-  const n = x.count;
-  const k = net.numClasses;
-  const pred = new Int32Array(n);
-  if (n === 0) return pred;
-  const b = Math.min(batchSize, n);
-  const xb = net.inputBuffer(b);
-  for (let s = 0; s < n; s += b) {
-    // As Sequential.accuracy: the last partial batch ends at n, overlapping rows already seen.
-    const from = Math.min(s, n - b);
-    x.gather(null, from, from + b, xb.data);
-    const y = net.predict(xb, false).data;
-    for (let i = s - from; i < b; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (y[i * k + j] > y[i * k + best]) best = j;
-      pred[from + i] = best;
-      if (each) each(from + i, y, i * k, k);
-    }
-  }
-  return pred;
-}
-
-/** Softmax of k scores starting at offset (max-subtracted, like the book's softmax). */
-export function softmax(scores: ArrayLike<number>, offset: number, k: number): number[] {
-  let m = -Infinity;
-  for (let j = 0; j < k; j++) m = Math.max(m, scores[offset + j]);
-  const e = new Array<number>(k);
-  let sum = 0;
-  for (let j = 0; j < k; j++) { e[j] = Math.exp(scores[offset + j] - m); sum += e[j]; }
-  for (let j = 0; j < k; j++) e[j] /= sum;
-  return e;
-}
-
 /** Plain text table; columns listed in `right` are right-aligned. */
 export function table(rows: string[][], right: number[] = []): string {
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));

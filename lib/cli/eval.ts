@@ -1,8 +1,9 @@
 // scratchnet eval: accuracy of a trained network on the test set and the 10×10 confusion matrix
 // (rows: true class, columns: predicted class).
 import { CliError, type CommandSpec, flag, helpText, parseCommand } from './options';
-import { dataOptions, io, loadData, loadTrained, pickBackend, predictAll, table } from './common';
+import { dataOptions, io, loadData, loadTrained, pickBackend, table } from './common';
 import { presetNames } from '../networks/presets';
+import { percent } from '../format';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -55,7 +56,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const d = loadData('eval', { dir: data.dir, testSize: data.testSize }, net.inputShape);
   checkTestSet(d.tTest.labels, net.numClasses, data.dir);
   const t0 = performance.now();
-  const pred = predictAll(net, d.xTest, bs);
+  const pred = net.predictClasses(d.xTest, { batchSize: bs });
   const seconds = (performance.now() - t0) / 1000;
   const k = net.numClasses;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
@@ -70,13 +71,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
     io.json({ model: modelName, params: paramsPath, backend: backend.name, count: pred.length, correct, accuracy, seconds, confusion });
     return 0;
   }
-  io.out(`${modelName} (${paramsPath}) on ${pred.length} test images: accuracy ${(accuracy * 100).toFixed(2)}% (${correct}/${pred.length}), ${seconds.toFixed(2)} s on ${backend.name}`);
+  io.out(`${modelName} (${paramsPath}) on ${pred.length} test images: accuracy ${percent(accuracy)} (${correct}/${pred.length}), ${seconds.toFixed(2)} s on ${backend.name}`);
   io.out('');
   io.out('confusion matrix (rows: true class, columns: predicted class)');
   const rows: string[][] = [['t\\p', ...Array.from({ length: k }, (_, j) => String(j)), 'recall']];
   for (let i = 0; i < k; i++) {
     const n = confusion[i].reduce((a, b) => a + b, 0);
-    rows.push([String(i), ...confusion[i].map(String), n ? `${((confusion[i][i] / n) * 100).toFixed(1)}%` : '-']);
+    rows.push([String(i), ...confusion[i].map(String), n ? percent(confusion[i][i] / n, 1) : '-']);
   }
   io.out(table(rows, Array.from({ length: k + 2 }, (_, j) => j)));
   return 0;

@@ -8,7 +8,8 @@ import { ImageSet } from '../data/dataset';
 import { readIdx } from '../data/idx';
 import { presetNames } from '../networks/presets';
 import { CliError, type CommandSpec, flag, helpText, num, oneOf, parseCommand } from './options';
-import { io, loadTrained, oneLine, pickBackend, predictAll, softmax } from './common';
+import { io, loadTrained, oneLine, pickBackend } from './common';
+import { percent } from '../format';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
@@ -22,6 +23,7 @@ export const predictSpec: CommandSpec = {
     limit: { type: 'string', arg: '<n>', help: 'classify only the first n images of an idx file', def: 'all' },
     top: { type: 'string', arg: '<k>', help: 'how many of the most probable classes to print', def: '3' },
     invert: { type: 'string', arg: '<mode>', help: "PNG only: 'auto' (invert mostly-light pictures), 'yes' or 'no'", def: 'auto' },
+    strict: { type: 'boolean', help: 'PNG only: refuse (exit 1) a picture that does not look like an MNIST digit or is not square, instead of classifying it with a warning' },
     threads: { type: 'string', arg: '<n>', help: 'kernel threads' },
     backend: { type: 'string', arg: '<name>', help: 'native or reference', def: 'native when available' },
     json: { type: 'boolean', help: 'one JSON object per image' },
@@ -32,7 +34,7 @@ export const predictSpec: CommandSpec = {
   ],
 };
 
-interface Item { source: string; index: number | null; inverted: boolean | null; note: string | null }
+interface Item { source: string; index: number | null; inverted: boolean | null; note: string | null; warnings: string[] }
 
 /** Area-average resampling of a grey image (works for shrinking and enlarging). */
 export function resizeGrey(src: ArrayLike<number>, sw: number, sh: number, dw: number, dh: number): Float64Array {
@@ -74,7 +76,39 @@ function pngDimensions(buf: Buffer): { width: number; height: number } | null {
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
 }
 
-function pngToBytes(file: string, h: number, w: number, invert: 'auto' | 'yes' | 'no'): { bytes: Uint8Array; inverted: boolean; note: string | null } {
+/**
+ * Why a picture, as the model will see it, is not what MNIST digits look like: another aspect
+ * ratio (squeezed), or not light strokes on a blank dark border. The model still gives a class —
+ * a softmax always does — so predict shows these beside the class rather than on stderr, where
+ * they are lost in a pipeline; --strict refuses such pictures instead.
+ */
+export function digitWarnings(bytes: Uint8Array, h: number, w: number, srcW: number, srcH: number): string[] {
+  const warnings: string[] = [];
+  const aspect = srcW / srcH;
+  if (Math.abs(aspect / (w / h) - 1) > 0.05) {
+    warnings.push(`a ${srcW}×${srcH} picture (aspect ${aspect.toFixed(2)}) squeezed to ${w}×${h} (aspect ${(w / h).toFixed(2)}): the digit is distorted`);
+  }
+  // MNIST: a 4-pixel blank border (≈ 0) around light strokes covering ≈ 10–25% of the image.
+  let border = 0;
+  let borderCount = 0;
+  let ink = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = bytes[y * w + x];
+      if (v > 127) ink++;
+      if (y < 2 || y >= h - 2 || x < 2 || x >= w - 2) { border += v; borderCount++; }
+    }
+  }
+  const borderMean = border / borderCount / 255;
+  const inkShare = ink / (h * w);
+  if (borderMean > 0.2 || inkShare > 0.5 || inkShare === 0) {
+    const why = inkShare === 0 ? 'it has no light strokes' : borderMean > 0.2 ? `its border is ${Math.round(borderMean * 100)}% bright, not blank` : `${Math.round(inkShare * 100)}% of it is bright strokes`;
+    warnings.push(`it does not look like an MNIST digit (light strokes on a blank dark border; ${why}), so the class is a guess`);
+  }
+  return warnings;
+}
+
+function pngToBytes(file: string, h: number, w: number, invert: 'auto' | 'yes' | 'no'): { bytes: Uint8Array; inverted: boolean; note: string | null; warnings: string[] } {
   let png: PNG;
   const buf = fs.readFileSync(file);
   const dims = pngDimensions(buf);
@@ -112,7 +146,7 @@ function pngToBytes(file: string, h: number, w: number, invert: 'auto' | 'yes' |
     const v = inv ? 255 - img[i] : img[i];
     bytes[i] = Math.max(0, Math.min(255, Math.round(v)));
   }
-  return { bytes, inverted: inv, note };
+  return { bytes, inverted: inv, note, warnings: digitWarnings(bytes, h, w, png.width, png.height) };
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {
@@ -128,6 +162,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const limit = num('predict', v, 'limit', { int: true, min: 1 });
   const top = num('predict', v, 'top', { int: true, min: 1 }) ?? 3;
   const invert = oneOf('predict', v, 'invert', ['auto', 'yes', 'no'] as const) ?? 'auto';
+  const strict = flag(v, 'strict');
   const backend = pickBackend('predict', v, (s) => { if (!json) io.err(s); });
   const { net } = loadTrained('predict', v, backend);
   const shape = net.inputShape;
@@ -143,9 +178,12 @@ export async function predictCommand(argv: string[]): Promise<number> {
     if (!fs.existsSync(file)) throw new CliError(`scratchnet predict: ${file}: no such file.`);
     if (/\.png$/i.test(file)) {
       const r = pngToBytes(file, h, w, invert);
-      if (r.note && !json) io.err(`note: ${r.note}.`);
+      if (strict && r.warnings.length) {
+        throw new CliError(`scratchnet predict: ${file}: ${r.warnings.join('; ')}. Fix: crop it to the digit, square, light on dark (or dark on light), or leave out --strict to classify it anyway.`);
+      }
+      if (r.note && !json && !r.warnings.length) io.err(`note: ${r.note}.`);
       chunks.push(r.bytes);
-      items.push({ source: file, index: null, inverted: r.inverted, note: r.note });
+      items.push({ source: file, index: null, inverted: r.inverted, note: r.note, warnings: r.warnings });
       continue;
     }
     let idx;
@@ -161,7 +199,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     if (count === 0) throw new CliError(`scratchnet predict: ${file} holds 0 images; there is nothing to classify. Fix: give an idx file with images, or PNG files.`);
     const n = Math.min(count, limit ?? count);
     chunks.push(idx.data.subarray(0, n * h * w));
-    for (let i = 0; i < n; i++) items.push({ source: file, index: i, inverted: null, note: null });
+    for (let i = 0; i < n; i++) items.push({ source: file, index: i, inverted: null, note: null, warnings: [] });
   }
   const all = new Uint8Array(items.length * h * w);
   let off = 0;
@@ -169,8 +207,9 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const x = ImageSet.fromBytes(all, shape, true);
   const k = net.numClasses;
   const kTop = Math.min(top, k);
-  predictAll(net, x, undefined, (i, scores, o) => {
-    const p = softmax(scores, o, k);
+  const probs = net.predictProba(x).data;
+  for (let i = 0; i < items.length; i++) {
+    const p = probs.subarray(i * k, (i + 1) * k);
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => p[b] - p[a]).slice(0, kTop);
     const it = items[i];
     if (json) {
@@ -178,11 +217,12 @@ export async function predictCommand(argv: string[]): Promise<number> {
         input: it.source, ...(it.index !== null ? { index: it.index } : {}), class: order[0], probability: p[order[0]],
         top: order.map((c) => ({ class: c, probability: p[c] })),
         ...(it.inverted !== null ? { inverted: it.inverted } : {}), ...(it.note ? { resized: true } : {}),
+        ...(it.warnings.length ? { warnings: it.warnings } : {}),
       });
     } else {
       const name = it.index !== null ? `${it.source}[${it.index}]` : it.source;
-      io.out(`${name}: ${order[0]}  (${order.map((c) => `${c}: ${(p[c] * 100).toFixed(1)}%`).join(', ')})${it.inverted ? '  [inverted]' : ''}`);
+      io.out(`${name}: ${order[0]}  (${order.map((c) => `${c}: ${percent(p[c], 1)}`).join(', ')})${it.inverted ? '  [inverted]' : ''}${it.warnings.length ? `  WARNING: ${it.warnings.join('; ')}` : ''}`);
     }
-  });
+  }
   return 0;
 }

@@ -18,8 +18,9 @@ import { exitCodeFor, signalName, watchStopSignals } from './stop-signals';
 import {
   CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
 } from './options';
+import { fraction, percent, plural } from '../format';
 import {
-  buildNetwork, chooseModel, dataOptions, formatSeconds, io, loadData, oneLine, pickBackend, predictAll,
+  buildNetwork, chooseModel, dataOptions, formatSeconds, io, loadData, oneLine, pickBackend,
   type DataChoice, type ModelChoice,
 } from './common';
 
@@ -38,8 +39,11 @@ const OPT_PARAMS: Record<string, string[]> = {
  * full test set each epoch, evaluation batches sized from the model). bench-floor measures the
  * evaluation's share of an epoch with these.
  */
+/** What each sampling mode does, for the run's header line. */
+const SAMPLING_WORDS = { random: "the book's: random batches with replacement", shuffle: 'a permutation per epoch' } as const;
+
 export const TRAIN_DEFAULTS = {
-  epochs: 20, miniBatchSize: 100, optimizer: 'adam', sampling: 'shuffle', trainAcc: 'running',
+  epochs: 20, miniBatchSize: 100, optimizer: 'adam', sampling: 'random', trainAcc: 'running',
 } as const;
 
 export const trainSpec: CommandSpec = {
@@ -57,7 +61,7 @@ export const trainSpec: CommandSpec = {
     beta2: { type: 'string', arg: '<x>', help: 'Adam beta2', def: '0.999' },
     'decay-rate': { type: 'string', arg: '<x>', help: 'RMSprop decay rate', def: '0.99' },
     'weight-decay': { type: 'string', arg: '<x>', help: 'L2 weight decay added to every gradient', def: '0' },
-    sampling: { type: 'string', arg: '<mode>', help: "'shuffle' (a permutation per epoch) or 'random' (the book: random batches with replacement)", def: TRAIN_DEFAULTS.sampling },
+    sampling: { type: 'string', arg: '<mode>', help: "'random' (the book's Trainer and the library's default: random batches with replacement) or 'shuffle' (a permutation per epoch)", def: TRAIN_DEFAULTS.sampling },
     'train-acc': {
       type: 'string', arg: '<mode>',
       help: "'running': each epoch's training accuracy over its own batches, as trained (as Keras; free) or 'evaluate': the book's evaluation of the training set after each epoch (costs about a third of an epoch on full MNIST)",
@@ -208,7 +212,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const epochs = num('train', v, 'epochs', { int: true, min: 1 }) ?? (resume ? undefined : TRAIN_DEFAULTS.epochs);
   const batchSize = num('train', v, 'batch-size', { int: true, min: 1 }) ?? (resume ? undefined : TRAIN_DEFAULTS.miniBatchSize);
   const seed = num('train', v, 'seed', { int: true, min: 0, max: 0xffffffff }) ?? (resume ? prior?.trainer?.seed ?? 0 : 0);
-  const sampling = oneOf('train', v, 'sampling', ['shuffle', 'random'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.sampling);
+  const sampling = oneOf('train', v, 'sampling', ['random', 'shuffle'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.sampling);
   const evalSamples = num('train', v, 'eval-samples', { int: true, min: 1 });
   const evalBatchSize = num('train', v, 'eval-batch-size', { int: true, min: 1 });
   const trainAcc = oneOf('train', v, 'train-acc', ['running', 'evaluate'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.trainAcc);
@@ -283,7 +287,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const speed = e.seconds > 0 ? epochImages / e.seconds : NaN;
     epochImages = 0;
     epochStepSeconds = 0;
-    lastAcc = e.testAcc.toFixed(4);
+    lastAcc = fraction(e.testAcc);
     try {
       trainer.saveCheckpoint(files.checkpoint);
     } catch (err) {
@@ -300,8 +304,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     } else if (!quiet) {
       const trainLabel = trainer.trainAcc === 'running' ? "running, over the epoch's batches" : 'evaluated';
       const testLabel = trainer.evaluateSampleNumPerEpoch === null ? 'full test set' : `first ${Math.min(trainer.evaluateSampleNumPerEpoch, d.xTest.count)}`;
-      io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train acc (${trainLabel}) ${e.trainAcc.toFixed(4)}  ` +
-        `test acc (${testLabel}) ${e.testAcc.toFixed(4)}  ${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s), ` +
+      io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train acc (${trainLabel}) ${fraction(e.trainAcc)}  ` +
+        `test acc (${testLabel}) ${fraction(e.testAcc)}  ${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s), ` +
         `eval ${e.evalSeconds.toFixed(2)} s = ${(evalShare * 100).toFixed(1)}% of training`);
     }
   };
@@ -354,9 +358,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   if (!json && !quiet) {
     const p = trainer.progress;
-    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${d.xTrain.count} training / ${d.xTest.count} test images, ` +
-      `${trainer.epochs} epochs of ${trainer.stepsPerEpoch} batches of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
-      `${JSON.stringify(trainer.optimizer.config)}, backend ${backend.name} (${backend.getNumThreads()} threads) → ${outDir}`);
+    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${d.xTrain.count} training / ${plural(d.xTest.count, 'test image')}, ` +
+      `${plural(trainer.epochs, 'epoch')} of ${plural(trainer.stepsPerEpoch, 'batch', 'batches')} of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
+      `${JSON.stringify(trainer.optimizer.config)}, ${trainer.sampling} sampling (${SAMPLING_WORDS[trainer.sampling]}), seed ${trainer.seed}, ` +
+      `backend ${backend.name} (${plural(backend.getNumThreads(), 'thread')}) → ${outDir}`);
     io.out(`train acc: ${trainer.history.trainAccMeasure}; test acc: ${trainer.history.testAccMeasure} (batches of ${trainer.evalBatchSize})`);
   }
 
@@ -414,7 +419,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       written.filtersAfter = files.filtersAfter;
       if (fs.existsSync(files.filtersBefore)) written.filtersBefore = files.filtersBefore;
     }
-    const pred = predictAll(net, d.xTest);
+    const pred = net.predictClasses(d.xTest);
     plotMisclassifiedToFile(files.misclassified, d.xTest, d.tTest, pred);
     written.misclassified = files.misclassified;
   }
@@ -422,8 +427,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (json) {
     io.json({ event: 'done', ...s, files: written });
   } else {
-    io.out(`test accuracy ${(s.testAccuracy! * 100).toFixed(2)}% (${s.testSize} images), ` +
-      `train accuracy ${trainer.trainAcc === 'running' ? "(running, the last epoch's batches) " : ''}${(s.trainAccuracy! * 100).toFixed(2)}%, ` +
+    io.out(`test accuracy ${percent(s.testAccuracy!)} (${plural(s.testSize, 'image')}), ` +
+      `train accuracy ${trainer.trainAcc === 'running' ? "(running, the last epoch's batches) " : ''}${percent(s.trainAccuracy!)}, ` +
       `${formatSeconds(s.trainSeconds)} training (${s.secondsPerEpoch.toFixed(2)} s/epoch median); saved to ${outDir}`);
   }
   return 0;

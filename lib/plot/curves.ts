@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { COLORS, linePanel } from './chart';
 import { renderPng, renderSvg, type Scene } from './scene';
+import { percent } from '../format';
 
 /** The parts of a Trainer history the curves use. */
 export interface CurvesHistory {
@@ -72,7 +73,7 @@ export function trainingCurvesScene(history: CurvesHistory, opts: CurvesOptions 
     items.push({ type: 'text', x: width / 2, y: 10, text: opts.title, color: COLORS.text, scale: 2, align: 'middle', valign: 'top' });
   }
   const epochsOf = (a: ArrayLike<number>) => Array.from({ length: a.length }, (_, i) => first + i);
-  const accTitle = history.testAccuracy != null ? `accuracy (final test ${(history.testAccuracy * 100).toFixed(2)}%)` : 'accuracy';
+  const accTitle = history.testAccuracy != null ? `accuracy (final test ${percent(history.testAccuracy)})` : 'accuracy';
   items.push(...linePanel({
     x: 0, y: titleH, w: Math.floor(width / 2), h: height - titleH,
     title: accTitle, xLabel: 'epochs', yLabel: 'accuracy',

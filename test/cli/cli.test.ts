@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { SimpleConvNet } from '../../lib/networks/presets';
+import { Trainer } from '../../lib/train/trainer';
 import { loadMnist } from '../../lib/data/mnist';
 import { writeIdx } from '../../lib/data/idx';
 import { loadNative } from '../../lib/backend/native';
@@ -145,6 +146,51 @@ test.serial('predict: an idx file and PNG files give the network\'s classes', as
   t.notRegex(lines[0], /\[inverted\]/);
 });
 
+test.serial('the same seed gives the same numbers in code and on the command line: one sampling default, the book\'s', async (t) => {
+  const r = await trained;
+  t.is(r.code, 0, r.stderr);
+  const cliHistory = JSON.parse(fs.readFileSync(path.join(runDir, 'history.json'), 'utf8'));
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+  t.is(run.trainer.sampling, 'random');
+  // What a reader writes in code for `scratchnet train --train-size 1000 --test-size 500 --epochs 1 --seed 1`.
+  const d = loadMnist({ flatten: false, trainSize: 1000, testSize: 500 });
+  const net = new SimpleConvNet({ seed: 1, backend: run.backend });
+  const trainer = new Trainer(net, d.xTrain, d.tTrain, d.xTest, d.tTest, {
+    epochs: 1, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, seed: 1, verbose: false,
+  });
+  t.is(trainer.sampling, 'random');
+  const h = trainer.train();
+  t.is(h.trainLossList.length, 10);
+  t.deepEqual(h.trainLossList, cliHistory.trainLossList);
+  t.is(h.testAccuracy, cliHistory.testAccuracy);
+});
+
+test.serial('predict: a picture that is not an MNIST-like digit is classified with a warning on its result line, or refused with --strict', async (t) => {
+  await trained;
+  // A 60×30 picture of noise: another aspect ratio, no blank border.
+  const png = new PNG({ width: 60, height: 30 });
+  let seed = 7;
+  for (let i = 0; i < 60 * 30; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    png.data[i * 4] = png.data[i * 4 + 1] = png.data[i * 4 + 2] = seed >>> 24;
+    png.data[i * 4 + 3] = 255;
+  }
+  const noise = path.join(tmp, 'noise.png');
+  fs.writeFileSync(noise, PNG.sync.write(png));
+  const r = await cli(['predict', '--run', runDir, noise]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /noise\.png: \d .*WARNING: a 60×30 picture \(aspect 2\.00\) squeezed to 28×28 \(aspect 1\.00\): the digit is distorted; it does not look like an MNIST digit \(light strokes on a blank dark border; its border is \d+% bright, not blank\), so the class is a guess/);
+  const j = jsonLines((await cli(['predict', '--run', runDir, noise, '--json'])).stdout)[0];
+  t.is(j.warnings.length, 2);
+  const strict = await cli(['predict', '--run', runDir, noise, '--strict']);
+  t.is(strict.code, 1);
+  t.regex(oneErrorLine(t, strict), /noise\.png: a 60×30 picture .*Fix: crop it to the digit, square/);
+  // A real digit (the 56×56 picture of the test above) gets no warning.
+  const ok = await cli(['predict', '--run', runDir, path.join(tmp, 'digit.png'), '--strict']);
+  t.is(ok.code, 0, ok.stderr);
+  t.notRegex(ok.stdout, /WARNING/);
+});
+
 test.serial('Ctrl-C saves a checkpoint, says how to resume, exits 130; --resume finishes the run', async (t) => {
   const dir = path.join(tmp, 'interrupted');
   let sent = false;
@@ -158,6 +204,8 @@ test.serial('Ctrl-C saves a checkpoint, says how to resume, exits 130; --resume 
   });
   t.true(sent);
   t.is(r.code, 130, r.stderr);
+  // The header says how batches are drawn and from which seed, with plurals that read right.
+  t.regex(r.stdout, /2000 training \/ 200 test images, 50 epochs of 20 batches of 100, Adam .*, random sampling \(the book's: random batches with replacement\), seed 0, backend \w+ \((1 thread|\d+ threads)\)/);
   const ckpt = path.join(dir, 'checkpoint.safetensors');
   t.true(fs.existsSync(ckpt));
   t.true(r.stderr.includes(`scratchnet train --resume ${ckpt}`), r.stderr);
@@ -251,6 +299,8 @@ test('info: version, backend status, Node', async (t) => {
   if (j.native.loaded) {
     t.regex(r.stdout, /OpenBLAS/);
     t.regex(r.stdout, /SIMD: /);
+    t.regex(r.stdout, new RegExp(`GEMM: ${j.gemm.inUse === 'builtin' ? 'built-in' : 'OpenBLAS'}`), 'the text says which GEMM runs, as --json does');
+    t.regex(r.stdout, /threads: \d+/);
   } else {
     t.regex(r.stdout, /NOT loaded/);
   }

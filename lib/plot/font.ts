@@ -141,7 +141,3 @@ export function textWidth(text: string, scale = 1): number {
   const n = [...text].length;
   return n === 0 ? 0 : (n * GLYPH_ADVANCE - 1) * scale;
 }
-
-export function textHeight(scale = 1): number {
-  return GLYPH_HEIGHT * scale;
-}

@@ -9,6 +9,7 @@ import type { Sequential } from '../networks/sequential';
 import { presetNames } from '../networks/presets';
 import { CliError, type CommandSpec, flag, helpText, num, parseCommand, str } from './options';
 import { buildNetwork, chooseModel, io, oneLine, table } from './common';
+import { plural } from '../format';
 
 /**
  * Both backends run float32 but sum in different orders (OpenBLAS blocks its GEMM reductions,
@@ -198,7 +199,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     io.json({ model: choice.name, batchSize: batch, native: st.loaded, nativeError: nativeMsg, timings, speedup, check });
     return check && !check.ok ? 1 : 0;
   }
-  io.out(`${choice.name}, batch ${batch}: median of ${nat ? `${nat.reps} steps (native, ${nat.threads} threads) / ` : ''}${ref.reps} steps (reference), milliseconds`);
+  io.out(`${choice.name}, batch ${batch}: median of ${nat ? `${plural(nat.reps, 'step')} (native, ${plural(nat.threads, 'thread')}) / ` : ''}${plural(ref.reps, 'step')} (reference), milliseconds`);
   const f = (x: number) => (x < 10 ? x.toFixed(3) : x.toFixed(1));
   const head = nat ? ['layer', 'native fwd', 'native bwd', 'ref fwd', 'ref bwd', 'speed-up'] : ['layer', 'ref fwd', 'ref bwd'];
   const rows: string[][] = [head];

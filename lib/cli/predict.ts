@@ -23,7 +23,7 @@ export const predictSpec: CommandSpec = {
     limit: { type: 'string', arg: '<n>', help: 'classify only the first n images of an idx file', def: 'all' },
     top: { type: 'string', arg: '<k>', help: 'how many of the most probable classes to print', def: '3' },
     invert: { type: 'string', arg: '<mode>', help: "PNG only: 'auto' (invert mostly-light pictures), 'yes' or 'no'", def: 'auto' },
-    strict: { type: 'boolean', help: 'PNG only: refuse (exit 1) a picture that does not look like an MNIST digit or is not square, instead of classifying it with a warning' },
+    strict: { type: 'boolean', help: 'PNG only: refuse (exit 2) a picture that does not look like an MNIST digit or is not square, instead of classifying it with a warning' },
     threads: { type: 'string', arg: '<n>', help: 'kernel threads' },
     backend: { type: 'string', arg: '<name>', help: 'native or reference', def: 'native when available' },
     json: { type: 'boolean', help: 'one JSON object per image' },

@@ -400,7 +400,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const p = trainer.progress;
     const cmd = `scratchnet train --resume ${files.checkpoint}`;
     if (json) io.json({ event: 'interrupted', epoch: p.epoch, stepInEpoch: p.stepInEpoch, iteration: p.iteration, checkpoint: files.checkpoint, resume: cmd });
-    io.err(`interrupted after epoch ${p.epoch} + ${p.stepInEpoch} steps (iteration ${p.iteration}); checkpoint saved to ${files.checkpoint}. Resume with: ${cmd}`);
+    io.err(`interrupted after epoch ${p.epoch} + ${plural(p.stepInEpoch, 'step')} (iteration ${p.iteration}); checkpoint saved to ${files.checkpoint}. Resume with: ${cmd}`);
     return exitCodeFor(stopSignals.signal ?? 'SIGINT');
   }
 

@@ -7,6 +7,7 @@ import { backendForDType } from '../check';
 import { formatBytes } from '../tensor/memory';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
+import { plural } from '../format';
 
 /** byte → [0, 1], computed once; division (not ·1/255) so values match the book's x / 255.0. */
 const BYTE_TO_UNIT = new Float64Array(256);
@@ -273,7 +274,7 @@ export class LabelSet {
   /** One line for console.log: count, classes and the first labels. */
   toString(): string {
     const first = Array.from(this.labels.subarray(0, 8)).join(', ') + (this.count > 8 ? ', …' : '');
-    return `LabelSet(${this.count.toLocaleString('en-US')} labels, ${this.numClasses} classes${this.oneHot ? ', one-hot' : ''}: [${first}])`;
+    return `LabelSet(${plural(this.count, 'label')}, ${plural(this.numClasses, 'class', 'classes')}${this.oneHot ? ', one-hot' : ''}: [${first}])`;
   }
 
   [inspect.custom](): string {

@@ -3,6 +3,7 @@
 // history that says 3, or failing with "Cannot read properties of undefined" deep inside the
 // restore. The checks are structural (types, ranges, lengths that must agree with each other);
 // whether the checkpoint fits the trainer at hand (model, sizes, optimizer) is Trainer's job.
+import { plural } from '../format';
 
 /** Thrown for a checkpoint whose meta is missing a field or holds an impossible value. */
 export class CorruptCheckpointError extends Error {
@@ -176,8 +177,8 @@ export function checkProgressFits(
   }
   if (iteration > maxIter) {
     throw new RangeError(
-      `${file}: the checkpoint has already trained ${epoch} epochs (${iteration} steps), more than the ${epochs} epochs (${maxIter} steps) asked for. ` +
-        `Fix: ask for at least ${epoch} epochs (scratchnet train --resume … --epochs ${Math.max(epoch, epochs + 1)}), or use params.safetensors of that run as it is.`,
+      `${file}: the checkpoint has already trained ${plural(epoch, 'epoch')} (${plural(iteration, 'step')}), more than the ${plural(epochs, 'epoch')} (${plural(maxIter, 'step')}) asked for. ` +
+        `Fix: ask for at least ${plural(epoch, 'epoch')} (scratchnet train --resume … --epochs ${Math.max(epoch, epochs + 1)}), or use params.safetensors of that run as it is.`,
     );
   }
 }

@@ -356,7 +356,7 @@ export class Trainer {
   }
 
   private describeSubset(used: number, all: number, name: string): string {
-    return used === all ? `the full ${name} set (${all} images)` : `the first ${used} of ${all} ${name} images`;
+    return used === all ? `the full ${name} set (${plural(all, 'image')})` : `the first ${used} of ${all} ${name} images`;
   }
 
   /** Steps per epoch as a whole number (for progress bars). */

@@ -183,7 +183,7 @@ test.serial('predict: a picture that is not an MNIST-like digit is classified wi
   const j = jsonLines((await cli(['predict', '--run', runDir, noise, '--json'])).stdout)[0];
   t.is(j.warnings.length, 2);
   const strict = await cli(['predict', '--run', runDir, noise, '--strict']);
-  t.is(strict.code, 1);
+  t.is(strict.code, 2, 'a refused input exits 2, as every bad input does');
   t.regex(oneErrorLine(t, strict), /noise\.png: a 60×30 picture .*Fix: crop it to the digit, square/);
   // A real digit (the 56×56 picture of the test above) gets no warning.
   const ok = await cli(['predict', '--run', runDir, path.join(tmp, 'digit.png'), '--strict']);

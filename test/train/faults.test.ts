@@ -110,7 +110,7 @@ test('resuming with fewer epochs than already trained says so', (t) => {
     m.progress.iteration = 4; m.progress.epoch = 2; m.history.iterations = 4; m.history.epochs = 2;
     m.history.trainLossList = [1, 1, 1, 1]; m.history.trainAccList = [0, 0]; m.history.testAccList = [0, 0]; m.history.epochSeconds = [0, 0];
   });
-  t.throws(() => trainer.loadCheckpoint(file), { message: /already trained 2 epochs \(4 steps\), more than the 1 epochs \(2 steps\) asked for\. Fix: ask for at least 2 epochs/ });
+  t.throws(() => trainer.loadCheckpoint(file), { message: /already trained 2 epochs \(4 steps\), more than the 1 epoch \(2 steps\) asked for\. Fix: ask for at least 2 epochs/ });
 });
 
 test('weightInit that overflows float32 is refused when the network is built, naming the layer', (t) => {

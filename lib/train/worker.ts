@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { checkOptionKeys } from '../check';
 import type { ModelConfig } from '../networks/sequential';
 import { Tensor } from '../tensor/tensor';
 import type { BatchInfo, EpochInfo, TrainingHistory } from './trainer';
@@ -60,6 +61,9 @@ export class TrainingJob extends EventEmitter {
     if (!options || typeof options !== 'object' || options.model === undefined) {
       throw new TypeError(`trainInWorker: options { model, data?, trainer?, backend?, threads? } are required; model is a preset name such as 'simple-convnet' or a Sequential config.`);
     }
+    // A misspelt key would otherwise be dropped on the way to the thread, silently.
+    checkOptionKeys('trainInWorker', options, ['model', 'data', 'trainer', 'backend', 'threads', 'batchEvery']);
+    checkOptionKeys('trainInWorker data', options.data, ['dir', 'normalize', 'trainSize', 'testSize']);
     if (!fs.existsSync(workerEntryPath)) {
       throw new Error(`trainInWorker: the worker entry ${workerEntryPath} does not exist. Fix: compile scratchnet (npm run build:ts); trainInWorker runs from dist/.`);
     }

@@ -16,13 +16,15 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Runs bin/scratchnet.js through this command line (default: this Node). */
   command?: string[];
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
 }
 
 export function runCli(args: string[], opts: CliOptions): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const [cmd, ...pre] = opts.command ?? [process.execPath];
     const child = spawn(cmd, [...pre, bin, ...args], {
-      cwd: opts.cwd, env: { ...process.env, SCRATCHNET_DEBUG: '', SCRATCHNET_SILENT: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd, env: { ...process.env, SCRATCHNET_DEBUG: '', SCRATCHNET_SILENT: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';

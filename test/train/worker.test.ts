@@ -109,4 +109,7 @@ test('errors inside the worker reject the promise with the original message', as
 
 test('bad options are refused in the caller', (t) => {
   t.throws(() => trainInWorker(undefined as never), { message: /options \{ model/ });
+  t.throws(() => trainInWorker({ model: 'lenet5', epochs: 1 } as never), { message: /trainInWorker: unknown option 'epochs'\. .*Allowed options: model, data, trainer/ });
+  t.throws(() => trainInWorker({ model: 'lenet5', data: { train_size: 100 } } as never),
+    { message: /trainInWorker data: unknown option 'train_size'\. The book's train_size is 'trainSize' here/ });
 });

@@ -51,8 +51,8 @@ export type FusedBlock = ConvReluPool | ConvRelu;
 
 export type NetworkOptions = Pick<SequentialOptions, 'backend' | 'seed' | 'dtype' | 'weightDecayLambda' | 'fuse'>;
 
-/** Labels accepted by loss/gradient/accuracy: class indices, a LabelSet, or a Tensor (one-hot rows, or indices). */
-export type LabelsLike = Int32Array | LabelSet | Tensor | readonly number[];
+/** Labels accepted by loss/gradient/accuracy: class indices (Int32Array, a LabelSet's Uint8Array, an array), a LabelSet, or a Tensor (one-hot rows, or indices). */
+export type LabelsLike = Int32Array | Uint8Array | LabelSet | Tensor | readonly number[];
 
 /** Inputs accepted by accuracy: a Tensor (n, ...inputShape) or an ImageSet. */
 export type InputsLike = Tensor | ImageSet;
@@ -216,7 +216,7 @@ export class Sequential {
     this.inputShape = checkShapeList('Sequential', inputShape);
     this.outputShape = [...this.inputShape];
     if (!Array.isArray(layers)) {
-      throw new TypeError(`Sequential: layers must be an array of Layer objects (e.g. [new Convolution({...}), new Relu()]), received ${typeof layers}.`);
+      throw new TypeError(`Sequential: layers must be an array of Layer objects (e.g. [new Convolution({...}), new Relu()]), received ${describeValue(layers)}.`);
     }
     checkSeed('Sequential', seed);
     checkNumber('Sequential', 'weightDecayLambda', weightDecayLambda, 0, Infinity);
@@ -261,7 +261,7 @@ export class Sequential {
       throw new Error(`Sequential.add: SoftmaxWithLoss is the network's loss layer and is already in place; add only the layers before it.`);
     }
     if (!(layer instanceof Layer)) {
-      throw new TypeError(`Sequential.add: expected a Layer (e.g. new Relu()), received ${typeof layer}.`);
+      throw new TypeError(`Sequential.add: expected a Layer (e.g. new Relu()), received ${describeValue(layer)}.`);
     }
     if (this.layers.includes(layer)) {
       throw new Error(`Sequential.add: ${layer.label} is already in this network; create a new layer object for each position.`);
@@ -354,7 +354,7 @@ export class Sequential {
   /** x as (n, ...inputShape): data of the same per-sample size is viewed with the network's shape (the book's reshape). */
   private asInput(x: Tensor, where: string): Tensor {
     if (!(x instanceof Tensor)) {
-      throw new TypeError(`${where}: x must be a Tensor shaped (batch, ${this.inputShape.join(', ')}), received ${typeof x}; an ImageSet goes through accuracy() or gather().`);
+      throw new TypeError(`${where}: x must be a Tensor shaped (batch, ${this.inputShape.join(', ')}), received ${describeValue(x)}; an ImageSet goes through accuracy(), predictClasses() or predictProba().`);
     }
     const s = x.shape;
     const ins = this.inputShape;
@@ -539,8 +539,9 @@ export class Sequential {
       if (t.shape.length === 1) return this.indicesFrom(t.data, n, where);
       throw new RangeError(`${where}: labels must be class indices (n) or one-hot rows (n, ${this.numClasses}), received a tensor shaped ${formatShape(t.shape)}.`);
     }
-    if (Array.isArray(t)) return this.indicesFrom(t, n, where);
-    throw new TypeError(`${where}: labels must be an Int32Array of class indices, a LabelSet or a one-hot Tensor, received ${typeof t}.`);
+    // Any list of class indices: a plain array, or the Uint8Array of a LabelSet's labels.
+    if (Array.isArray(t) || (ArrayBuffer.isView(t) && !(t instanceof DataView))) return this.indicesFrom(t as ArrayLike<number>, n, where);
+    throw new TypeError(`${where}: labels must be an Int32Array of class indices, a LabelSet or a one-hot Tensor, received ${describeValue(t)}.`);
   }
 
   private indicesFrom(values: ArrayLike<number>, n: number, where: string): Int32Array {

@@ -7,7 +7,7 @@ import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
 import type { Sequential, ModelConfig } from '../networks/sequential';
 import { describeNonFinite } from '../networks/finite';
-import { checkInt, checkOneOf, checkOptionKeys, checkSeed } from '../check';
+import { checkInt, checkOneOf, checkOptionKeys, checkSeed, describeValue } from '../check';
 import { fraction, plural } from '../format';
 import { Rng } from '../tensor/rng';
 import { checkProgressFits, checkTrainerMeta } from './checkpoint-meta';
@@ -182,14 +182,14 @@ function dropoutLayers(network: Sequential): DropoutLike[] {
 function toImageSet(where: string, x: ImageSet | Tensor): ImageSet {
   if (x instanceof ImageSet) return x;
   if (x instanceof Tensor) return ImageSet.fromTensor(x);
-  throw new TypeError(`Trainer: ${where} must be an ImageSet (loadMnist) or a Tensor shaped (n, ...sample), received ${typeof x}.`);
+  throw new TypeError(`Trainer: ${where} must be an ImageSet (loadMnist) or a Tensor shaped (n, ...sample), received ${describeValue(x)}.`);
 }
 
 function toLabelSet(where: string, t: LabelSet | Int32Array | Tensor | readonly number[], numClasses: number): LabelSet {
   if (t instanceof LabelSet) return t;
   if (t instanceof Tensor) return LabelSet.fromTensor(t, t.shape.length === 2 ? undefined : numClasses);
   if (t instanceof Int32Array || Array.isArray(t) || ArrayBuffer.isView(t)) return LabelSet.fromArray(t as ArrayLike<number>, numClasses);
-  throw new TypeError(`Trainer: ${where} must be a LabelSet, an Int32Array of class indices or a Tensor, received ${typeof t}.`);
+  throw new TypeError(`Trainer: ${where} must be a LabelSet, an Int32Array of class indices or a Tensor, received ${describeValue(t)}.`);
 }
 
 export class Trainer {
@@ -248,7 +248,7 @@ export class Trainer {
   constructor(network: Sequential, xTrain: ImageSet | Tensor, tTrain: LabelSet | Int32Array | Tensor,
     xTest: ImageSet | Tensor, tTest: LabelSet | Int32Array | Tensor, options: TrainerOptions = {}) {
     if (!network || typeof (network as Sequential).gradient !== 'function' || !(network as Sequential).params) {
-      throw new TypeError(`Trainer: the first argument must be a network (a Sequential such as new SimpleConvNet()), received ${typeof network}.`);
+      throw new TypeError(`Trainer: the first argument must be a network (a Sequential such as new SimpleConvNet()), received ${describeValue(network)}.`);
     }
     checkOptionKeys('Trainer', options, OPTION_KEYS);
     const {

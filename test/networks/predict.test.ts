@@ -92,3 +92,12 @@ test('predictClasses / predictProba refuse what does not fit, naming the argumen
   t.throws(() => net.predictClasses(LabelSet.fromArray([1, 2]) as never), { message: /x must be a Tensor or an ImageSet, received a LabelSet/ });
   t.deepEqual(net.predictClasses(data.xTest.slice(0, 0)), new Int32Array(0));
 });
+
+test("labels as any array of class indices: a LabelSet's Uint8Array works as an Int32Array does", (t) => {
+  const net = createPreset('simple-convnet', { backend, seed: 1 });
+  const bytes = data.tTest.labels.subarray(0, 8);
+  t.is(net.loss(xa, bytes, false), net.loss(xa, Int32Array.from(bytes), false));
+  t.throws(() => net.loss(xa, Float32Array.from([0.5, 1, 2, 3, 4, 5, 6, 7]) as never, false), { message: /label 0 is 0\.5, not a class index in \[0, 10\)/ });
+  t.throws(() => net.loss(xa, 'abc' as never), { message: /labels must be an Int32Array .*received "abc"/ });
+  t.throws(() => net.predict([1, 2] as never), { message: /x must be a Tensor shaped \(batch, 1, 28, 28\), received \[1,2\]/ });
+});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/scratch.h"
+#include "simd/dispatch.h"
 #include "simd/vec.h"
 
 SN_BEGIN_TARGET
@@ -168,6 +169,16 @@ WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t 
   // floats an image) within ~32 KB of L1, where the dout rows then stay while the tile walks
   // the taps; more images spill them to L2 (measured ~20% slower on SimpleConvNet's P = 576).
   plan.images = std::clamp<int64_t>(8192 / std::max<int64_t>((plan.rf + plan.rt) * p, 1), 1, std::max<int64_t>(n, 1));
+  // Columns per pass: every filter block reads all of an image's col, so when one image's dout
+  // and col outgrow a third of L2 they are cut into column slices that stay there while every
+  // tile reads them (DeepConvNet's 16→16 layer on a 512 KB Zen 3 L2: 500 KB an image, which
+  // each of its four filter blocks streamed from L3 again — 84% of the step's L2 read misses).
+  const int64_t bytes = (f + ckk) * p * int64_t(sizeof(float)), budget = l2_cache_bytes() / 3;
+  plan.columns = p;
+  if (plan.images == 1 && bytes > budget) {
+    const int64_t slices = (bytes + budget - 1) / budget;
+    plan.columns = std::min<int64_t>(p, ((p + slices - 1) / slices + W - 1) / W * W);
+  }
   return plan;
 }
 
@@ -180,28 +191,33 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   const bool with_db = t0 == 0;
   // One image group: the tiles write dw themselves. Otherwise lane-wise partial sums, nf·nt
   // vectors for dw; then nf for db either way.
-  const bool one_group = plan.images >= n;
+  const bool one_group = plan.images >= n && plan.columns >= p;
   const int64_t acc_count = (one_group ? 0 : nf * nt) + nf;
   V* acc = reinterpret_cast<V*>(t_dot.get(size_t(acc_count * W)));
   V* dbacc = acc + (one_group ? 0 : nf * nt);
   for (int64_t e = 0; e < acc_count; ++e) acc[e] = vzero();
   const Mask tail = tail_mask(p % W == 0 ? W : p % W);
   const int64_t p_full = p % W == 0 ? p : p - p % W;
-  // Image groups outermost: a group's dout and col rows stay in L2 while every tile reads them.
+  // Image groups and column slices outermost: a group's slice of dout and col rows stays in L2
+  // while every tile reads it.
   for (int64_t i0 = 0; i0 < n; i0 += plan.images) {
     const int64_t ni = std::min<int64_t>(plan.images, n - i0);
-    const float* d_i = dout + i0 * dout_stride;
-    const float* c_i = col + i0 * col_stride;
-    for (int64_t fb = f0; fb < f1; fb += plan.rf) {
-      const int rf = int(std::min<int64_t>(plan.rf, f1 - fb));
-      const float* arows = d_i + fb * p;
-      for (int64_t tb = t0; tb < t1; tb += plan.rt) {
-        const int rt = int(std::min<int64_t>(plan.rt, t1 - tb));
-        if (one_group) {
-          dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, nullptr, 0, dw + fb * ckk + tb, ckk);
-        } else {
-          dot_for(rf, rt)(p, ni, arows, dout_stride, c_i + tb * p, col_stride, p, acc + (fb - f0) * nt + (tb - t0), nt,
-                          nullptr, 0);
+    for (int64_t q0 = 0; q0 < p; q0 += plan.columns) {
+      const int64_t pc = std::min<int64_t>(plan.columns, p - q0);
+      const float* d_i = dout + i0 * dout_stride + q0;
+      const float* c_i = col + i0 * col_stride + q0;
+      for (int64_t fb = f0; fb < f1; fb += plan.rf) {
+        const int rf = int(std::min<int64_t>(plan.rf, f1 - fb));
+        const float* arows = d_i + fb * p;
+        for (int64_t tb = t0; tb < t1; tb += plan.rt) {
+          const int rt = int(std::min<int64_t>(plan.rt, t1 - tb));
+          if (one_group) {
+            dot_for(rf, rt)(pc, ni, arows, dout_stride, c_i + tb * p, col_stride, p, nullptr, 0, dw + fb * ckk + tb,
+                            ckk);
+          } else {
+            dot_for(rf, rt)(pc, ni, arows, dout_stride, c_i + tb * p, col_stride, p,
+                            acc + (fb - f0) * nt + (tb - t0), nt, nullptr, 0);
+          }
         }
       }
     }

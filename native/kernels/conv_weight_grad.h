@@ -5,12 +5,14 @@
 
 SN_BEGIN_TARGET
 
-// How conv_weight_grad tiles one shape: an rf × rt register tile (filters × taps) and the
-// number of images summed in registers per pass. It depends only on the shape, never on the
-// thread count, so every split of the taps gives the same bits.
+// How conv_weight_grad tiles one shape: an rf × rt register tile (filters × taps), the number
+// of images summed in registers per pass, and the columns (of P) per pass. It depends only on
+// the shape and the L2 size, never on the thread count, so every split of the taps gives the
+// same bits.
 struct WeightGradPlan {
   int rf, rt;
   int64_t images;
+  int64_t columns;
 };
 WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n);
 

@@ -9,6 +9,7 @@
 #include "kernels/im2col.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
+#include "simd/dispatch.h"
 #include "simd/vec.h"
 
 SN_BEGIN_TARGET
@@ -226,7 +227,8 @@ struct BlockPlan {
 };
 
 BlockPlan block_plan(const ConvGeom& g) {
-  constexpr int64_t kBlockBytes = 1 << 20;
+  // Half of L2 (1 MB on the Xeon it was tuned on, 256 KB on Zen 3).
+  const int64_t kBlockBytes = l2_cache_bytes() / 2;
   const int64_t per_image = (g.f + g.ckk()) * g.ohw() * int64_t(sizeof(float));
   const int64_t by_size = (g.n * per_image + kBlockBytes - 1) / kBlockBytes;
   const int64_t blocks = std::min<int64_t>(g.n, std::max<int64_t>(16, by_size));

@@ -1,5 +1,7 @@
 #include "simd/dispatch.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 namespace sn {
@@ -71,6 +73,15 @@ std::string default_target(std::string* error) {
              "; the targets this CPU runs are " + list + " (or auto). Using " + widest + ".";
   }
   return widest;
+}
+
+int64_t l2_cache_bytes() {
+  static const int64_t bytes = [] {
+    const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    // glibc reads it from CPUID on x86; elsewhere it may be 0 or −1 (unknown).
+    return v >= (64 << 10) ? int64_t(v) : int64_t(256) << 10;
+  }();
+  return bytes;
 }
 
 }  // namespace sn

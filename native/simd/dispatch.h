@@ -1,6 +1,7 @@
 // Which SIMD targets this addon carries, which of them the CPU runs, and which one is used.
 // Compiled once (baseline code): it must run on every CPU, including the ones it rejects.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,9 @@ const std::vector<std::string>& supported_targets();
 // When SCRATCHNET_SIMD names a target this CPU cannot run, or none at all, `error` says so
 // (with the targets there are) and the widest supported target is returned.
 std::string default_target(std::string* error);
+
+// The per-core L2 cache size in bytes as the OS reports it (256 KB when it does not say).
+// Kernels size their cache blocks from it: Zen 3's L2 is 512 KB, a Xeon's 1–2 MB.
+int64_t l2_cache_bytes();
 
 }  // namespace sn

@@ -81,10 +81,11 @@ export interface Backend {
   /**
    * out (n,f,p.oh,p.ow) = relu(maxpool(conv(x))) — equal to Pooling(Relu(Convolution(x))), relu
    * being monotone. argmax receives each window's winner as a flat index in the (g.oh, g.ow)
-   * convolution plane; first maximum wins ties.
+   * convolution plane; first maximum wins ties. argmax null is inference: the same out, no
+   * winners kept (so no backward can follow), and less work.
    */
   convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, p: PoolGeometry,
-    out: FloatArray, argmax: Int32Array): void;
+    out: FloatArray, argmax: Int32Array | null): void;
   /**
    * From dout and the forward's out and argmax (all (n,f,p.oh,p.ow)), the same x and w: dw and db
    * are overwritten, dx (n,c,h,w) too when given. A window passes dout to its winner only where

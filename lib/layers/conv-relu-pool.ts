@@ -44,9 +44,10 @@ export class ConvReluPool extends FusedConvBlock<PoolBuffers> {
     return this.pool.forwardBytesPerSample();
   }
 
-  protected runForward(x: Tensor, buf: PoolBuffers): void {
+  protected runForward(x: Tensor, buf: PoolBuffers, train: boolean): void {
     const { W, b } = this.conv.params;
-    this.backend.convReluPoolForward(x.data, W.data, b.data, buf.g, buf.p, buf.out.data, buf.argmax);
+    // Inference keeps no winners: the kernel then pools and applies the Relu in one pass.
+    this.backend.convReluPoolForward(x.data, W.data, b.data, buf.g, buf.p, buf.out.data, train ? buf.argmax : null);
   }
 
   protected runBackward(dout: Tensor, x: Tensor, buf: PoolBuffers, dx: Tensor | null): void {

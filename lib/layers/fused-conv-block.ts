@@ -19,6 +19,7 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
   private readonly cache: BatchCache<B>;
   private lastBuf: B | null = null;
   private lastX: Tensor | null = null;
+  private lastTrain = false;
 
   /**
    * @param last the block's last layer, whose output shape dout must have
@@ -43,17 +44,18 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
 
   abstract get label(): string;
 
-  /** The block's kernel: buf.out from x. */
-  protected abstract runForward(x: Tensor, buf: B): void;
+  /** The block's kernel: buf.out from x; train false may skip what only the backward needs. */
+  protected abstract runForward(x: Tensor, buf: B, train: boolean): void;
   /** The block's backward kernel: the convolution's gradients, and dx when non-null. */
   protected abstract runBackward(dout: Tensor, x: Tensor, buf: B, dx: Tensor | null): void;
 
-  forward(x: Tensor, _train = false): Tensor {
+  forward(x: Tensor, train = false): Tensor {
     const n = this.conv.checkInput(x);
     const buf = this.cache.get(n);
-    this.runForward(x, buf);
+    this.runForward(x, buf, train);
     this.lastBuf = buf;
     this.lastX = x;
+    this.lastTrain = train;
     return buf.out;
   }
 
@@ -61,6 +63,9 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
     const buf = this.lastBuf;
     const x = this.lastX;
     if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
+    if (!this.lastTrain) {
+      throw new Error(`${this.label}: backward after an inference forward (train false), which keeps nothing for it. Fix: run forward(x, true) first (Sequential.gradient does).`);
+    }
     this.last.checkDout(dout, buf.out.shape);
     const dx = this.conv.needInputGrad ? buf.dx.get() : null;
     this.runBackward(dout, x, buf, dx);

@@ -116,6 +116,12 @@ inline float* F32ArgOrNull(const Napi::CallbackInfo& info, size_t idx, const cha
 inline int32_t* I32Arg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name, uint64_t expected) {
   return TypedArg<int32_t, napi_int32_array>(info, idx, fn, name, "Int32Array", expected);
 }
+// Same, but `null` is allowed (the winners' positions that inference does not keep).
+inline int32_t* I32ArgOrNull(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name,
+                             uint64_t expected) {
+  if (info[idx].IsNull()) return nullptr;
+  return I32Arg(info, idx, fn, name, expected);
+}
 inline uint8_t* U8Arg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name, uint64_t expected) {
   return TypedArg<uint8_t, napi_uint8_array>(info, idx, fn, name, "Uint8Array", expected);
 }

@@ -36,7 +36,7 @@ Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info) {
   const float* w = F32Arg(info, 1, fn, "w", uint64_t(g.f * g.ckk()));
   const float* b = F32Arg(info, 2, fn, "b", uint64_t(g.f));
   float* out = F32Arg(info, 5, fn, "out", pooled);
-  int32_t* argmax = I32Arg(info, 6, fn, "argmax", pooled);
+  int32_t* argmax = I32ArgOrNull(info, 6, fn, "argmax", pooled);
   conv_relu_pool_forward(x, w, b, g, p, out, argmax);
   return info.Env().Undefined();
 }

@@ -30,6 +30,11 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
     for (int64_t i = begin; i < end; ++i) {
       conv_forward_image(x + i * in_size, w, wt, b, g, conv, col, false);
       float* o = out + i * out_size;
+      if (!argmax) {
+        // Inference: no winners to keep, the Relu in the same pass.
+        for (int64_t fi = 0; fi < g.f; ++fi) pool_plane_relu(conv + fi * ohw, p, o + fi * pohw);
+        continue;
+      }
       int32_t* a = argmax + i * out_size;
       for (int64_t fi = 0; fi < g.f; ++fi) pool_plane(conv + fi * ohw, p, o + fi * pohw, a + fi * pohw);
       // Relu after the pooling: a quarter of the values, and the same result.

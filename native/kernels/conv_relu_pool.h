@@ -13,7 +13,8 @@ SN_BEGIN_TARGET
 // x (n, c, h, w), w (f, c·kh·kw), b (f) → out (n, f, poh, pow) = relu(maxpool(conv(x))), which
 // equals maxpool(relu(conv(x))) because relu is monotone. argmax (n, f, poh, pow) holds each
 // window's winner in the convolution's (oh, ow) plane (first maximum wins). p describes the
-// pooling of the convolution output: p.n = g.n, p.c = g.f, p.h = g.oh, p.w = g.ow.
+// pooling of the convolution output: p.n = g.n, p.c = g.f, p.h = g.oh, p.w = g.ow. argmax null
+// is inference: the same out, no winners written.
 void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
                             float* out, int32_t* argmax);
 

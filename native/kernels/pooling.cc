@@ -38,6 +38,54 @@ constexpr int64_t kMinPlanes = 16;
   }
 }
 
+#if defined(__x86_64__)
+// max(v0, v1) as std::max(v0, v1) computes it: (v0 < v1) ? v1 : v0, which is MAXPS with the
+// operands swapped (MAXPS(a, b) = a > b ? a : b), NaNs included.
+static inline __m128 std_max4(__m128 v0, __m128 v1) { return _mm_max_ps(v1, v0); }
+#endif
+#if defined(SN_TARGET_AVX512) || defined(SN_TARGET_AVX2)
+static inline __m256 std_max8(__m256 v0, __m256 v1) { return _mm256_max_ps(v1, v0); }
+#endif
+
+// The same window's maximum as pool_2x2_plane (the same std::max chain v0, v1, v2, v3, so the
+// same value, NaNs included), then the Relu; no positions. Even and odd columns are split out of
+// two loads with one shuffle each, so 8 (or 4) windows take 4 loads and 4 maxima: GCC's own
+// vectorisation of the scalar loop, strided loads and all, was no faster than the argmax form.
+static void pool_2x2_plane_relu(const float* plane, int64_t w, int64_t oh, int64_t ow, float* o) {
+  for (int64_t oi = 0; oi < oh; ++oi) {
+    const float* r0 = plane + 2 * oi * w;
+    const float* r1 = r0 + w;
+    float* out = o + oi * ow;
+    int64_t oj = 0;
+#if defined(SN_TARGET_AVX512) || defined(SN_TARGET_AVX2)
+    for (; oj + 8 <= ow; oj += 8) {
+      const __m256 a0 = _mm256_loadu_ps(r0 + 2 * oj), b0 = _mm256_loadu_ps(r0 + 2 * oj + 8);
+      const __m256 a1 = _mm256_loadu_ps(r1 + 2 * oj), b1 = _mm256_loadu_ps(r1 + 2 * oj + 8);
+      // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
+      const __m256 v0 = _mm256_shuffle_ps(a0, b0, 0x88), v1 = _mm256_shuffle_ps(a0, b0, 0xDD);
+      const __m256 v2 = _mm256_shuffle_ps(a1, b1, 0x88), v3 = _mm256_shuffle_ps(a1, b1, 0xDD);
+      const __m256 best = std_max8(std_max8(std_max8(v0, v1), v2), v3);
+      const __m256 r = _mm256_max_ps(best, _mm256_setzero_ps());  // NaN > 0 is false: 0
+      _mm256_storeu_ps(out + oj, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(r), 0xD8)));
+    }
+#endif
+#if defined(__x86_64__)
+    for (; oj + 4 <= ow; oj += 4) {
+      const __m128 a0 = _mm_loadu_ps(r0 + 2 * oj), b0 = _mm_loadu_ps(r0 + 2 * oj + 4);
+      const __m128 a1 = _mm_loadu_ps(r1 + 2 * oj), b1 = _mm_loadu_ps(r1 + 2 * oj + 4);
+      const __m128 v0 = _mm_shuffle_ps(a0, b0, 0x88), v1 = _mm_shuffle_ps(a0, b0, 0xDD);
+      const __m128 v2 = _mm_shuffle_ps(a1, b1, 0x88), v3 = _mm_shuffle_ps(a1, b1, 0xDD);
+      const __m128 best = std_max4(std_max4(std_max4(v0, v1), v2), v3);
+      _mm_storeu_ps(out + oj, _mm_max_ps(best, _mm_setzero_ps()));
+    }
+#endif
+    for (; oj < ow; ++oj) {
+      const float best = std::max(std::max(std::max(r0[2 * oj], r0[2 * oj + 1]), r1[2 * oj]), r1[2 * oj + 1]);
+      out[oj] = best > 0.0f ? best : 0.0f;
+    }
+  }
+}
+
 #if defined(SN_TARGET_AVX512)
 // The same 2×2 stride-2 window, 16 outputs per step: the even and odd columns of both input rows
 // are split out of two loads each with one permute, and the same compare chain (strict >, so the
@@ -111,6 +159,30 @@ void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
       }
       o[oi * g.ow + oj] = best;
       a[oi * g.ow + oj] = int32_t(best_at);
+    }
+  }
+}
+
+void pool_plane_relu(const float* plane, const PoolGeom& g, float* o) {
+  if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
+    pool_2x2_plane_relu(plane, g.w, g.oh, g.ow, o);
+    return;
+  }
+  for (int64_t oi = 0; oi < g.oh; ++oi) {
+    const int64_t i0 = std::max<int64_t>(oi * g.stride - g.pad, 0);
+    const int64_t i1 = std::min<int64_t>(oi * g.stride - g.pad + g.ph, g.h);
+    for (int64_t oj = 0; oj < g.ow; ++oj) {
+      const int64_t j0 = std::max<int64_t>(oj * g.stride - g.pad, 0);
+      const int64_t j1 = std::min<int64_t>(oj * g.stride - g.pad + g.pw, g.w);
+      // As pool_plane: the first in-bounds cell starts, a strictly greater one replaces it.
+      float best = plane[i0 * g.w + j0];
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < j1; ++j) {
+          const float v = plane[i * g.w + j];
+          best = v > best ? v : best;
+        }
+      }
+      o[oi * g.ow + oj] = best > 0.0f ? best : 0.0f;
     }
   }
 }

@@ -11,7 +11,8 @@ export type Kernels = Record<string, unknown>;
 type Kind =
   | { kind: 'f32' }
   | { kind: 'f32OrNull' }
-  | { kind: 'i32'; argmaxPlane?: number }
+  /** orNull: null is allowed (convReluPoolForward's argmax in inference). */
+  | { kind: 'i32'; argmaxPlane?: number; orNull?: boolean }
   /** An Int32Array of row numbers (any length; entries in [0, count)), or null. */
   | { kind: 'rows'; count: number }
   | { kind: 'u8' }
@@ -82,7 +83,7 @@ export const SPECS: Record<string, ExportSpec> = {
   },
   convReluPoolForward: {
     args: [f32('x'), f32('w'), f32('b'), { name: 'g', type: { kind: 'conv' } }, { name: 'p', type: { kind: 'pool' } },
-      f32('out'), { name: 'argmax', type: { kind: 'i32' } }],
+      f32('out'), { name: 'argmax', type: { kind: 'i32', orNull: true } }],
     valid: () => [Z(CONV.x), Z(CONV.w), Z(CONV.b), conv(), convPool(), Z(CONV_POOL.out), new Int32Array(CONV_POOL.out)],
   },
   convReluPoolBackward: {
@@ -269,6 +270,7 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
         add(`'${a.name}' ← Float32Array`, i, new Float32Array(len), 'TypeError');
         if (a.type.kind === 'u8') add(`'${a.name}' ← Uint8ClampedArray`, i, new Uint8ClampedArray(len), 'TypeError');
         else add(`'${a.name}' ← Uint32Array`, i, new Uint32Array(len), 'TypeError');
+        if (!(a.type.kind === 'i32' && a.type.orNull)) add(`'${a.name}' ← null`, i, null, 'TypeError');
         add(`'${a.name}' ← ${Same.name} of ${len + 1}`, i, new Same(len + 1), 'RangeError');
         if (a.type.kind === 'i32' && a.type.argmaxPlane !== undefined) {
           const plane = a.type.argmaxPlane;

@@ -186,3 +186,19 @@ nativeVsReference('convReluPoolBackward: the weight gradient has the same bits w
     nb.setNumThreads(before);
   }
 });
+
+eachBackend('convReluPoolForward in inference (argmax null) gives the same bits as the training forward, ties and NaNs included', (t, bk) => {
+  const rng = new Rng(91);
+  for (const c of fusedCases(rng, 24)) {
+    const { x, w, b } = inputs(rng, c.g, c.p);
+    // Coarse inputs and weights make equal window values (ties) common; a few NaNs test that
+    // both forms let the same cell win.
+    for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
+    for (let i = 0; i < w.length; i++) w[i] = Math.round(w[i] * 2) / 2;
+    if (x.length > 9) x[Math.floor(x.length / 3)] = NaN;
+    const trained = fusedForward(bk, c, x, w, b);
+    const inferred = new Float32Array(trained.out.length).fill(-3);
+    bk.convReluPoolForward(x, w, b, c.g, c.p, inferred, null);
+    assertEqualArrays(t, 'out', inferred, trained.out, describe(c));
+  }
+});

@@ -20,7 +20,7 @@ function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
 }
 
 export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray, g: ConvGeometry, p: PoolGeometry,
-  out: FloatArray, argmax: Int32Array): void {
+  out: FloatArray, argmax: Int32Array | null): void {
   const fn = 'convReluPoolForward';
   g = convGeometryArg(fn, 'g', g);
   p = poolGeometryArg(fn, 'p', p);
@@ -30,7 +30,7 @@ export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray,
   floatArg(fn, 'w', w, g.f * g.c * g.kh * g.kw);
   floatArg(fn, 'b', b, g.f);
   floatArg(fn, 'out', out, pooled);
-  int32Arg(fn, 'argmax', argmax, pooled);
+  if (argmax !== null) int32Arg(fn, 'argmax', argmax, pooled);
   // One image at a time through the reference convolution, pooling and Relu: the definition
   // is the three layers' kernels, with the convolution map of one image as the only buffer.
   const opix = g.oh * g.ow;
@@ -41,10 +41,12 @@ export function convReluPoolForward(x: FloatArray, w: FloatArray, b: FloatArray,
   const onePool: PoolGeometry = { ...p, n: 1 };
   const inSize = g.c * g.h * g.w;
   const outSize = p.c * p.oh * p.ow;
+  // Inference (argmax null): the winners of one image, thrown away.
+  const scratch = argmax === null ? new Int32Array(outSize) : null;
   for (let n = 0; n < g.n; n++) {
     const o = out.subarray(n * outSize, (n + 1) * outSize);
     convForward(x.subarray(n * inSize, (n + 1) * inSize), w, b, one, conv, col);
-    poolForward(conv, onePool, o, argmax.subarray(n * outSize, (n + 1) * outSize));
+    poolForward(conv, onePool, o, scratch ?? argmax!.subarray(n * outSize, (n + 1) * outSize));
     reluForward(o, outSize, o);
   }
 }

@@ -127,17 +127,9 @@ static void pool_2x2_plane_avx512(const float* plane, int64_t w, int64_t oh, int
 }
 #endif
 
-void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
-  if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
-#if defined(SN_TARGET_AVX512)
-    pool_2x2_plane_avx512(plane, g.w, g.oh, g.ow, o, a);
-#else
-    // Elsewhere GCC vectorises it well: an AVX2 form with shuffles and vector masks measured
-    // 0.96 ms against this loop's 0.60 ms on Zen 3 (SimpleConvNet's pooling, one core).
-    pool_2x2_plane(plane, g.w, g.oh, g.ow, o, a);
-#endif
-    return;
-  }
+// Any window, stride and padding. Relu (inference): out = max(0, maximum), no positions written.
+template <bool Relu>
+static void pool_plane_generic(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
   for (int64_t oi = 0; oi < g.oh; ++oi) {
     const int64_t i0 = std::max<int64_t>(oi * g.stride - g.pad, 0);
     const int64_t i1 = std::min<int64_t>(oi * g.stride - g.pad + g.ph, g.h);
@@ -154,13 +146,31 @@ void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
           const float v = plane[i * g.w + j];
           const bool wins = v > best;
           best = wins ? v : best;
-          best_at = wins ? i * g.w + j : best_at;
+          if (!Relu) best_at = wins ? i * g.w + j : best_at;
         }
       }
-      o[oi * g.ow + oj] = best;
-      a[oi * g.ow + oj] = int32_t(best_at);
+      if (Relu) {
+        o[oi * g.ow + oj] = best > 0.0f ? best : 0.0f;
+      } else {
+        o[oi * g.ow + oj] = best;
+        a[oi * g.ow + oj] = int32_t(best_at);
+      }
     }
   }
+}
+
+void pool_plane(const float* plane, const PoolGeom& g, float* o, int32_t* a) {
+  if (g.ph == 2 && g.pw == 2 && g.stride == 2 && g.pad == 0) {
+#if defined(SN_TARGET_AVX512)
+    pool_2x2_plane_avx512(plane, g.w, g.oh, g.ow, o, a);
+#else
+    // Elsewhere GCC vectorises it well: an AVX2 form with shuffles and vector masks measured
+    // 0.96 ms against this loop's 0.60 ms on Zen 3 (SimpleConvNet's pooling, one core).
+    pool_2x2_plane(plane, g.w, g.oh, g.ow, o, a);
+#endif
+    return;
+  }
+  pool_plane_generic<false>(plane, g, o, a);
 }
 
 void pool_plane_relu(const float* plane, const PoolGeom& g, float* o) {
@@ -168,23 +178,7 @@ void pool_plane_relu(const float* plane, const PoolGeom& g, float* o) {
     pool_2x2_plane_relu(plane, g.w, g.oh, g.ow, o);
     return;
   }
-  for (int64_t oi = 0; oi < g.oh; ++oi) {
-    const int64_t i0 = std::max<int64_t>(oi * g.stride - g.pad, 0);
-    const int64_t i1 = std::min<int64_t>(oi * g.stride - g.pad + g.ph, g.h);
-    for (int64_t oj = 0; oj < g.ow; ++oj) {
-      const int64_t j0 = std::max<int64_t>(oj * g.stride - g.pad, 0);
-      const int64_t j1 = std::min<int64_t>(oj * g.stride - g.pad + g.pw, g.w);
-      // As pool_plane: the first in-bounds cell starts, a strictly greater one replaces it.
-      float best = plane[i0 * g.w + j0];
-      for (int64_t i = i0; i < i1; ++i) {
-        for (int64_t j = j0; j < j1; ++j) {
-          const float v = plane[i * g.w + j];
-          best = v > best ? v : best;
-        }
-      }
-      o[oi * g.ow + oj] = best > 0.0f ? best : 0.0f;
-    }
-  }
+  pool_plane_generic<true>(plane, g, o, nullptr);
 }
 
 void pool_forward(const float* x, const PoolGeom& g, float* out, int32_t* argmax) {

@@ -76,13 +76,18 @@ test('a second stop signal quits at once, without saving', async (t) => {
     onOutput: (all, child) => {
       if (!sent && /epoch 1\/200/.test(all)) {
         sent = true;
+        // Back to back: a timer between them lost the race on a loaded machine (the child had
+        // finished the batch and saved before the second signal came). Both now wait in the
+        // child's signal queue, and the kernel may hand them over in either order; whichever
+        // comes second must quit at once with its own exit code.
         process.kill(child.pid!, 'SIGTERM');
-        setTimeout(() => process.kill(child.pid!, 'SIGINT'), 20);
+        process.kill(child.pid!, 'SIGINT');
       }
     },
   });
-  t.is(r.code, 130, r.stderr);
-  t.regex(r.stderr, /second stop signal \(Ctrl-C\): exiting without saving\./);
+  const m = /second stop signal \((Ctrl-C|SIGTERM)\): exiting without saving\./.exec(r.stderr);
+  t.truthy(m, r.stderr);
+  t.is(r.code, m?.[1] === 'SIGTERM' ? 143 : 130, r.stderr);
   t.notRegex(r.stderr, /checkpoint saved/);
 });
 

@@ -4,11 +4,11 @@ export type {
   SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry, KinkReport,
 } from './sequential';
 export {
-  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, createPreset, presetNames,
+  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet, createPreset, presetNames,
 } from './presets';
 export type {
   ConvParam, Activation, SimpleConvNetOptions, ConvNet1FCOptions, LeNet5Options, DeepConvNetOptions,
-  MultiLayerNetOptions, MultiLayerNetExtendOptions, PresetName,
+  MultiLayerNetOptions, MultiLayerNetExtendOptions, TwoLayerNetOptions, PresetName,
 } from './presets';
 export { gemmFlops } from './flops';
 export type { GemmFlops, LayerFlops } from './flops';

@@ -181,6 +181,35 @@ export class DeepConvNet extends Sequential {
   }
 }
 
+export interface TwoLayerNetOptions extends NetworkOptions {
+  inputSize?: number;
+  hiddenSize?: number;
+  outputSize?: number;
+  /** The book's weight_init_std (default 0.01), or 'he' / 'xavier' scaled by each layer's fan-in. */
+  weightInitStd?: WeightInit;
+}
+
+/**
+ * The book's TwoLayerNet (ch. 5, two_layer_net.py): Affine–Relu–Affine–SoftmaxWithLoss, W1
+ * (inputSize, hiddenSize) … b2. Defaults are train_neuralnet.py's: 784 → 50 → 10, std 0.01.
+ */
+export class TwoLayerNet extends Sequential {
+  constructor(options: TwoLayerNetOptions = {}) {
+    checkKeys('TwoLayerNet', options, ['inputSize', 'hiddenSize', 'outputSize', 'weightInitStd']);
+    const { inputSize = 784, hiddenSize = 50, outputSize = 10, weightInitStd = 0.01 } = options;
+    checkSizes('TwoLayerNet', { inputSize, hiddenSizeList: [hiddenSize], outputSize }, 'hiddenSize', hiddenSize);
+    super({
+      ...pickNetwork(options),
+      inputShape: [inputSize],
+      layers: [
+        new Affine({ units: hiddenSize, weightInit: weightInitStd }),
+        new Relu(),
+        new Affine({ units: outputSize, weightInit: weightInitStd }),
+      ],
+    });
+  }
+}
+
 export interface MultiLayerNetOptions extends NetworkOptions {
   inputSize: number;
   hiddenSizeList: number[];
@@ -198,9 +227,13 @@ export interface MultiLayerNetExtendOptions extends MultiLayerNetOptions {
   useBatchnorm?: boolean;
 }
 
-function checkSizes(owner: string, o: MultiLayerNetOptions): void {
+/** `hidden` names the option the hidden sizes came from (TwoLayerNet's hiddenSize is one number). */
+function checkSizes(owner: string, o: MultiLayerNetOptions, hidden = 'hiddenSizeList', given: unknown = o.hiddenSizeList): void {
   const okInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
   if (!okInt(o.inputSize)) throw new TypeError(`${owner}: inputSize must be a positive integer (784 for MNIST), received ${JSON.stringify(o.inputSize)}.`);
+  if (hidden !== 'hiddenSizeList' && !okInt(given)) {
+    throw new TypeError(`${owner}: ${hidden} must be a positive integer (the book: 50), received ${JSON.stringify(given)}.`);
+  }
   if (!Array.isArray(o.hiddenSizeList) || !o.hiddenSizeList.every(okInt)) {
     throw new TypeError(`${owner}: hiddenSizeList must be a list of positive integers (e.g. [100, 100, 100]), received ${JSON.stringify(o.hiddenSizeList)}.`);
   }
@@ -251,7 +284,7 @@ export class MultiLayerNetExtend extends Sequential {
 }
 
 /** Preset names as the CLI spells them. */
-export const presetNames = ['simple-convnet', 'conv-1fc', 'lenet5', 'deep-convnet'] as const;
+export const presetNames = ['simple-convnet', 'conv-1fc', 'lenet5', 'deep-convnet', 'two-layer-net'] as const;
 export type PresetName = (typeof presetNames)[number];
 
 /** A preset by its CLI name, e.g. createPreset('lenet5', { seed: 1 }). */
@@ -261,6 +294,7 @@ export function createPreset(name: PresetName | string, options: NetworkOptions 
     case 'conv-1fc': return new ConvNet1FC(options);
     case 'lenet5': return new LeNet5(options);
     case 'deep-convnet': return new DeepConvNet(options);
+    case 'two-layer-net': return new TwoLayerNet(options);
     default:
       throw new TypeError(`createPreset: unknown model '${name}'. Known models: ${presetNames.join(', ')} (or a JSON model file for Sequential.fromConfig).`);
   }

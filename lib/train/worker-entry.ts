@@ -7,7 +7,7 @@ import { resolveBackend } from '../backend/index';
 import { loadMnist } from '../data/mnist';
 import { Sequential, type ModelConfig } from '../networks/sequential';
 import {
-  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, presetNames,
+  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet, presetNames,
 } from '../networks/presets';
 import { sizeOf, formatShape } from '../tensor/shape';
 import { Trainer, type TrainerOptions } from './trainer';
@@ -19,10 +19,11 @@ const PRESETS: Record<string, new (o: any) => Sequential> = {
   'conv-1fc': ConvNet1FC, ConvNet1FC,
   lenet5: LeNet5, LeNet5,
   'deep-convnet': DeepConvNet, DeepConvNet,
+  'two-layer-net': TwoLayerNet, TwoLayerNet,
   MultiLayerNet, MultiLayerNetExtend,
 };
 
-const ALL_PRESETS = [...presetNames, 'SimpleConvNet', 'ConvNet1FC', 'LeNet5', 'DeepConvNet', 'MultiLayerNet', 'MultiLayerNetExtend'];
+const ALL_PRESETS = [...presetNames, 'SimpleConvNet', 'ConvNet1FC', 'LeNet5', 'DeepConvNet', 'TwoLayerNet', 'MultiLayerNet', 'MultiLayerNetExtend'];
 
 export function buildModel(spec: WorkerModelSpec, backend: 'native' | 'reference' | undefined): Sequential {
   if (typeof spec === 'string') spec = { preset: spec };

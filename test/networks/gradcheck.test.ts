@@ -17,7 +17,7 @@
 // subtraction cancels it) are compared in absolute terms instead: both must be ≤ 1e-9.
 import test from 'ava';
 import { referenceBackend } from '../../lib/backend/reference';
-import { MultiLayerNetExtend, SimpleConvNet, gradientCheck, type Sequential } from '../../lib/networks';
+import { MultiLayerNetExtend, SimpleConvNet, TwoLayerNet, gradientCheck, type Sequential } from '../../lib/networks';
 import { Rng } from '../../lib/tensor/rng';
 import { Tensor } from '../../lib/tensor/tensor';
 
@@ -93,6 +93,13 @@ test('MultiLayerNetExtend with sigmoid and no extras', (t) => {
     inputSize: 5, hiddenSizeList: [4], outputSize: 3, activation: 'sigmoid', weightInitStd: 1,
   });
   checkAll(t, net, randomInput([3, 5], 14), Int32Array.from([1, 2, 0]));
+});
+
+test('TwoLayerNet (the book\'s ch. 5 network) with weight decay: backprop = numerical gradient', (t) => {
+  const net = new TwoLayerNet({
+    backend: referenceBackend, dtype: 'float64', seed: 4, inputSize: 7, hiddenSize: 5, outputSize: 3, weightInitStd: 0.5, weightDecayLambda: 0.1,
+  });
+  checkAll(t, net, randomInput([4, 7], 15), Int32Array.from([0, 2, 1, 1]));
 });
 
 test('the check detects a 1 % error in one layer\'s backward', (t) => {

@@ -6,7 +6,7 @@ import { referenceBackend } from '../../lib/backend/reference';
 import { ImageSet, LabelSet } from '../../lib/data/dataset';
 import { Affine, BatchNormalization, Convolution, Dropout, Flatten, Pooling, Relu, Sigmoid } from '../../lib/layers';
 import {
-  ConvNet1FC, DeepConvNet, LeNet5, MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, createPreset,
+  ConvNet1FC, DeepConvNet, LeNet5, MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet, createPreset,
 } from '../../lib/networks';
 import { ShapeError } from '../../lib/tensor/shape';
 import { Tensor } from '../../lib/tensor/tensor';
@@ -104,6 +104,25 @@ test('MultiLayerNetExtend numbers gamma/beta like the book and keeps running sta
   t.throws(() => new MultiLayerNetExtend({ backend, inputSize: 4, hiddenSizeList: [3], outputSize: 2, dropoutRation: 0.1, dropoutRatio: 0.3 }), {
     message: /dropoutRation \(0\.1\) and dropoutRatio \(0\.3\)/,
   });
+});
+
+test('TwoLayerNet is the book\'s Affine–Relu–Affine with W1 (784,50) … b2 (10) and std 0.01 weights', (t) => {
+  const net = new TwoLayerNet({ backend });
+  t.deepEqual(shapes(net), { W1: [784, 50], b1: [50], W2: [50, 10], b2: [10] });
+  t.deepEqual(net.layers.map((l) => l.name), ['Affine1', 'Relu1', 'Affine2']);
+  t.deepEqual(net.inputShape, [784]);
+  const w = net.params.W1.data;
+  let s2 = 0;
+  for (const v of w) s2 += v * v;
+  t.true(Math.abs(Math.sqrt(s2 / w.length) - 0.01) < 0.0005, 'the book\'s weight_init_std 0.01');
+  t.true(net.params.b1.data.every((v) => v === 0));
+  const he = new TwoLayerNet({ backend, inputSize: 20, hiddenSize: 30, outputSize: 4, weightInitStd: 'he', seed: 1 });
+  t.deepEqual(shapes(he), { W1: [20, 30], b1: [30], W2: [30, 4], b2: [4] });
+  // A 28×28 image batch is viewed as 784 values, as the book's load_mnist(flatten=True) gives them.
+  t.deepEqual(net.predict(Tensor.zeros([2, 1, 28, 28])).shape, [2, 10]);
+  t.deepEqual(createPreset('two-layer-net', { backend }).params.W1.shape, [784, 50]);
+  t.throws(() => new TwoLayerNet({ backend, hiddenSize: 0 }), { message: /TwoLayerNet: hiddenSize must be a positive integer \(the book: 50\), received 0/ });
+  t.throws(() => new TwoLayerNet({ backend, hidden_size: 50 } as never), { message: /TwoLayerNet: unknown option 'hidden_size'.*hiddenSize/ });
 });
 
 test('a user-defined stack builds with inferred shapes; add() extends it', (t) => {

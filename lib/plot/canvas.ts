@@ -6,6 +6,8 @@ import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './fo
 export type Rgb = readonly [number, number, number];
 
 export type HAlign = 'start' | 'middle' | 'end';
+/** matplotlib's 'o', 's', 'D', 'x', '^'. */
+export type MarkerShape = 'circle' | 'square' | 'diamond' | 'cross' | 'triangle';
 export type VAlign = 'top' | 'middle' | 'bottom';
 
 export class Canvas {
@@ -69,10 +71,25 @@ export class Canvas {
     }
   }
 
-  marker(x: number, y: number, shape: 'circle' | 'square', size: number, c: Rgb): void {
+  marker(x: number, y: number, shape: MarkerShape, size: number, c: Rgb): void {
     const r = size / 2;
     if (shape === 'square') {
       this.fillRect(Math.round(x - r), Math.round(y - r), size, size, c);
+      return;
+    }
+    if (shape === 'cross') {
+      this.line(x - r, y - r, x + r, y + r, c, 2);
+      this.line(x - r, y + r, x + r, y - r, c, 2);
+      return;
+    }
+    if (shape === 'diamond' || shape === 'triangle') {
+      // Filled scanline by scanline: |dx| + |dy| ≤ r for the diamond; for the upward triangle the
+      // half-width grows linearly from the apex (y − r) to the base (y + r).
+      for (let yy = Math.floor(y - r); yy <= Math.ceil(y + r); yy++) {
+        const half = shape === 'diamond' ? r - Math.abs(yy - y) : ((yy - (y - r)) / (2 * r)) * r;
+        if (half < 0) continue;
+        for (let xx = Math.ceil(x - half); xx <= Math.floor(x + half); xx++) this.setPixel(xx, yy, c);
+      }
       return;
     }
     for (let yy = Math.floor(y - r); yy <= Math.ceil(y + r); yy++) {

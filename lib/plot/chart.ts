@@ -1,6 +1,6 @@
 // Line-chart layout: axes, "nice" tick labels, series as polylines, legend. Produces scene
 // primitives (lib/plot/scene.ts) so PNG and SVG share one layout.
-import type { Rgb } from './canvas';
+import type { MarkerShape, Rgb } from './canvas';
 import type { Primitive } from './scene';
 import { textWidth } from './font';
 
@@ -11,7 +11,13 @@ export const COLORS = {
   blue: [31, 119, 180] as Rgb, // matplotlib's first two default colours, as in the book's plots
   orange: [255, 127, 14] as Rgb,
   lightBlue: [160, 196, 224] as Rgb,
+  green: [44, 160, 44] as Rgb,
+  red: [214, 39, 40] as Rgb,
+  purple: [148, 103, 189] as Rgb,
 };
+
+/** matplotlib's default colour cycle (tab10's first five), the order the book's plots use. */
+export const CYCLE: readonly Rgb[] = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.red, COLORS.purple];
 
 export interface Series {
   name: string;
@@ -19,7 +25,9 @@ export interface Series {
   ys: ArrayLike<number>;
   color: Rgb;
   width?: number;
-  marker?: 'circle' | 'square';
+  marker?: MarkerShape;
+  /** A marker on every n-th point only (matplotlib's markevery); without it, on every point when there are at most 60. */
+  markEvery?: number;
   dash?: [number, number];
   /** Left out of the legend (e.g. a raw series drawn under its smoothed version). */
   noLegend?: boolean;
@@ -34,11 +42,27 @@ export interface PanelSpec {
   /** Fixed y range; otherwise derived from the data and extended to nice tick boundaries. */
   yRange?: [number, number];
   xRange?: [number, number];
-  legend?: 'lower right' | 'upper right';
+  /** Where the legend goes (default lower right); 'none' leaves it out. */
+  legend?: 'lower right' | 'upper right' | 'none';
   /** Extend a data-derived y range down to 0 (losses). */
   includeZero?: boolean;
   /** Shown in the middle of the plot area when no series has data. */
   emptyText?: string;
+  /** Histogram bars drawn under the series (the book's plt.hist). */
+  bars?: Bars[];
+  /** false hides the tick labels of that axis (the book's plt.xticks([]) in a grid of small panels). */
+  xTickLabels?: boolean;
+  yTickLabels?: boolean;
+  /** Text scale of the legend (default 2; 1 for small panels). */
+  legendScale?: number;
+}
+
+/** A histogram: counts[i] samples fell in [edges[i], edges[i + 1]). */
+export interface Bars {
+  name: string;
+  edges: ArrayLike<number>;
+  counts: ArrayLike<number>;
+  color: Rgb;
 }
 
 /** Tick values at a 1/2/5·10^k step covering [lo, hi] with about `target` intervals. */
@@ -117,20 +141,26 @@ export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: 
   return { xs: ox, ys: oy };
 }
 
-/** Axes, ticks, labels, series and legend of one panel, in pixel coordinates. */
+/** Axes, ticks, labels, bars, series and legend of one panel, in pixel coordinates. */
 export function linePanel(spec: PanelSpec): Primitive[] {
   const items: Primitive[] = [];
-  const left = spec.x + 64;
+  const showX = spec.xTickLabels !== false;
+  const showY = spec.yTickLabels !== false;
+  const bars = spec.bars ?? [];
+  // Room on the left for the rotated y label (14 px at scale 2) and the tick labels; below for
+  // the tick labels and the x label. What is hidden takes no room.
+  const left = spec.x + (spec.yLabel ? 26 : 8) + (showY ? 38 : 0);
   const right = spec.x + spec.w - 16;
   const top = spec.y + (spec.title ? 34 : 14);
-  const bottom = spec.y + spec.h - 46;
+  const bottom = spec.y + spec.h - (showX ? 18 : 6) - (spec.xLabel ? 28 : 0);
   const pw = right - left;
   const ph = bottom - top;
 
-  const xr = spec.xRange ?? finiteRange(spec.series.map((s) => s.xs)) ?? [0, 1];
-  const yData = finiteRange(spec.series.map((s) => s.ys));
+  const barEdges = bars.map((b) => b.edges);
+  const xr = spec.xRange ?? finiteRange([...spec.series.map((s) => s.xs), ...barEdges]) ?? [0, 1];
+  const yData = finiteRange([...spec.series.map((s) => s.ys), ...bars.map((b) => b.counts)]);
   let yr: [number, number] = spec.yRange ?? yData ?? [0, 1];
-  if (!spec.yRange && spec.includeZero && yr[0] > 0) yr = [0, yr[1]];
+  if (!spec.yRange && (spec.includeZero || bars.length > 0) && yr[0] > 0) yr = [0, yr[1]];
   const yT = niceTicks(yr[0], yr[1], 5);
   if (!spec.yRange) yr = [Math.min(yr[0], yT.ticks[0] ?? yr[0]), Math.max(yr[1], yT.ticks[yT.ticks.length - 1] ?? yr[1])];
   if (!(yr[1] > yr[0])) yr = [yr[0] - 0.5, yr[0] + 0.5];
@@ -151,30 +181,49 @@ export function linePanel(spec: PanelSpec): Primitive[] {
     const py = sy(t);
     items.push({ type: 'line', x1: left, y1: py, x2: right, y2: py, color: COLORS.grid, width: 1 });
     items.push({ type: 'line', x1: left - 5, y1: py, x2: left, y2: py, color: COLORS.axis, width: 1 });
-    items.push({ type: 'text', x: left - 8, y: py, text: tickLabel(t, yTicks.step), color: COLORS.text, scale: 1, align: 'end', valign: 'middle' });
+    if (showY) items.push({ type: 'text', x: left - 8, y: py, text: tickLabel(t, yTicks.step), color: COLORS.text, scale: 1, align: 'end', valign: 'middle' });
   }
   for (const t of xT.ticks) {
     if (t < xlo - 1e-12 || t > xhi + 1e-12) continue;
     const px = sx(t);
     items.push({ type: 'line', x1: px, y1: top, x2: px, y2: bottom, color: COLORS.grid, width: 1 });
     items.push({ type: 'line', x1: px, y1: bottom, x2: px, y2: bottom + 5, color: COLORS.axis, width: 1 });
-    items.push({ type: 'text', x: px, y: bottom + 9, text: tickLabel(t, xT.step), color: COLORS.text, scale: 1, align: 'middle', valign: 'top' });
+    if (showX) items.push({ type: 'text', x: px, y: bottom + 9, text: tickLabel(t, xT.step), color: COLORS.text, scale: 1, align: 'middle', valign: 'top' });
+  }
+  for (const b of bars) {
+    const n = Math.min(b.counts.length, b.edges.length - 1);
+    for (let i = 0; i < n; i++) {
+      const c = b.counts[i];
+      // Bars outside the x range are left out and those across its ends cut, as matplotlib's xlim does.
+      if (!(c > 0) || b.edges[i + 1] <= xlo || b.edges[i] >= xhi) continue;
+      const x0 = sx(Math.max(xlo, b.edges[i]));
+      const x1 = sx(Math.min(xhi, b.edges[i + 1]));
+      const y0 = Math.max(top, sy(Math.min(c, yr[1])));
+      // One pixel of white between neighbouring bars, as matplotlib's default edge gives.
+      items.push({ type: 'rect', x: x0, y: y0, w: Math.max(1, x1 - x0 - 1), h: bottom - y0, fill: b.color });
+    }
   }
   items.push({ type: 'rect', x: left, y: top, w: pw + 1, h: ph + 1, stroke: COLORS.axis });
-  items.push({ type: 'text', x: left + pw / 2, y: spec.y + spec.h - 8, text: spec.xLabel, color: COLORS.text, scale: 2, align: 'middle', valign: 'bottom' });
-  items.push({ type: 'text', x: spec.x + 8, y: top + ph / 2, text: spec.yLabel, color: COLORS.text, scale: 2, align: 'middle', valign: 'top', rotate: -90 });
+  if (spec.xLabel) items.push({ type: 'text', x: left + pw / 2, y: spec.y + spec.h - 8, text: spec.xLabel, color: COLORS.text, scale: 2, align: 'middle', valign: 'bottom' });
+  if (spec.yLabel) items.push({ type: 'text', x: spec.x + 8, y: top + ph / 2, text: spec.yLabel, color: COLORS.text, scale: 2, align: 'middle', valign: 'top', rotate: -90 });
 
-  let any = false;
+  let any = bars.length > 0;
+  const clampY = (v: number) => Math.max(top, Math.min(bottom, sy(v)));
   for (const s of spec.series) {
     const d = decimate(s.xs, s.ys, Math.max(1, Math.floor(pw)));
     if (d.xs.length === 0) continue;
     any = true;
     const pts: number[] = [];
-    for (let i = 0; i < d.xs.length; i++) {
-      pts.push(sx(d.xs[i]), Math.max(top, Math.min(bottom, sy(d.ys[i]))));
-    }
+    for (let i = 0; i < d.xs.length; i++) pts.push(sx(d.xs[i]), clampY(d.ys[i]));
     items.push({ type: 'polyline', points: pts, color: s.color, width: s.width ?? 2, name: s.name, dash: s.dash });
-    if (s.marker && d.xs.length <= 60) {
+    if (!s.marker) continue;
+    if (s.markEvery !== undefined) {
+      // Markers at the original points 0, k, 2k … (the decimated polyline has lost the indices).
+      const n = Math.min(s.xs.length, s.ys.length);
+      for (let i = 0; i < n; i += Math.max(1, Math.floor(s.markEvery))) {
+        if (Number.isFinite(s.ys[i])) items.push({ type: 'marker', x: sx(s.xs[i]), y: clampY(s.ys[i]), shape: s.marker, size: 7, color: s.color });
+      }
+    } else if (d.xs.length <= 60) {
       for (let i = 0; i < pts.length; i += 2) items.push({ type: 'marker', x: pts[i], y: pts[i + 1], shape: s.marker, size: 7, color: s.color });
     }
   }
@@ -183,9 +232,10 @@ export function linePanel(spec: PanelSpec): Primitive[] {
   }
 
   const shown = spec.series.filter((s) => !s.noLegend);
-  if (shown.length > 0) {
-    const rowH = 18;
-    const lw = Math.max(...shown.map((s) => textWidth(s.name, 2))) + 46;
+  if (shown.length > 0 && spec.legend !== 'none') {
+    const ls = spec.legendScale ?? 2;
+    const rowH = 9 * ls;
+    const lw = Math.max(...shown.map((s) => textWidth(s.name, ls))) + 46;
     const lh = shown.length * rowH + 8;
     const lx = right - lw - 8;
     const ly = spec.legend === 'upper right' ? top + 8 : bottom - lh - 8;
@@ -194,7 +244,7 @@ export function linePanel(spec: PanelSpec): Primitive[] {
       const cy = ly + 4 + rowH * i + rowH / 2;
       items.push({ type: 'line', x1: lx + 6, y1: cy, x2: lx + 30, y2: cy, color: s.color, width: s.width ?? 2, dash: s.dash });
       if (s.marker) items.push({ type: 'marker', x: lx + 18, y: cy, shape: s.marker, size: 7, color: s.color });
-      items.push({ type: 'text', x: lx + 38, y: cy, text: s.name, color: COLORS.text, scale: 2, align: 'start', valign: 'middle' });
+      items.push({ type: 'text', x: lx + 38, y: cy, text: s.name, color: COLORS.text, scale: ls, align: 'start', valign: 'middle' });
     });
   }
   return items;

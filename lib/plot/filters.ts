@@ -16,6 +16,8 @@ export interface FiltersOptions {
   channel?: number;
   /** Filters with exactly 3 channels are drawn in colour unless this is false. */
   rgb?: boolean;
+  /** 'gray' (default): the largest weight white; 'gray_r': black, as the book's imshow(cmap=gray_r) draws them. */
+  cmap?: 'gray' | 'gray_r';
 }
 
 export interface FilterLayout {
@@ -51,6 +53,9 @@ export function plotFilters(W: Tensor, opts: FiltersOptions = {}): Buffer {
     throw new RangeError(`plotFilters: channel ${channel} does not exist; W has ${c} channel(s) (0..${c - 1}).`);
   }
   const colour = c === 3 && opts.rgb !== false;
+  const cmap = opts.cmap ?? 'gray';
+  if (cmap !== 'gray' && cmap !== 'gray_r') throw new TypeError(`plotFilters: cmap must be 'gray' or 'gray_r' (matplotlib's names), received ${JSON.stringify(opts.cmap)}.`);
+  const reversed = cmap === 'gray_r';
   const L = filterGridLayout(f, kh, kw, opts);
   const scale = L.tileW / kw;
   const cv = new Canvas(L.width, L.height, SEPARATOR);
@@ -70,7 +75,8 @@ export function plotFilters(W: Tensor, opts: FiltersOptions = {}): Buffer {
     const span = hi - lo;
     for (let k = 0; k < len; k++) {
       // A constant filter (e.g. never trained) shows as mid grey rather than dividing by zero.
-      px[k] = span > 0 && Number.isFinite(span) ? Math.round(((W.data[start + k] - lo) / span) * 255) : 128;
+      const v = span > 0 && Number.isFinite(span) ? Math.round(((W.data[start + k] - lo) / span) * 255) : 128;
+      px[k] = reversed ? 255 - v : v;
     }
     const x = L.gap + (i % L.cols) * (L.tileW + L.gap);
     const y = L.gap + Math.floor(i / L.cols) * (L.tileH + L.gap);

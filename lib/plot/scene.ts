@@ -1,13 +1,13 @@
 // A chart is laid out once as a list of pixel-space primitives, then rendered twice: into a
 // Canvas for PNG and as SVG text. Same layout, so the two pictures cannot disagree.
-import { Canvas, type HAlign, type Rgb, type VAlign } from './canvas';
+import { Canvas, type HAlign, type MarkerShape, type Rgb, type VAlign } from './canvas';
 import { GLYPH_HEIGHT } from './font';
 
 export type Primitive =
   | { type: 'rect'; x: number; y: number; w: number; h: number; fill?: Rgb; stroke?: Rgb }
   | { type: 'line'; x1: number; y1: number; x2: number; y2: number; color: Rgb; width: number; dash?: [number, number] }
   | { type: 'polyline'; points: number[]; color: Rgb; width: number; name: string; dash?: [number, number] }
-  | { type: 'marker'; x: number; y: number; shape: 'circle' | 'square'; size: number; color: Rgb }
+  | { type: 'marker'; x: number; y: number; shape: MarkerShape; size: number; color: Rgb }
   | { type: 'text'; x: number; y: number; text: string; color: Rgb; scale: number; align: HAlign; valign: VAlign; rotate?: 0 | -90 };
 
 export interface Scene {
@@ -77,10 +77,20 @@ export function renderSvg(scene: Scene, title?: string): string {
         out.push(`<polyline class="${escapeXml(p.name)}" points="${pts.join(' ')}" fill="none" stroke="${rgb(p.color)}" stroke-width="${p.width}"${p.dash ? ` stroke-dasharray="${p.dash.join(' ')}"` : ''} stroke-linejoin="round"/>`);
         break;
       }
-      case 'marker':
-        if (p.shape === 'circle') out.push(`<circle cx="${num(p.x)}" cy="${num(p.y)}" r="${num(p.size / 2)}" fill="${rgb(p.color)}"/>`);
-        else out.push(`<rect x="${num(p.x - p.size / 2)}" y="${num(p.y - p.size / 2)}" width="${p.size}" height="${p.size}" fill="${rgb(p.color)}"/>`);
+      case 'marker': {
+        const r = p.size / 2;
+        if (p.shape === 'circle') out.push(`<circle cx="${num(p.x)}" cy="${num(p.y)}" r="${num(r)}" fill="${rgb(p.color)}"/>`);
+        else if (p.shape === 'square') out.push(`<rect x="${num(p.x - r)}" y="${num(p.y - r)}" width="${p.size}" height="${p.size}" fill="${rgb(p.color)}"/>`);
+        else if (p.shape === 'cross') {
+          out.push(`<path d="M${num(p.x - r)},${num(p.y - r)} L${num(p.x + r)},${num(p.y + r)} M${num(p.x - r)},${num(p.y + r)} L${num(p.x + r)},${num(p.y - r)}" stroke="${rgb(p.color)}" stroke-width="2"/>`);
+        } else {
+          const pts = p.shape === 'diamond'
+            ? [[p.x, p.y - r], [p.x + r, p.y], [p.x, p.y + r], [p.x - r, p.y]]
+            : [[p.x, p.y - r], [p.x + r, p.y + r], [p.x - r, p.y + r]];
+          out.push(`<polygon points="${pts.map(([a, b]) => `${num(a)},${num(b)}`).join(' ')}" fill="${rgb(p.color)}"/>`);
+        }
         break;
+      }
       case 'text': {
         // The bitmap font's cap height is 7 cells; a sans-serif font-size of ~1.4× that matches.
         const size = Math.round(GLYPH_HEIGHT * p.scale * 1.4);

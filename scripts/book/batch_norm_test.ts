@@ -8,7 +8,7 @@ import { MultiLayerNetExtend } from '../../lib/networks/presets';
 import { SGD } from '../../lib/optimizers/sgd';
 import { COLORS } from '../../lib/plot/chart';
 import type { FigurePanel } from '../../lib/plot/figure';
-import { acc, done, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
+import { acc, done, epochStart, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
 
 const SCALES = 16;
 
@@ -40,7 +40,7 @@ function train(weightInitStd: number, seed: number): { normal: number[]; bn: num
   for (let i = 0; normal.length < maxEpochs; i++) {
     const { x, t } = batches.next();
     for (const net of [bnNetwork, network]) optimizer.update(net.params, net.gradient(x, t));
-    if (Math.abs(i / iterPerEpoch - Math.round(i / iterPerEpoch)) < 1e-9) {
+    if (epochStart(i, iterPerEpoch)) {
       normal.push(network.accuracy(xTrain, tTrain));
       bn.push(bnNetwork.accuracy(xTrain, tTrain));
       console.log(`epoch:${normal.length - 1} | ${acc(normal[normal.length - 1])} - ${acc(bn[bn.length - 1])}`);

@@ -242,3 +242,9 @@ export function trainedParams(a: ScriptArgs, producer: string, file: string): st
   }
   return p;
 }
+
+/** The book's `i % iter_per_epoch == 0`, with iter_per_epoch = max(train_size / batch_size, 1) possibly fractional. */
+export function epochStart(i: number, iterPerEpoch: number): boolean {
+  const e = i / iterPerEpoch;
+  return Math.abs(e - Math.round(e)) < 1e-9;
+}

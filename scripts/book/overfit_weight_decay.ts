@@ -8,7 +8,7 @@
 import { MultiLayerNet } from '../../lib/networks/presets';
 import { SGD } from '../../lib/optimizers/sgd';
 import type { FigurePanel } from '../../lib/plot/figure';
-import { acc, accuracyPanel, done, fail, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
+import { acc, accuracyPanel, done, epochStart, fail, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
 
 const args = scriptArgs({
   name: 'overfit_weight_decay',
@@ -47,7 +47,7 @@ for (const lambda of lambdas) {
   for (let i = 0; trainAccList.length < maxEpochs; i++) {
     const { x, t } = batches.next();
     optimizer.update(network.params, network.gradient(x, t));
-    if (Math.abs(i / iterPerEpoch - Math.round(i / iterPerEpoch)) < 1e-9) {
+    if (epochStart(i, iterPerEpoch)) {
       trainAccList.push(network.accuracy(xTrain, tTrain));
       testAccList.push(network.accuracy(xTest, tTest));
       const e = trainAccList.length - 1;

@@ -6,7 +6,7 @@
 import { TwoLayerNet } from '../../lib/networks/presets';
 import { SGD } from '../../lib/optimizers/sgd';
 import { COLORS } from '../../lib/plot/chart';
-import { acc, done, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
+import { acc, done, epochStart, int, mnist, RandomBatches, saveFigure, saveResults, scriptArgs } from './common';
 
 const args = scriptArgs({
   name: 'train_neuralnet',
@@ -40,8 +40,7 @@ for (let i = 0; i < itersNum; i++) {
   const grad = network.gradient(x, t);
   optimizer.update(network.params, grad);
   trainLossList.push(network.lastLoss);
-  // The book's `if i % iter_per_epoch == 0` (iter_per_epoch may be fractional for a small set).
-  if (Math.abs(i / iterPerEpoch - Math.round(i / iterPerEpoch)) < 1e-9) {
+  if (epochStart(i, iterPerEpoch)) {
     const trainAcc = network.accuracy(xTrain, tTrain);
     const testAcc = network.accuracy(xTest, tTest);
     trainAccList.push(trainAcc);

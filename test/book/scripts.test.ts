@@ -6,16 +6,15 @@
 // that something was written.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { BOOK_SCRIPTS, resolveExample } from '../../lib/cli/example';
 import { packageRoot } from '../../lib/backend/native';
 import { spawnNodeSync } from '../helpers/node-command';
+import { suiteTempDir } from '../helpers/tmpdir';
 
 const bin = path.join(packageRoot, 'bin', 'scratchnet.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-book-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-book-');
 
 interface Run { out: string; stdout: string; results: Record<string, any> }
 

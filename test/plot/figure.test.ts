@@ -2,13 +2,13 @@
 // and the markers its plots use: sizes as promised, values as NumPy computes them.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import {
   plotFigure, plotFigureToFile, figureSize, smoothCurve, kaiser, histogram, Canvas, COLORS, plotFilters, type FigurePanel,
 } from '../../lib/plot/index';
 import { Tensor } from '../../lib/tensor/tensor';
+import { tempDir } from '../helpers/tmpdir';
 
 const close = (t: import('ava').ExecutionContext, a: number[], b: number[], tol: number, what: string) => {
   t.is(a.length, b.length, `${what}: length`);
@@ -93,8 +93,7 @@ test('markers every n points (markevery), in the book\'s shapes; histogram bars 
 });
 
 test('plotFigureToFile writes PNG or SVG by extension, atomically', (t) => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-figure-'));
-  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
+  const d = tempDir(t, 'scratchnet-figure-');
   plotFigureToFile(path.join(d, 'a.png'), { panels: [panel(0)] });
   plotFigureToFile(path.join(d, 'a.svg'), { panels: [panel(0)] });
   t.is(PNG.sync.read(fs.readFileSync(path.join(d, 'a.png'))).width, 640);

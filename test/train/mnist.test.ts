@@ -49,7 +49,7 @@ if (!native.backend) {
   // 2 threads), seeds 0–3: test accuracy 0.9286, 0.9266, 0.9221, 0.9251 (the book prints ≈ 0.90
   // after its first epoch). Asserted ≥ 0.90: 0.02 below the worst seed; chance is 0.10 and a
   // broken Affine/Relu backward or update stalls far below.
-  test('TwoLayerNet, the book\'s train_neuralnet settings, 2 epochs of full MNIST: test accuracy ≥ 0.90 on all 10,000 test images', (t) => {
+  test('real MNIST: TwoLayerNet with the book\'s train_neuralnet settings, 2 epochs of all 60,000 images: test accuracy ≥ 0.90 on all 10,000 test images', (t) => {
     const { xTrain, tTrain, xTest, tTest } = loadMnist({ flatten: true });
     const net = new TwoLayerNet({ backend: 'native', seed: 0 });
     const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {

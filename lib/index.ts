@@ -33,13 +33,13 @@ export type {
 
 // networks
 export {
-  Sequential, gradientCheck, SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend,
+  Sequential, gradientCheck, SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet,
   createPreset, presetNames, gemmFlops,
 } from './networks/index';
 export type {
   SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry, KinkReport,
   ConvParam, Activation, SimpleConvNetOptions, ConvNet1FCOptions, LeNet5Options, DeepConvNetOptions,
-  MultiLayerNetOptions, MultiLayerNetExtendOptions, PresetName, GemmFlops, LayerFlops,
+  MultiLayerNetOptions, MultiLayerNetExtendOptions, TwoLayerNetOptions, PresetName, GemmFlops, LayerFlops,
 } from './networks/index';
 
 // data
@@ -63,9 +63,11 @@ export type {
 // pictures
 export {
   plotTrainingCurves, plotTrainingCurvesToFile, plotFilters, plotFiltersToFile, plotMisclassified, plotMisclassifiedToFile,
-  misclassifiedIndices,
+  misclassifiedIndices, plotFigure, plotFigureToFile, smoothCurve, histogram,
 } from './plot/index';
-export type { CurvesHistory, CurvesOptions, Picture, FiltersOptions, ImageSource, MisclassifiedOptions } from './plot/index';
+export type {
+  CurvesHistory, CurvesOptions, Picture, FiltersOptions, ImageSource, MisclassifiedOptions, FigureSpec, FigurePanel, Series, Bars, MarkerShape,
+} from './plot/index';
 
 // export to ONNX and PyTorch
 export { exportOnnx, encodeOnnx, ONNX_OPSET, ONNX_IR_VERSION, exportPyTorch, pytorchModuleSource, exportableLayers } from './export/index';

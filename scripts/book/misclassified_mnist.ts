@@ -27,20 +27,7 @@ const network = new DeepConvNet();
 network.loadParams(paramsFile);
 console.log('calculating test accuracy ... ');
 // The book's loop: predict(tx, train_flg=False) over batches of 100, argmax per row.
-const batchSize = Math.min(100, xTest.count);
-const xb = network.inputBuffer(batchSize);
-const predictions = new Int32Array(xTest.count);
-for (let s = 0; s < xTest.count; s += batchSize) {
-  const from = Math.min(s, xTest.count - batchSize);
-  xTest.gather(null, from, from + batchSize, xb.data);
-  const y = network.predict(xb, false);
-  const k = y.shape[1];
-  for (let i = s - from; i < batchSize; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (y.data[i * k + j] > y.data[i * k + best]) best = j;
-    predictions[from + i] = best;
-  }
-}
+const predictions = network.predictClasses(xTest, { batchSize: 100 });
 const wrong = misclassifiedIndices(tTest.labels, predictions);
 const accuracy = 1 - wrong.length / xTest.count;
 console.log(`test accuracy:${acc(accuracy)} (${wrong.length} of ${xTest.count} wrong)`);

@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   summary: { summary: 'the model table (layers, shapes, parameters)', load: () => require('./summary').summaryCommand },
   bench: { summary: 'time a training step per layer, native vs reference, and check they agree', load: () => require('./bench').benchCommand },
   info: { summary: 'version, native backend, OpenBLAS, threads, SIMD', load: () => require('./info').infoCommand },
-  example: { summary: 'run a shipped example: train-convnet, homework1, homework2, custom-sequential, worker-training', load: () => require('./example').exampleCommand },
+  example: { summary: 'run a shipped example (homework1, homework2, custom-sequential, worker-training) or one of the book\'s ch. 5–8 scripts (optimizer_compare_mnist, batch_norm_test, train_convnet …)', load: () => require('./example').exampleCommand },
   build: { summary: 'compile the native addon from source on this machine (cmake, g++)', load: () => require('./build').buildCommand },
 };
 

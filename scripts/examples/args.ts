@@ -1,5 +1,5 @@
 // The examples' few command-line settings, so each can be run short (a smoke test) or in full:
-//   node dist/scripts/examples/train-convnet.js --epochs 2 --train-size 5000 --test-size 1000
+//   node dist/scripts/examples/homework2-lenet.js --epochs 2 --train-size 5000 --test-size 1000
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../../lib/data/mnist';
 

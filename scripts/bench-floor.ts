@@ -124,7 +124,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
         epochSeconds.push(e.seconds);
         evalSeconds.push(e.evalSeconds);
         log(`  [${model} seed ${seed}] epoch ${e.epoch}/${e.epochs}: ${e.seconds.toFixed(2)} s training, ` +
-          `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc.toFixed(4)}`);
+          `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc !== null ? e.testAcc.toFixed(4) : `(not measured: validation acc ${e.valAcc!.toFixed(4)})`}`);
       },
     });
     imagesPerEpoch = trainer.stepsPerEpoch * trainer.batchSize;

@@ -12,6 +12,8 @@ import { makeDirectory } from '../io/directory';
 export interface RunFiles {
   params: string;
   checkpoint: string;
+  /** The kept (best validation epoch's) parameters of a run with --validation. */
+  best: string;
   history: string;
   model: string;
   run: string;
@@ -26,6 +28,7 @@ const NAMES: Record<keyof RunFiles, string> = {
   // The order is the removal order: the claim of a finished run goes first.
   params: 'params.safetensors',
   checkpoint: 'checkpoint.safetensors',
+  best: 'best.safetensors',
   history: 'history.json',
   model: 'model.json',
   run: 'run.json',

@@ -14,6 +14,8 @@ import { plotFiltersToFile } from '../plot/filters';
 import { plotMisclassifiedToFile } from '../plot/misclassified';
 import { describeDataSource, formatDataSource, isSameData } from '../data/source';
 import { prepareRunDir, runFiles } from './run-dir';
+import { parseSchedule, scheduleFlagsGiven, scheduleOptions } from './schedule-options';
+import { parseValidation, validationFlagsGiven, validationOptions } from './validation-options';
 import { exitCodeFor, signalName, watchStopSignals } from './stop-signals';
 import {
   CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
@@ -69,6 +71,8 @@ export const trainSpec: CommandSpec = {
     },
     'eval-samples': { type: 'string', arg: '<n>', help: 'evaluate each epoch on the first n test samples (and, with --train-acc evaluate, training samples): the book\'s evaluate_sample_num_per_epoch', def: 'all' },
     'eval-batch-size': { type: 'string', arg: '<n>', help: 'images per forward pass in the evaluations', def: "the model's inference batch (up to 1000, from its shapes)" },
+    ...scheduleOptions,
+    ...validationOptions,
     data: { type: 'string', arg: '<dir>', help: 'directory with the four MNIST idx files (raw or .gz)', def: 'the embedded MNIST' },
     'train-size': { type: 'string', arg: '<n>', help: 'train on the first n training images', def: 'all 60000' },
     'test-size': { type: 'string', arg: '<n>', help: 'evaluate on the first n test images', def: 'all 10000' },
@@ -87,6 +91,8 @@ export const trainSpec: CommandSpec = {
     'scratchnet train --model lenet5 --epochs 10 --out runs/lenet',
     'scratchnet train --train-size 5000 --test-size 1000 --epochs 2 --json',
     'scratchnet train --resume runs/lenet/checkpoint.safetensors',
+    'scratchnet train --lr-schedule cosine --warmup 1 --epochs 20',
+    'scratchnet train --validation 5000 --patience 3 --out runs/early',
   ],
 };
 
@@ -216,6 +222,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const evalSamples = num('train', v, 'eval-samples', { int: true, min: 1 });
   const evalBatchSize = num('train', v, 'eval-batch-size', { int: true, min: 1 });
   const trainAcc = oneOf('train', v, 'train-acc', ['running', 'evaluate'] as const) ?? (resume ? undefined : TRAIN_DEFAULTS.trainAcc);
+  const lrSchedule = parseSchedule('train', v);
+  const validation = parseValidation('train', v);
+  if (resume && (scheduleFlagsGiven(v) || validationFlagsGiven(v))) {
+    note(`note: schedule and validation settings given with --resume are ignored; the checkpoint's continue (same learning rates, same held-out images).`);
+  }
   const data = dataOptions('train', v);
   const explicitData = data.dir !== undefined;
   if (resume && prior?.data) {
@@ -287,8 +298,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const speed = e.seconds > 0 ? epochImages / e.seconds : NaN;
     epochImages = 0;
     epochStepSeconds = 0;
-    lastAcc = fraction(e.testAcc);
+    lastAcc = fraction(e.testAcc ?? e.valAcc!);
     try {
+      // The kept parameters before the checkpoint that names their epoch (a resume rewrites them from it anyway).
+      if (e.isBest) trainer.saveBest(files.best);
       trainer.saveCheckpoint(files.checkpoint);
     } catch (err) {
       // A failed save must not kill hours of training; it is reported and retried next epoch.
@@ -299,14 +312,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (json) {
       io.json({
         event: 'epoch', epoch: e.epoch, epochs: e.epochs, iteration: e.iteration, loss: e.loss, trainAcc: e.trainAcc, trainAccMode: trainer.trainAcc,
-        testAcc: e.testAcc, seconds: e.seconds, evalSeconds: e.evalSeconds, evalShare, imagesPerSecond: speed,
+        testAcc: e.testAcc, ...(e.valAcc !== null ? { valAcc: e.valAcc, valLoss: e.valLoss, isBest: e.isBest } : {}), lr: e.lr,
+        seconds: e.seconds, evalSeconds: e.evalSeconds, evalShare, imagesPerSecond: speed,
       });
     } else if (!quiet) {
       const trainLabel = trainer.trainAcc === 'running' ? "running, over the epoch's batches" : 'evaluated';
       const testLabel = trainer.evaluateSampleNumPerEpoch === null ? 'full test set' : `first ${Math.min(trainer.evaluateSampleNumPerEpoch, d.xTest.count)}`;
+      const measured = e.testAcc !== null
+        ? `test acc (${testLabel}) ${fraction(e.testAcc)}`
+        : `val loss ${e.valLoss!.toFixed(4)}  val acc ${fraction(e.valAcc!)}${e.isBest ? ' (best, kept)' : ''}`;
       io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train acc (${trainLabel}) ${fraction(e.trainAcc)}  ` +
-        `test acc (${testLabel}) ${fraction(e.testAcc)}  ${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s), ` +
+        `${measured}  ${trainer.schedule ? `lr ${Number(e.lr.toPrecision(4))}  ` : ''}${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s), ` +
         `eval ${e.evalSeconds.toFixed(2)} s = ${(evalShare * 100).toFixed(1)}% of training`);
+      if (trainer.earlyStopped) io.out(`early stopping: no better validation ${trainer.validationMetric} in ${e.epoch - trainer.history.bestEpoch!} epochs (patience); the best was epoch ${trainer.history.bestEpoch}`);
     }
   };
 
@@ -321,6 +339,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     options.seed = seed;
     options.optimizer = BOOK_NAMES[optimizer];
     options.optimizerParam = optimizerParam;
+    if (lrSchedule) options.lrSchedule = lrSchedule;
+    Object.assign(options, validation);
   } else if (str(v, 'optimizer') !== undefined) {
     options.optimizer = BOOK_NAMES[optimizer];
   }
@@ -345,6 +365,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       optimizerParam: { ...(trainer.optimizer.config as Record<string, number>) },
       sampling: trainer.sampling, seed: trainer.seed, evaluateSampleNumPerEpoch: trainer.evaluateSampleNumPerEpoch,
       evalBatchSize: trainer.evalBatchSize, trainAcc: trainer.trainAcc,
+      ...(trainer.schedule ? { lrSchedule: trainer.schedule.spec } : {}),
+      ...(trainer.xVal ? {
+        validation: trainer.xVal.count, validationMetric: trainer.validationMetric, keepBest: trainer.keepBest,
+        patience: (trainer.validationSettings.patience), minDelta: trainer.validationSettings.minDelta,
+      } : {}),
     },
     trainAccMeasure: trainer.history.trainAccMeasure,
     testAccMeasure: trainer.history.testAccMeasure,
@@ -353,16 +378,26 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   writeJson(files.model, net.toConfig());
   writeJson(files.run, run);
+  // A kill between best.safetensors and the checkpoint could leave them an epoch apart: the checkpoint decides.
+  if (resume) trainer.saveBest(files.best);
   const W0 = firstFilters(net);
   if (plots && W0 && !resume) plotFiltersToFile(files.filtersBefore, W0);
 
   if (!json && !quiet) {
     const p = trainer.progress;
-    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${d.xTrain.count} training / ${plural(d.xTest.count, 'test image')}, ` +
+    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${trainer.trainSize} training` +
+      `${trainer.xVal ? ` (+ ${trainer.xVal.count} held out for validation)` : ''} / ${plural(d.xTest.count, 'test image')}, ` +
       `${plural(trainer.epochs, 'epoch')} of ${plural(trainer.stepsPerEpoch, 'batch', 'batches')} of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
       `${JSON.stringify(trainer.optimizer.config)}, ${trainer.sampling} sampling (${SAMPLING_WORDS[trainer.sampling]}), seed ${trainer.seed}, ` +
       `backend ${backend.name} (${plural(backend.getNumThreads(), 'thread')}) → ${outDir}`);
     io.out(`train acc: ${trainer.history.trainAccMeasure}; test acc: ${trainer.history.testAccMeasure} (batches of ${trainer.evalBatchSize})`);
+    if (trainer.schedule) io.out(`learning rate: ${trainer.schedule.describe()}`);
+    if (trainer.xVal) {
+      const vs = trainer.validationSettings;
+      io.out(`validation: ${trainer.xVal.count} training images held out (drawn from seed ${trainer.seed}), ${trainer.trainSize} trained on; ` +
+        `best epoch by validation ${trainer.validationMetric}${vs.patience !== null ? `, early stopping after ${vs.patience} epochs without improvement` : ''}` +
+        `; kept parameters → ${files.best}`);
+    }
   }
 
   // --- Ctrl-C, SIGTERM, SIGHUP: stop at the next batch boundary and keep the work ---
@@ -404,10 +439,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return exitCodeFor(stopSignals.signal ?? 'SIGINT');
   }
 
+  // With a validation split the network now holds the kept epoch's parameters: those are the run's result.
   net.saveParams(files.params);
   writeJson(files.history, historyDoc);
   trainer.saveCheckpoint(files.checkpoint);
   const written: Record<string, string> = { params: files.params, checkpoint: files.checkpoint, history: files.history, model: files.model };
+  if (fs.existsSync(files.best)) written.best = files.best;
   if (plots) {
     plotTrainingCurvesToFile(files.curvesPng, history, { title: `${choice.name} on ${d.xTrain.count} images` });
     plotTrainingCurvesToFile(files.curvesSvg, history, { title: `${choice.name} on ${d.xTrain.count} images` });
@@ -425,11 +462,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const s = summaryOf(history);
   if (json) {
-    io.json({ event: 'done', ...s, files: written });
+    io.json({ event: 'done', ...s, ...validationSummary(trainer, history), files: written });
   } else {
-    io.out(`test accuracy ${percent(s.testAccuracy!)} (${plural(s.testSize, 'image')}), ` +
+    const vs = validationSummary(trainer, history);
+    const tested = vs.keptEpoch === undefined ? '' : `, evaluated once, on the parameters of epoch ${vs.keptEpoch}` +
+      `${trainer.keepBest ? ` (the best validation ${trainer.validationMetric}: ${vs.bestValidation!.toFixed(4)})` : ' (the last)'}` +
+      `${history.earlyStopped ? `; early stopping ended training after epoch ${history.epochs} of ${trainer.epochs}` : ''}`;
+    io.out(`test accuracy ${percent(s.testAccuracy!)} (${plural(s.testSize, 'image')}${tested}), ` +
       `train accuracy ${trainer.trainAcc === 'running' ? "(running, the last epoch's batches) " : ''}${percent(s.trainAccuracy!)}, ` +
       `${formatSeconds(s.trainSeconds)} training (${s.secondsPerEpoch.toFixed(2)} s/epoch median); saved to ${outDir}`);
   }
   return 0;
+}
+
+/** What a validated run adds to the final report: the kept epoch and its validation figures. */
+function validationSummary(trainer: Trainer, h: TrainingHistory): { keptEpoch?: number; bestEpoch?: number; bestValidation?: number; valAccuracy?: number; valLoss?: number; earlyStopped?: boolean } {
+  if (!trainer.xVal || h.bestEpoch === null || h.bestEpoch === 0) return {};
+  const kept = trainer.keepBest ? h.bestEpoch : h.epochs;
+  const best = h.bestEpoch - 1;
+  return {
+    keptEpoch: kept, bestEpoch: h.bestEpoch,
+    bestValidation: trainer.validationMetric === 'accuracy' ? h.valAccList[best] : h.valLossList[best],
+    valAccuracy: h.valAccList[kept - 1], valLoss: h.valLossList[kept - 1], earlyStopped: h.earlyStopped,
+  };
 }

@@ -188,6 +188,25 @@ export class ImageSet {
       : new ImageSet(null, this.floats!.subarray(a, b), this.sampleShape, false);
   }
 
+  /**
+   * The samples at `indices`, in that order, as a new ImageSet holding a copy (bytes stay
+   * bytes): what a held-out validation split is made of.
+   */
+  select(indices: ArrayLike<number>): ImageSet {
+    const ss = this.sampleSize;
+    const n = indices.length;
+    for (let s = 0; s < n; s++) checkIndex('ImageSet.select', indices[s], s, this.count);
+    if (this.bytes) {
+      const out = new Uint8Array(n * ss);
+      for (let s = 0; s < n; s++) out.set(this.bytes.subarray(indices[s] * ss, (indices[s] + 1) * ss), s * ss);
+      return new ImageSet(out, null, this.sampleShape, this.normalize);
+    }
+    const f = this.floats!;
+    const out = f instanceof Float64Array ? new Float64Array(n * ss) : new Float32Array(n * ss);
+    for (let s = 0; s < n; s++) out.set(f.subarray(indices[s] * ss, (indices[s] + 1) * ss), s * ss);
+    return new ImageSet(null, out, this.sampleShape, false);
+  }
+
   /** The same data with another sample shape of the same size, e.g. [784] ↔ [1, 28, 28]. */
   reshape(sampleShape: readonly number[]): ImageSet {
     checkSampleShape('ImageSet.reshape', sampleShape);
@@ -363,6 +382,16 @@ export class LabelSet {
       throw new RangeError(`LabelSet.slice: expected 0 ≤ start ≤ end ≤ ${this.count}, received start ${start}, end ${end}.`);
     }
     return new LabelSet(this.labels.subarray(start, end), this.numClasses, this.oneHot);
+  }
+
+  /** The labels at `indices`, in that order (a copy). */
+  select(indices: ArrayLike<number>): LabelSet {
+    const out = new Uint8Array(indices.length);
+    for (let s = 0; s < indices.length; s++) {
+      checkIndex('LabelSet.select', indices[s], s, this.count);
+      out[s] = this.labels[indices[s]];
+    }
+    return new LabelSet(out, this.numClasses, this.oneHot);
   }
 
   /** The same labels with the other one-hot setting (no copy). */

@@ -14,6 +14,7 @@ export const COLORS = {
   green: [44, 160, 44] as Rgb,
   red: [214, 39, 40] as Rgb,
   purple: [148, 103, 189] as Rgb,
+  gray: [150, 150, 150] as Rgb,
 };
 
 /** matplotlib's default colour cycle (tab10's first five), the order the book's plots use. */
@@ -31,6 +32,8 @@ export interface Series {
   dash?: [number, number];
   /** Left out of the legend (e.g. a raw series drawn under its smoothed version). */
   noLegend?: boolean;
+  /** Markers only, every point, no line (a scatter plot). */
+  scatter?: boolean;
 }
 
 export interface PanelSpec {
@@ -215,7 +218,7 @@ export function linePanel(spec: PanelSpec): Primitive[] {
     any = true;
     const pts: number[] = [];
     for (let i = 0; i < d.xs.length; i++) pts.push(sx(d.xs[i]), clampY(d.ys[i]));
-    items.push({ type: 'polyline', points: pts, color: s.color, width: s.width ?? 2, name: s.name, dash: s.dash });
+    if (!s.scatter) items.push({ type: 'polyline', points: pts, color: s.color, width: s.width ?? 2, name: s.name, dash: s.dash });
     if (!s.marker) continue;
     if (s.markEvery !== undefined) {
       // Markers at the original points 0, k, 2k … (the decimated polyline has lost the indices).
@@ -223,7 +226,7 @@ export function linePanel(spec: PanelSpec): Primitive[] {
       for (let i = 0; i < n; i += Math.max(1, Math.floor(s.markEvery))) {
         if (Number.isFinite(s.ys[i])) items.push({ type: 'marker', x: sx(s.xs[i]), y: clampY(s.ys[i]), shape: s.marker, size: 7, color: s.color });
       }
-    } else if (d.xs.length <= 60) {
+    } else if (s.scatter || d.xs.length <= 60) {
       for (let i = 0; i < pts.length; i += 2) items.push({ type: 'marker', x: pts[i], y: pts[i + 1], shape: s.marker, size: 7, color: s.color });
     }
   }
@@ -242,7 +245,7 @@ export function linePanel(spec: PanelSpec): Primitive[] {
     items.push({ type: 'rect', x: lx, y: ly, w: lw, h: lh, fill: [255, 255, 255], stroke: [200, 200, 200] });
     shown.forEach((s, i) => {
       const cy = ly + 4 + rowH * i + rowH / 2;
-      items.push({ type: 'line', x1: lx + 6, y1: cy, x2: lx + 30, y2: cy, color: s.color, width: s.width ?? 2, dash: s.dash });
+      if (!s.scatter) items.push({ type: 'line', x1: lx + 6, y1: cy, x2: lx + 30, y2: cy, color: s.color, width: s.width ?? 2, dash: s.dash });
       if (s.marker) items.push({ type: 'marker', x: lx + 18, y: cy, shape: s.marker, size: 7, color: s.color });
       items.push({ type: 'text', x: lx + 38, y: cy, text: s.name, color: COLORS.text, scale: ls, align: 'start', valign: 'middle' });
     });

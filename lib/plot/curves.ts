@@ -1,5 +1,7 @@
 // The book's train_convnet plot: train and test accuracy per epoch (markers 'o' and 's', legend
-// lower right), plus a second panel with the training loss per iteration.
+// lower right), plus a second panel with the training loss per iteration, and a third with the
+// learning rate per iteration when a schedule changed it. With a validation split the accuracy
+// panel shows validation instead of test, and marks the kept epoch.
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { COLORS, linePanel } from './chart';
@@ -15,6 +17,11 @@ export interface CurvesHistory {
   trainAccuracy?: number | null;
   /** The Trainer's description of trainAccList; a running accuracy is labelled as such in the legend. */
   trainAccMeasure?: string;
+  /** Learning rate per step; drawn in a third panel when it is not constant. */
+  lrList?: ArrayLike<number>;
+  /** Validation accuracy per epoch (a run with a validation split), and the epoch whose parameters were kept. */
+  valAccList?: ArrayLike<number>;
+  bestEpoch?: number | null;
 }
 
 export interface CurvesOptions {
@@ -44,7 +51,7 @@ function accuracyRange(h: CurvesHistory, mode: CurvesOptions['yRange']): [number
   if (mode === 'full') return [0, 1];
   let lo = Infinity;
   let hi = -Infinity;
-  for (const a of [h.trainAccList, h.testAccList]) {
+  for (const a of [h.trainAccList, h.testAccList, h.valAccList ?? []]) {
     for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) { lo = Math.min(lo, a[i]); hi = Math.max(hi, a[i]); }
   }
   if (!(lo <= hi)) return [0, 1];
@@ -64,7 +71,12 @@ export function trainingCurvesScene(history: CurvesHistory, opts: CurvesOptions 
   const trainAcc = checkList('trainAccList', history?.trainAccList);
   const testAcc = checkList('testAccList', history?.testAccList);
   const loss = checkList('trainLossList', history?.trainLossList);
-  const width = opts.width ?? 1100;
+  const lr = history.lrList;
+  let lrVaries = false;
+  if (lr) for (let i = 1; i < lr.length && !lrVaries; i++) lrVaries = lr[i] !== lr[0];
+  const panels = lrVaries ? 3 : 2;
+  const width = opts.width ?? (lrVaries ? 1500 : 1100);
+  const pw = Math.floor(width / panels);
   const height = opts.height ?? 460;
   const first = opts.firstEpoch ?? 1;
   const titleH = opts.title ? 36 : 0;
@@ -73,15 +85,27 @@ export function trainingCurvesScene(history: CurvesHistory, opts: CurvesOptions 
     items.push({ type: 'text', x: width / 2, y: 10, text: opts.title, color: COLORS.text, scale: 2, align: 'middle', valign: 'top' });
   }
   const epochsOf = (a: ArrayLike<number>) => Array.from({ length: a.length }, (_, i) => first + i);
-  const accTitle = history.testAccuracy != null ? `accuracy (final test ${percent(history.testAccuracy)})` : 'accuracy';
+  const valAcc = history.valAccList && history.valAccList.length > 0 ? history.valAccList : null;
+  const best = history.bestEpoch ?? null;
+  const accTitle = history.testAccuracy != null
+    ? `accuracy (final test ${percent(history.testAccuracy)}${valAcc && best ? `, epoch ${best}'s parameters` : ''})`
+    : 'accuracy';
+  const accSeries: Parameters<typeof linePanel>[0]['series'] = [
+    { name: history.trainAccMeasure?.startsWith('running') ? 'train (running)' : 'train', xs: epochsOf(trainAcc), ys: trainAcc, color: COLORS.blue, marker: 'circle' },
+  ];
+  if (valAcc) {
+    accSeries.push({ name: 'validation', xs: epochsOf(valAcc), ys: valAcc, color: COLORS.orange, marker: 'square', dash: [6, 3] });
+    if (best !== null && best >= first && best - first < valAcc.length) {
+      accSeries.push({ name: `kept (epoch ${best})`, xs: [best], ys: [valAcc[best - first]], color: COLORS.red, marker: 'circle', scatter: true });
+    }
+  } else {
+    accSeries.push({ name: 'test', xs: epochsOf(testAcc), ys: testAcc, color: COLORS.orange, marker: 'square', dash: [6, 3] });
+  }
   items.push(...linePanel({
-    x: 0, y: titleH, w: Math.floor(width / 2), h: height - titleH,
+    x: 0, y: titleH, w: pw, h: height - titleH,
     title: accTitle, xLabel: 'epochs', yLabel: 'accuracy',
     yRange: accuracyRange(history, opts.yRange),
-    series: [
-      { name: history.trainAccMeasure?.startsWith('running') ? 'train (running)' : 'train', xs: epochsOf(trainAcc), ys: trainAcc, color: COLORS.blue, marker: 'circle' },
-      { name: 'test', xs: epochsOf(testAcc), ys: testAcc, color: COLORS.orange, marker: 'square', dash: [6, 3] },
-    ],
+    series: accSeries,
     legend: 'lower right',
     emptyText: 'no epochs recorded',
   }));
@@ -109,13 +133,22 @@ export function trainingCurvesScene(history: CurvesHistory, opts: CurvesOptions 
   const lossSeries = [{ name: 'train loss', xs: lossX, ys: loss, color: COLORS.lightBlue, width: 1, noLegend: win > 1 }];
   if (win > 1) lossSeries.push({ name: `train loss (mean of ${win})`, xs: lossX, ys: smooth, color: COLORS.blue, width: 2, noLegend: false });
   items.push(...linePanel({
-    x: Math.floor(width / 2), y: titleH, w: width - Math.floor(width / 2), h: height - titleH,
+    x: pw, y: titleH, w: lrVaries ? pw : width - pw, h: height - titleH,
     title: 'loss', xLabel: per ? 'epochs' : 'iterations', yLabel: 'loss',
     includeZero: true,
     series: lossSeries,
     legend: 'upper right',
     emptyText: 'no iterations recorded',
   }));
+  if (lrVaries) {
+    items.push(...linePanel({
+      x: 2 * pw, y: titleH, w: width - 2 * pw, h: height - titleH,
+      title: 'learning rate', xLabel: per ? 'epochs' : 'iterations', yLabel: 'lr',
+      includeZero: true,
+      series: [{ name: 'lr', xs: lossX.length === lr!.length ? lossX : Array.from({ length: lr!.length }, (_, i) => (per ? (i + 1) / per : i + 1)), ys: lr!, color: COLORS.blue, width: 2, noLegend: true }],
+      emptyText: 'no iterations recorded',
+    }));
+  }
   return { width, height, background: [255, 255, 255], items };
 }
 

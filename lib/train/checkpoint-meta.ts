@@ -13,6 +13,8 @@ export class CorruptCheckpointError extends Error {
   }
 }
 
+import { LrSchedule, type LrScheduleState } from './schedule';
+
 type Obj = Record<string, unknown>;
 
 const FIX = 'Fix: resume from an intact copy of the checkpoint, or start the run again.';
@@ -58,7 +60,8 @@ class Reader {
     const v = o[key];
     if (!Array.isArray(v)) this.fail(`${where}.${key}`, `a list of ${length} numbers`, v);
     const a = v as unknown[];
-    if (a.length !== length) this.fail(`${where}.${key}`, `a list of ${length} numbers (one per ${key === 'trainLossList' ? 'step' : 'epoch'} done)`, `${a.length} entries`);
+    const per = key === 'trainLossList' || key === 'lrList' ? 'step' : 'epoch';
+    if (a.length !== length) this.fail(`${where}.${key}`, `a list of ${length} numbers (${length === 0 && per === 'epoch' ? 'none: each epoch was measured on the validation split' : `one per ${per} done`})`, `${a.length} entries`);
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max) this.fail(`${where}.${key}[${i}]`, 'a finite number in range', x);
@@ -146,7 +149,36 @@ export function checkTrainerMeta(meta: unknown, file: string): void {
   if (h.epochs !== epoch) r.fail('meta.history.epochs', `equal to progress.epoch (${epoch})`, h.epochs);
   r.numbers(h, 'trainLossList', 'meta.history', iteration);
   r.numbers(h, 'trainAccList', 'meta.history', epoch, 0, 1);
-  r.numbers(h, 'testAccList', 'meta.history', epoch, 0, 1);
+  const validated = o.validation !== undefined;
+  r.numbers(h, 'testAccList', 'meta.history', validated ? 0 : epoch, 0, 1);
+  if (h.lrList !== undefined) r.numbers(h, 'lrList', 'meta.history', iteration, 0);
+  if (validated) {
+    r.int(o, 'validation', 'meta.options', 1);
+    if (o.validationMetric !== 'accuracy' && o.validationMetric !== 'loss') r.fail('meta.options.validationMetric', "'accuracy' or 'loss'", o.validationMetric);
+    if (o.patience !== null) r.int(o, 'patience', 'meta.options', 1);
+    r.finite(o, 'minDelta', 'meta.options', 0);
+    if (typeof o.keepBest !== 'boolean') r.fail('meta.options.keepBest', 'true or false', o.keepBest);
+    r.numbers(h, 'valAccList', 'meta.history', epoch, 0, 1);
+    r.numbers(h, 'valLossList', 'meta.history', epoch, 0);
+    const v = r.object(m, 'validation', 'meta');
+    if (v.count !== o.validation) r.fail('meta.validation.count', `equal to options.validation (${String(o.validation)})`, v.count);
+    const b = r.object(v, 'best', 'meta.validation');
+    r.int(b, 'bestEpoch', 'meta.validation.best', 0, epoch);
+    r.int(b, 'wait', 'meta.validation.best', 0, epoch);
+    if (b.bestValue !== null) r.finite(b, 'bestValue', 'meta.validation.best', 0);
+    if (typeof b.earlyStopped !== 'boolean') r.fail('meta.validation.best.earlyStopped', 'true or false', b.earlyStopped);
+  } else if (m.validation !== undefined) {
+    r.fail('meta.validation', 'absent when options.validation is', m.validation);
+  }
+  if (m.lrSchedule !== undefined) {
+    const ls = r.object(m, 'lrSchedule', 'meta');
+    try {
+      new LrSchedule(ls as unknown as LrScheduleState);
+    } catch (e) {
+      r.fail('meta.lrSchedule', `a valid schedule (${(e as Error).message})`, ls);
+    }
+    if (JSON.stringify(ls.spec) !== JSON.stringify(o.lrSchedule)) r.fail('meta.lrSchedule.spec', 'equal to options.lrSchedule', ls.spec);
+  }
   r.numbers(h, 'epochSeconds', 'meta.history', epoch, 0);
   r.nullableFraction(h, 'testAccuracy', 'meta.history');
   r.nullableFraction(h, 'trainAccuracy', 'meta.history');

@@ -4,6 +4,7 @@
 // and an async loop that lets the event loop breathe between batches.
 import { ImageSet, LabelSet } from '../data/dataset';
 import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
+import { saveSafetensors } from '../io/safetensors';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
 import type { Sequential, ModelConfig } from '../networks/sequential';
 import { describeNonFinite } from '../networks/finite';
@@ -13,6 +14,10 @@ import { Rng } from '../tensor/rng';
 import { checkProgressFits, checkTrainerMeta } from './checkpoint-meta';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
+import { LrSchedule, normalizeLrSchedule, type LrScheduleSpec, type LrScheduleState } from './schedule';
+import {
+  applySplit, BestKeeper, evaluateLossAndAccuracy, splitValidation, validationCount, type BestState, type ValidationMetric,
+} from './validation';
 
 export type Sampling = 'random' | 'shuffle';
 
@@ -51,7 +56,15 @@ export interface EpochInfo {
   /** Mean training loss over the epoch's steps. */
   loss: number;
   trainAcc: number;
-  testAcc: number;
+  /** Test accuracy after this epoch; null when a validation split is held out (the test set is then evaluated once, at the end). */
+  testAcc: number | null;
+  /** Accuracy and mean loss on the validation split (null without one). */
+  valAcc: number | null;
+  valLoss: number | null;
+  /** True when this epoch is the best so far on the validation metric (its parameters are kept). */
+  isBest: boolean;
+  /** The learning rate of the epoch's last step. */
+  lr: number;
   /** Training time of the epoch, evaluation excluded. */
   seconds: number;
   evalSeconds: number;
@@ -86,6 +99,26 @@ export interface TrainerOptions {
    * every checkpoint so a resume can tell it is given the same data (see lib/data/source.ts).
    */
   dataSource?: Record<string, unknown>;
+  /**
+   * The learning rate per step (see lib/train/schedule.ts): 'constant' (default), 'step',
+   * 'cosine', 'onecycle', or { type, …settings } with warm-up (warmupEpochs) for the first three.
+   * It scales the optimizer's lr (onecycle: its peak).
+   */
+  lrSchedule?: LrScheduleSpec | LrScheduleSpec['type'];
+  /**
+   * Training images to hold out for validation: a count (5000) or a share (0.1), drawn from the
+   * seed. Each epoch then reports validation loss and accuracy instead of a test accuracy, and
+   * the test set is evaluated once, after training, on the kept parameters.
+   */
+  validation?: number;
+  /** What decides the best epoch and early stopping: 'accuracy' (default) or 'loss' on the validation split. */
+  validationMetric?: ValidationMetric;
+  /** Early stopping: end training after this many epochs without improvement (null/absent: never). */
+  patience?: number | null;
+  /** The least change of the metric that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Keep (and test) the best validation epoch's parameters (default true); false keeps the last epoch's. */
+  keepBest?: boolean;
 }
 
 export interface TrainingHistory {
@@ -111,10 +144,20 @@ export interface TrainingHistory {
   trainAccMeasure: string;
   /** What testAccList measures, in words, e.g. "evaluated after each epoch on the full test set (10000 images)". */
   testAccMeasure: string;
+  /** The learning rate of every step (what the schedule gave the optimizer). */
+  lrList: number[];
+  /** Validation accuracy and mean loss per epoch (empty without a validation split). */
+  valAccList: number[];
+  valLossList: number[];
+  /** The epoch whose parameters are kept and tested (the best validation epoch), or null without a validation split. */
+  bestEpoch: number | null;
+  /** True when early stopping ended training before the last epoch. */
+  earlyStopped: boolean;
 }
 
 /** The history fields a checkpoint carries (the rest follows from the options). */
-type SavedHistory = Omit<TrainingHistory, 'stopped' | 'trainAccMeasure' | 'testAccMeasure'>;
+type SavedHistory = Omit<TrainingHistory, 'stopped' | 'trainAccMeasure' | 'testAccMeasure' | 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>
+  & Partial<Pick<TrainingHistory, 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>>;
 
 /** What a checkpoint's meta holds besides the tensors. */
 interface TrainerMeta {
@@ -127,6 +170,9 @@ interface TrainerMeta {
     evaluateSampleNumPerEpoch: number | null; seed: number; sampling: Sampling; evalBatchSize: number;
     /** Absent in checkpoints written before the option existed: they evaluated ('evaluate'). */
     trainAcc?: TrainAccMode;
+    /** Absent in checkpoints without a schedule or validation split. */
+    lrSchedule?: LrScheduleSpec;
+    validation?: number; validationMetric?: ValidationMetric; patience?: number | null; minDelta?: number; keepBest?: boolean;
   };
   progress: {
     iteration: number; epoch: number; stepInEpoch: number; epochStepSeconds: number; epochLossSum: number;
@@ -141,13 +187,19 @@ interface TrainerMeta {
   history: SavedHistory;
   /** TrainerOptions.dataSource, when given. */
   data?: Record<string, unknown>;
+  /** The schedule fixed to the run (its horizon stays when epochs are raised on resume). */
+  lrSchedule?: LrScheduleState;
+  /** The held-out split's size and the best-epoch bookkeeping; the kept tensors are stored under 'best.'. */
+  validation?: { count: number; best: BestState };
 }
 
 const OPTION_KEYS = [
   'epochs', 'miniBatchSize', 'optimizer', 'optimizerParam', 'evaluateSampleNumPerEpoch', 'verbose',
   'seed', 'sampling', 'evalBatchSize', 'trainAcc', 'onBatch', 'onEpoch', 'log', 'dataSource',
+  'lrSchedule', 'validation', 'validationMetric', 'patience', 'minDelta', 'keepBest',
 ];
 const OPT_PREFIX = 'optimizer.';
+const BEST_PREFIX = 'best.';
 
 const SAMPLINGS = ['random', 'shuffle'] as const;
 const SAMPLING_MEANING = {
@@ -219,6 +271,17 @@ export class Trainer {
   onEpoch?: (info: EpochInfo) => void;
   log: (line: string) => void;
   readonly dataSource: Record<string, unknown> | null;
+  /** The learning-rate schedule, or null when the optimizer's lr is left alone. */
+  schedule: LrSchedule | null = null;
+  /** The held-out validation images and labels (null without a split), and which training images they are. */
+  readonly xVal: ImageSet | null = null;
+  readonly tVal: LabelSet | null = null;
+  readonly validationIndices: Int32Array | null = null;
+  readonly validationMetric: ValidationMetric;
+  readonly keepBest: boolean;
+  private readonly best: BestKeeper | null = null;
+  /** The last epoch's tensors while the network holds the kept ones (after finish). */
+  private lastTensors: Record<string, Tensor> | null = null;
 
   private readonly optimizerName: string;
   private readonly optimizerParam: Record<string, number>;
@@ -295,6 +358,30 @@ export class Trainer {
     // An accuracy over no images would be reported as 0.00% and look like a broken model.
     if (this.xTest.count === 0) throw new Error(`Trainer: the test set is empty; the accuracies need at least one test image. Fix: give test data (e.g. --test-size ≥ 1 with a non-empty test split).`);
     this.checkFinite('before training');
+    const { validation, patience = null, minDelta = 0, keepBest = true } = options;
+    const metric = options.validationMetric ?? 'accuracy';
+    if (metric !== 'accuracy' && metric !== 'loss') throw new TypeError(`Trainer: validationMetric must be 'accuracy' or 'loss' (on the validation split), received ${JSON.stringify(metric)}.`);
+    this.validationMetric = metric;
+    if (patience !== null) positiveInt('patience', patience);
+    if (typeof minDelta !== 'number' || !(minDelta >= 0) || !Number.isFinite(minDelta)) throw new RangeError(`Trainer: minDelta must be a number ≥ 0, received ${JSON.stringify(minDelta)}.`);
+    if (typeof keepBest !== 'boolean') throw new TypeError(`Trainer: keepBest must be true or false, received ${JSON.stringify(keepBest)}.`);
+    this.keepBest = keepBest;
+    if (validation !== undefined && validation !== null) {
+      const count = validationCount(validation, this.xTrain.count);
+      const split = splitValidation(this.xTrain.count, count, seed);
+      const parts = applySplit(this.xTrain, this.tTrain, split);
+      this.xTrain = parts.xTrain;
+      this.tTrain = parts.tTrain;
+      this.xVal = parts.xVal;
+      this.tVal = parts.tVal;
+      this.validationIndices = split.validationIndices;
+      this.best = new BestKeeper(metric, patience, minDelta);
+    } else if (patience !== null || options.validationMetric !== undefined || options.minDelta !== undefined) {
+      throw new TypeError(
+        `Trainer: ${patience !== null ? 'patience (early stopping)' : options.validationMetric !== undefined ? 'validationMetric' : 'minDelta'} needs a validation split to watch. ` +
+          `Fix: add validation: 5000 (or a share such as 0.1) to hold out training images; early stopping on the test set would tune to it.`,
+      );
+    }
     this.trainSize = this.xTrain.count;
 
     if (typeof optimizer === 'string') {
@@ -320,6 +407,11 @@ export class Trainer {
       this.maxIter = Math.floor(this.epochs * this.iterPerEpoch + 1e-9);
       this.perm = null;
     }
+    if (options.lrSchedule !== undefined) {
+      const spec = normalizeLrSchedule(options.lrSchedule);
+      const baseLr = this.optimizer.config.lr;
+      this.schedule = new LrSchedule({ spec, baseLr, totalSteps: this.maxIter, iterPerEpoch: this.iterPerEpoch });
+    }
     this.indices = new Int32Array(this.batchSize);
     this.xBatch = Tensor.zeros([this.batchSize, ...network.inputShape], network.dtype);
     this.tBatch = new Int32Array(this.batchSize);
@@ -340,6 +432,7 @@ export class Trainer {
       testAccuracy: null, trainAccuracy: null, trainSeconds: 0, evalSeconds: 0,
       epochs: 0, iterations: 0, stopped: false,
       trainAccMeasure: this.trainAccMeasure(), testAccMeasure: this.testAccMeasure(),
+      lrList: [], valAccList: [], valLossList: [], bestEpoch: null, earlyStopped: false,
     };
   }
 
@@ -352,6 +445,10 @@ export class Trainer {
   }
 
   private testAccMeasure(): string {
+    if (this.xVal) {
+      return `evaluated once, after training, on the full test set (${this.xTest.count} images) with the parameters of ` +
+        `${this.keepBest ? `the best epoch on validation ${this.validationMetric}` : 'the last epoch'}; each epoch is measured on the validation split (${this.xVal.count} held-out training images)`;
+    }
     return `evaluated after each epoch on ${this.describeSubset(this.xTestEval.count, this.xTest.count, 'test')}`;
   }
 
@@ -367,6 +464,34 @@ export class Trainer {
   /** Steps and epochs done so far. */
   get progress(): { iteration: number; epoch: number; stepInEpoch: number } {
     return { iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch };
+  }
+
+  /** Early stopping's settings (patience null: never stops early). */
+  get validationSettings(): { patience: number | null; minDelta: number } {
+    return { patience: this.best?.patience ?? null, minDelta: this.best?.minDelta ?? 0 };
+  }
+
+  /** True once early stopping has ended the run. */
+  get earlyStopped(): boolean {
+    return this.best?.earlyStopped ?? false;
+  }
+
+  /** The kept (best validation epoch's) parameters and buffers, or null before the first epoch or without validation. */
+  get bestTensors(): Record<string, Tensor> | null {
+    return this.best?.tensors ?? null;
+  }
+
+  /** Writes the kept parameters as a parameter file (as saveParams, atomically); false when there are none yet. */
+  saveBest(path: string): boolean {
+    const t = this.best?.tensors;
+    if (!t) return false;
+    const out: Record<string, Tensor> = {};
+    for (const [name, v] of Object.entries(t)) out[name] = v.data instanceof Float32Array ? v : Tensor.from(v.data, v.shape, 'float32');
+    saveSafetensors(path, out, {
+      format: 'scratchnet-params', model: JSON.stringify(this.network.toConfig()),
+      epoch: String(this.best!.bestEpoch), [`validation_${this.validationMetric}`]: String(this.best!.bestValue),
+    });
+    return true;
   }
 
   /** Ends train()/trainAsync() at the next batch boundary. */
@@ -403,6 +528,7 @@ export class Trainer {
     const t0 = now();
     this.sample();
     const net = this.network;
+    if (this.schedule) this.optimizer.lr = this.schedule.lrAt(this.iteration);
     const grads = net.gradient(this.xBatch, this.tBatch);
     // The book calls network.loss() again after the update; the loss of the gradient's own
     // forward pass carries the same information and saves a whole forward pass per step.
@@ -418,6 +544,7 @@ export class Trainer {
     this.epochSeen += this.batchSize;
     this.history.trainSeconds += dt;
     this.history.trainLossList.push(loss);
+    this.history.lrList.push(this.optimizer.config.lr);
     this.history.iterations = this.iteration;
     if (this.onBatch) {
       this.onBatch({
@@ -448,15 +575,30 @@ export class Trainer {
     const trainAcc = this.trainAcc === 'running'
       ? this.epochCorrect / this.epochSeen
       : this.network.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
-    const testAcc = this.network.accuracy(this.xTestEval, this.tTestEval, this.evalBatchSize);
+    let testAcc: number | null = null;
+    let valAcc: number | null = null;
+    let valLoss: number | null = null;
+    let isBest = false;
+    if (this.xVal && this.best) {
+      const v = evaluateLossAndAccuracy(this.network, this.xVal, this.tVal!, this.evalBatchSize);
+      valAcc = v.accuracy;
+      valLoss = v.loss;
+      h.valAccList.push(valAcc);
+      h.valLossList.push(valLoss);
+      isBest = this.best.observe(this.epoch, this.validationMetric === 'accuracy' ? valAcc : valLoss, this.network.namedTensors());
+      h.bestEpoch = this.best.bestEpoch;
+      h.earlyStopped = this.best.earlyStopped && this.iteration < this.maxIter;
+    } else {
+      testAcc = this.network.accuracy(this.xTestEval, this.tTestEval, this.evalBatchSize);
+      h.testAccList.push(testAcc);
+    }
     const evalSeconds = now() - t0;
     h.evalSeconds += evalSeconds;
     h.trainAccList.push(trainAcc);
-    h.testAccList.push(testAcc);
     this.evaluatedAt = this.iteration;
     const info: EpochInfo = {
       epoch: this.epoch, epochs: this.epochs, iteration: this.iteration, loss: this.epochLossSum / steps,
-      trainAcc, testAcc, seconds: this.epochStepSeconds, evalSeconds,
+      trainAcc, testAcc, valAcc, valLoss, isBest, lr: this.optimizer.config.lr, seconds: this.epochStepSeconds, evalSeconds,
     };
     this.stepInEpoch = 0;
     this.epochStepSeconds = 0;
@@ -464,10 +606,14 @@ export class Trainer {
     this.epochCorrect = 0;
     this.epochSeen = 0;
     if (this.verbose) {
+      const measured = testAcc !== null
+        ? `test acc ${fraction(testAcc)}`
+        : `val loss ${valLoss!.toFixed(4)}, val acc ${fraction(valAcc!)}${isBest ? ' (best so far)' : ''}`;
       this.log(
         `epoch ${info.epoch}/${this.epochs}: loss ${info.loss.toFixed(4)}, train acc ${fraction(trainAcc)}${this.trainAcc === 'running' ? ' (running)' : ''}, ` +
-          `test acc ${fraction(testAcc)} (${info.seconds.toFixed(2)} s training, ${evalSeconds.toFixed(2)} s evaluation)`,
+          `${measured} (${info.seconds.toFixed(2)} s training, ${evalSeconds.toFixed(2)} s evaluation)`,
       );
+      if (h.earlyStopped) this.log(`early stopping: no better validation ${this.validationMetric} for ${this.best!.wait} epochs; the best was epoch ${this.best!.bestEpoch}`);
     }
     if (this.onEpoch) this.onEpoch(info);
   }
@@ -521,10 +667,11 @@ export class Trainer {
   /** Final accuracies, reusing the last epoch's evaluation when it covered the full sets at the current parameters. */
   private finish(): TrainingHistory {
     const h = this.history;
-    if (this.stopRequested && this.iteration < this.maxIter) {
+    if (this.stopRequested && this.iteration < this.maxIter && !this.earlyStopped) {
       h.stopped = true;
       return h;
     }
+    if (this.best) return this.finishValidated(this.best);
     const fresh = this.evaluatedAt === this.iteration && h.testAccList.length > 0;
     const t0 = now();
     h.testAccuracy = fresh && this.evaluateSampleNumPerEpoch === null
@@ -542,17 +689,45 @@ export class Trainer {
     return h;
   }
 
-  /** The book's train(): steps until maxIter (or stop()), then the final test accuracy on the full test set. */
+  /**
+   * With a validation split: the network takes the kept parameters (the best epoch's, unless
+   * keepBest is false), the last epoch's are set aside for the checkpoint, and the test set is
+   * evaluated once, on the kept ones.
+   */
+  private finishValidated(best: BestKeeper): TrainingHistory {
+    const h = this.history;
+    const net = this.network;
+    const t0 = now();
+    const kept = this.keepBest ? best.bestEpoch : this.epoch;
+    if (this.keepBest && best.tensors && best.bestEpoch !== this.epoch && !this.lastTensors) {
+      this.lastTensors = {};
+      for (const [name, t] of Object.entries(net.namedTensors())) this.lastTensors[name] = t.clone();
+      net.setParams(best.tensors, `the kept parameters of epoch ${best.bestEpoch}`);
+    }
+    h.bestEpoch = best.bestEpoch;
+    h.testAccuracy = net.accuracy(this.xTest, this.tTest, this.evalBatchSize);
+    h.trainAccuracy = this.trainAcc === 'running' && h.trainAccList.length >= kept && kept > 0
+      ? h.trainAccList[kept - 1]
+      : net.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
+    h.evalSeconds += now() - t0;
+    if (this.verbose) {
+      this.log(`final test acc ${h.testAccuracy.toFixed(4)} (${this.xTest.count} images, evaluated once, on the parameters of epoch ${kept}` +
+        `${this.keepBest ? `, the best validation ${this.validationMetric}` : ', the last'}), ${h.trainSeconds.toFixed(2)} s training`);
+    }
+    return h;
+  }
+
+  /** The book's train(): steps until maxIter (or stop(), or early stopping), then the final test accuracy on the full test set. */
   train(): TrainingHistory {
     this.beginRun();
-    while (this.iteration < this.maxIter && !this.stopRequested) this.step();
+    while (this.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) this.step();
     return this.finish();
   }
 
   /** train() that yields to the event loop between batches (timers, I/O and signals keep running). */
   async trainAsync(): Promise<TrainingHistory> {
     this.beginRun();
-    while (this.iteration < this.maxIter && !this.stopRequested) {
+    while (this.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) {
       this.step();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -567,9 +742,12 @@ export class Trainer {
   saveCheckpoint(path: string): void {
     this.checkFinite(`at iteration ${this.iteration}, when saving the checkpoint ${path}`);
     const net = this.network;
-    const tensors: Record<string, Tensor> = { ...net.namedTensors() };
+    // After finish() the network holds the kept parameters; training state is the last epoch's.
+    const tensors: Record<string, Tensor> = { ...(this.lastTensors ?? net.namedTensors()) };
     const opt = this.optimizer.getState() as OptimizerState;
     for (const [k, t] of Object.entries(opt.tensors)) tensors[OPT_PREFIX + k] = t;
+    const kept = this.best?.tensors;
+    if (kept) for (const [k, t] of Object.entries(kept)) tensors[BEST_PREFIX + k] = t;
     const dropout: Record<string, { seed: number; counter: number }> = {};
     for (const d of this.dropouts) dropout[d.name] = d.getState();
     const h = this.history;
@@ -582,6 +760,11 @@ export class Trainer {
         epochs: this.epochs, miniBatchSize: this.miniBatchSize, optimizer: this.optimizerName,
         optimizerParam: this.optimizerParam, evaluateSampleNumPerEpoch: this.evaluateSampleNumPerEpoch,
         seed: this.seed, sampling: this.sampling, evalBatchSize: this.evalBatchSize, trainAcc: this.trainAcc,
+        ...(this.schedule ? { lrSchedule: this.schedule.spec } : {}),
+        ...(this.best ? {
+          validation: this.xVal!.count, validationMetric: this.validationMetric, patience: this.best.patience,
+          minDelta: this.best.minDelta, keepBest: this.keepBest,
+        } : {}),
       },
       progress: {
         iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch,
@@ -596,8 +779,11 @@ export class Trainer {
         trainLossList: h.trainLossList, trainAccList: h.trainAccList, testAccList: h.testAccList,
         epochSeconds: h.epochSeconds, testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
         trainSeconds: h.trainSeconds, evalSeconds: h.evalSeconds, epochs: h.epochs, iterations: h.iterations,
+        lrList: h.lrList, valAccList: h.valAccList, valLossList: h.valLossList, bestEpoch: h.bestEpoch, earlyStopped: h.earlyStopped,
       },
       ...(this.dataSource ? { data: this.dataSource } : {}),
+      ...(this.schedule ? { lrSchedule: this.schedule.state } : {}),
+      ...(this.best ? { validation: { count: this.xVal!.count, best: this.best.state } } : {}),
     };
     saveCheckpoint(path, { tensors, meta });
   }
@@ -627,17 +813,43 @@ export class Trainer {
     if (o.miniBatchSize !== this.miniBatchSize) mismatch.push(`miniBatchSize was ${o.miniBatchSize}, now ${this.miniBatchSize}`);
     if (o.sampling !== this.sampling) mismatch.push(`sampling was '${o.sampling}', now '${this.sampling}'`);
     if (meta.optimizer.name.toLowerCase() !== this.optimizer.name.toLowerCase()) mismatch.push(`the optimizer was ${meta.optimizer.name}, now ${this.optimizer.name}`);
+    const theirSchedule = meta.lrSchedule ? JSON.stringify(meta.lrSchedule.spec) : 'none';
+    const mySchedule = this.schedule ? JSON.stringify(this.schedule.spec) : 'none';
+    if (theirSchedule !== mySchedule) mismatch.push(`the learning-rate schedule was ${theirSchedule}, now ${mySchedule}`);
+    const theirVal = meta.validation?.count ?? 0;
+    const myVal = this.xVal?.count ?? 0;
+    if (theirVal !== myVal) mismatch.push(`the validation split held out ${theirVal} images, now ${myVal}`);
     if (mismatch.length) {
       throw new Error(`Trainer.loadCheckpoint: ${path} cannot resume this training: ${mismatch.join('; ')}. Fix: resume with the same model, data and trainer options (Trainer.resume takes them from the checkpoint).`);
     }
     checkProgressFits(meta.progress, { iterPerEpoch: this.iterPerEpoch, maxIter: this.maxIter, epochs: this.epochs, shuffle: this.perm !== null }, path);
     const params: Record<string, Tensor> = {};
     const optTensors: Record<string, Tensor> = {};
+    const bestTensors: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(tensors)) {
       if (k.startsWith(OPT_PREFIX)) optTensors[k.slice(OPT_PREFIX.length)] = t;
+      else if (k.startsWith(BEST_PREFIX)) bestTensors[k.slice(BEST_PREFIX.length)] = t;
       else params[k] = t;
     }
     net.setParams(params, `the checkpoint ${path}`);
+    this.lastTensors = null;
+    if (this.best && meta.validation) {
+      const bs = meta.validation.best;
+      const hasBest = Object.keys(bestTensors).length > 0;
+      if (bs.bestEpoch > 0 && !hasBest) throw new Error(`Trainer.loadCheckpoint: ${path} names epoch ${bs.bestEpoch} as the best but holds no 'best.' tensors; the file is corrupt.`);
+      if (hasBest) {
+        // Checked like parameters (names, shapes, finite) by a throwaway setParams on a copy.
+        const probe = net.namedTensors();
+        for (const name of Object.keys(probe)) {
+          if (!bestTensors[name] || bestTensors[name].size !== probe[name].size) {
+            throw new Error(`Trainer.loadCheckpoint: ${path}: the kept tensor 'best.${name}' is missing or has the wrong size; the file is corrupt.`);
+          }
+        }
+      }
+      this.best.restore(bs, hasBest ? bestTensors : null);
+    }
+    // The schedule as the run fixed it (base lr, horizon), even when epochs were raised.
+    if (meta.lrSchedule) this.schedule = new LrSchedule(meta.lrSchedule);
     this.optimizer.setState({ ...meta.optimizer, tensors: optTensors });
     for (const d of this.dropouts) {
       const s = meta.dropout?.[d.name];
@@ -670,6 +882,16 @@ export class Trainer {
     replaceContents(h.trainAccList, s.trainAccList);
     replaceContents(h.testAccList, s.testAccList);
     replaceContents(h.epochSeconds, s.epochSeconds);
+    if (s.lrList) replaceContents(h.lrList, s.lrList);
+    else {
+      // Older checkpoints: no schedule existed, every step used the optimizer's lr.
+      h.lrList.length = 0;
+      for (let i = 0; i < s.iterations; i++) h.lrList.push(meta.optimizer.config.lr);
+    }
+    replaceContents(h.valAccList, s.valAccList ?? []);
+    replaceContents(h.valLossList, s.valLossList ?? []);
+    h.bestEpoch = s.bestEpoch ?? null;
+    h.earlyStopped = s.earlyStopped ?? false;
     h.testAccuracy = s.testAccuracy;
     h.trainAccuracy = s.trainAccuracy;
     h.trainSeconds = s.trainSeconds;

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   let status = 'loading data…';
   job.on('batch', (b) => { status = `epoch ${b.epoch}/${b.epochs} batch ${b.stepInEpoch}/${b.stepsPerEpoch} loss ${b.loss.toFixed(3)}`; });
   job.on('epoch', (e) => {
-    process.stdout.write(`\repoch ${e.epoch}: train acc ${e.trainAcc.toFixed(4)}, test acc ${e.testAcc.toFixed(4)}${' '.repeat(30)}\n`);
+    process.stdout.write(`\repoch ${e.epoch}: train acc ${e.trainAcc.toFixed(4)}, ${e.testAcc !== null ? `test acc ${e.testAcc.toFixed(4)}` : `validation acc ${e.valAcc!.toFixed(4)}`}${' '.repeat(30)}\n`);
   });
   process.once('SIGINT', () => {
     status = 'cancelling after this batch…';

@@ -60,6 +60,8 @@ test('a checkpoint of 130,000 steps saves and resumes (the history is not copied
     m.history.trainAccList = new Array(epochs).fill(0.5);
     m.history.testAccList = new Array(epochs).fill(0.5);
     m.history.epochSeconds = new Array(epochs).fill(0.01);
+    // As a checkpoint from before the learning rate was recorded: filled in on resume.
+    delete m.history.lrList;
     m.options.epochs = epochs;
   });
   const trainer = Trainer.resume(file, convNet(), xTrain, tTrain, xTest, tTest, { epochs: epochs + 1, verbose: false });
@@ -68,6 +70,7 @@ test('a checkpoint of 130,000 steps saves and resumes (the history is not copied
   t.is(h.iterations, steps + 2);
   t.is(h.trainLossList.length, steps + 2);
   t.is(h.testAccList.length, epochs + 1);
+  t.is(h.lrList.length, steps + 2);
   trainer.saveCheckpoint(file);
   t.is(loadCheckpoint<Record<string, any>>(file).meta.history.trainLossList.length, steps + 2);
 });
@@ -109,6 +112,7 @@ test('resuming with fewer epochs than already trained says so', (t) => {
   rewrite(file, (m) => {
     m.progress.iteration = 4; m.progress.epoch = 2; m.history.iterations = 4; m.history.epochs = 2;
     m.history.trainLossList = [1, 1, 1, 1]; m.history.trainAccList = [0, 0]; m.history.testAccList = [0, 0]; m.history.epochSeconds = [0, 0];
+    m.history.lrList = [0.01, 0.01, 0.01, 0.01];
   });
   t.throws(() => trainer.loadCheckpoint(file), { message: /already trained 2 epochs \(4 steps\), more than the 1 epoch \(2 steps\) asked for\. Fix: ask for at least 2 epochs/ });
 });

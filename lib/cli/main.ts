@@ -9,6 +9,7 @@ type Command = (argv: string[]) => Promise<number>;
 // Loaded on demand so `scratchnet info` or `--help` never pays for (or fails on) the others.
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   train: { summary: 'train a network on MNIST (progress, checkpoints, pictures)', load: () => require('./train').trainCommand },
+  sweep: { summary: 'hyperparameter search over train options (random or grid), judged on a validation split', load: () => require('./sweep').sweepCommand },
   eval: { summary: 'accuracy and confusion matrix of a trained network', load: () => require('./eval').evalCommand },
   predict: { summary: 'classify PNG files or idx images', load: () => require('./predict').predictCommand },
   export: { summary: 'write a trained network as ONNX or as a PyTorch module + state dict', load: () => require('./export').exportCommand },

@@ -20,6 +20,8 @@ export interface OptionSpec {
   help: string;
   /** Shown in --help as "(default: …)". */
   def?: string;
+  /** May be given several times (the values are collected in order; see strs()). */
+  multiple?: boolean;
 }
 
 export type OptionTable = Record<string, OptionSpec>;
@@ -36,7 +38,7 @@ export interface CommandSpec {
 
 export const HELP_OPTION: OptionTable = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
 
-export type ParsedValues = Record<string, string | boolean | undefined>;
+export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
 
 export function helpText(spec: CommandSpec): string {
   const lines = [`scratchnet ${spec.name} — ${spec.summary}`, '', `Usage: ${spec.usage}`, '', 'Options:'];
@@ -73,8 +75,11 @@ function joinNegativeValues(argv: string[], options: OptionTable): string[] {
 export function parseCommand(spec: CommandSpec, argv: string[]): { values: ParsedValues; positionals: string[] } {
   const all = { ...spec.options, ...HELP_OPTION };
   argv = joinNegativeValues(argv, all);
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [k, o] of Object.entries(all)) options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [k, o] of Object.entries(all)) {
+    options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+    if (o.multiple) options[k].multiple = true;
+  }
   const valid = Object.keys(all).map((k) => `--${k}`).join(', ');
   try {
     const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -109,6 +114,12 @@ export function parseCommand(spec: CommandSpec, argv: string[]): { values: Parse
 export function str(v: ParsedValues, key: string): string | undefined {
   const x = v[key];
   return typeof x === 'string' ? x : undefined;
+}
+
+/** Every value of an option declared with multiple: true, in the order given. */
+export function strs(v: ParsedValues, key: string): string[] {
+  const x = v[key];
+  return Array.isArray(x) ? x : typeof x === 'string' ? [x] : [];
 }
 
 export function flag(v: ParsedValues, key: string): boolean {

@@ -4,15 +4,14 @@
 // bit); --print-commands | xargs -P then --collect; and the errors that keep a sweep honest.
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
 import { loadSafetensors } from '../../lib/io/safetensors';
+import { suiteTempDir } from '../helpers/tmpdir';
 import { bin, runCli, type CliOptions, type CliRun } from '../helpers/cli';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-sweep-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-sweep-');
 
 function cli(args: string[], opts: Omit<CliOptions, 'cwd'> = {}): Promise<CliRun> {
   return runCli(args, { cwd: tmp, timeoutMs: 300000, ...opts });

@@ -90,6 +90,9 @@ test('a damaged checkpoint is refused naming the field, before anything is resto
     ['no rng', (m) => { delete m.rng; }, /meta\.rng must be an object, found nothing/],
     ['optimizer step count', (m) => { m.optimizer.t = -1; }, /meta\.optimizer\.t must be an integer/],
     ['train accuracy mode', (m) => { m.options.trainAcc = 'batches'; }, /meta\.options\.trainAcc must be 'evaluate' or 'running', found "batches"/],
+    ['learning rates per step', (m) => { m.history.lrList = [0.01]; }, /meta\.history\.lrList must be a list of 2 numbers \(one per step done\), found "1 entries"/],
+    ['a schedule without its settings', (m) => { m.lrSchedule = { spec: { type: 'cosine' }, baseLr: -1, totalSteps: 4, iterPerEpoch: 2 }; }, /meta\.lrSchedule must be a valid schedule \(lrSchedule: the optimizer's learning rate must be a finite number > 0/],
+    ['a best epoch without a validation split', (m) => { m.validation = { count: 5, best: {} }; }, /meta\.validation must be absent when options\.validation is/],
     ['running counts at an epoch start', (m) => { m.progress.epochSeen = 50; }, /meta\.progress\.epochSeen must be an integer in \[0, 0\], found 50/],
     ['more right than seen', (m) => { m.progress.epochSeen = 0; m.progress.epochCorrect = 3; }, /meta\.progress\.epochCorrect must be an integer in \[0, 0\], found 3/],
   ];

@@ -95,7 +95,7 @@ for (const [name, extra, k] of cases) {
 
     t.deepEqual(arrays(resumedNet), arrays(whole), 'parameters (the kept ones, with a validation split) and batch-norm buffers are bit-identical');
     t.deepEqual(comparable(h2), comparable(h1), 'history identical, learning rates included');
-    if (extra.lrSchedule) t.true(new Set(h1.lrList).size > 3, 'the schedule changed the rate');
+    if (extra.lrSchedule) t.true(new Set(h1.lrList).size >= 3, 'the schedule changed the rate');
   });
 }
 

@@ -2,12 +2,11 @@
 // on), early stopping on a synthetic metric curve, the kept parameters equal to the best epoch's
 // (in the network, in saveBest's file, in the checkpoint), and the test set evaluated once.
 import test from 'ava';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageSet, LabelSet } from '../../lib/data/dataset';
 import { loadSafetensors } from '../../lib/io/safetensors';
 import { Tensor } from '../../lib/tensor/tensor';
+import { tempDir } from '../helpers/tmpdir';
 import { mnistSubset, smallConvNet } from '../helpers/train-fixtures';
 import { Trainer, type EpochInfo } from '../../lib/train';
 import { BestKeeper, evaluateLossAndAccuracy, splitValidation, validationCount } from '../../lib/train/validation';
@@ -99,8 +98,7 @@ test('validation loss and accuracy: one pass equals the book\'s accuracy and cro
 });
 
 test('training with a validation split: per-epoch validation, kept = best epoch\'s parameters, test evaluated once on them', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-val-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'scratchnet-val-');
   const net = smallNet(1);
   const perEpoch: Record<string, number[]>[] = [];
   const infos: EpochInfo[] = [];

@@ -13,8 +13,11 @@ import { bin, runCli, type CliOptions, type CliRun } from '../helpers/cli';
 
 const tmp = suiteTempDir('scratchnet-sweep-');
 
+// OpenBLAS and the built-in SGEMM round differently and each process picks one by timing them
+// at load: every process here is pinned to the built-in one, so a resumed trial can equal a
+// whole run to the bit.
 function cli(args: string[], opts: Omit<CliOptions, 'cwd'> = {}): Promise<CliRun> {
-  return runCli(args, { cwd: tmp, timeoutMs: 300000, ...opts });
+  return runCli(args, { cwd: tmp, timeoutMs: 300000, ...opts, env: { SCRATCHNET_GEMM: 'builtin', ...opts.env } });
 }
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -8,6 +8,7 @@ import { trainingCurvesScene } from '../../lib/plot/curves';
 import { LrSchedule, normalizeLrSchedule, type LrScheduleSpec } from '../../lib/train/schedule';
 import { mnistSubset, smallConvNet, backend } from '../helpers/train-fixtures';
 import { Trainer } from '../../lib/train';
+import { findTorch } from '../../scripts/bench-floor/torch';
 
 const close = (a: number, b: number, rel = 1e-12) => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
@@ -112,10 +113,12 @@ res = {
 }
 print(json.dumps(res))
 `;
-const hasTorch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-(hasTorch ? test : test.skip)('PyTorch\'s schedulers give the same rates (CosineAnnealingLR, OneCycleLR, StepLR, MultiStepLR, LinearLR→cosine)', (t) => {
+// The interpreter with torch (a pyenv python3 first on the PATH can hide Debian's).
+const torchPython = findTorch(process.env.SCRATCHNET_PYTHON);
+const python = 'python' in torchPython ? torchPython.python : null;
+(python ? test : test.skip)('PyTorch\'s schedulers give the same rates (CosineAnnealingLR, OneCycleLR, StepLR, MultiStepLR, LinearLR→cosine)', (t) => {
   const cfg = { lr: 0.02, total: 80, ipe: 10 };
-  const r = spawnSync('python3', ['-c', torchScript, JSON.stringify(cfg)], { encoding: 'utf8' });
+  const r = spawnSync(python!, ['-c', torchScript, JSON.stringify(cfg)], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
   const torch = JSON.parse(r.stdout) as Record<string, number[]>;
   const ours: Record<string, number[]> = {

@@ -10,7 +10,8 @@
 //   Float64Array (FloatArray), which the double-precision gradient checks use.
 // - Outputs are overwritten, never accumulated into, unless a comment says otherwise.
 // - Both backends refuse the same values: sizes are whole numbers and geometry output sizes
-//   must equal (in + 2·pad − k)/stride + 1 exactly; lr and weightDecay ≥ 0; momentum, decayRate
+//   must equal floor((in + 2·pad − k)/stride) + 1 (the book's and PyTorch's: input rows and
+//   columns past the last whole window are not read, and get zero gradient); lr and weightDecay ≥ 0; momentum, decayRate
 //   and dropout ratio in [0, 1]; Adam's β1, β2 in [0, 1); batch-norm eps > 0; threads 1..256.
 
 export type FloatArray = Float32Array | Float64Array;

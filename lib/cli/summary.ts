@@ -31,7 +31,8 @@ export async function summaryCommand(argv: string[]): Promise<number> {
     for (const [k, t] of Object.entries(net.params)) { params[k] = t.shape; total += t.size; }
     io.json({
       model: choice.name, inputShape: net.inputShape, outputShape: net.outputShape, totalParams: total, params,
-      layers: net.layers.map((l) => ({ name: l.label, kind: l.kind, settings: l.describe(), outputShape: l.outputShape, params: l.paramCount() })),
+      layers: net.layers.map((l) => ({ name: l.label, kind: l.kind, settings: l.describe(), outputShape: l.outputShape, params: l.paramCount(),
+        unusedInput: l.unusedInput() })),
       config: net.toConfig(),
     });
   } else {

@@ -29,8 +29,7 @@ export class ConvReluPool extends FusedConvBlock<PoolBuffers> {
 
   constructor(conv: Convolution, readonly relu: Relu, readonly pool: Pooling) {
     super(conv, pool, (n: number, g: ConvGeometry, dtype: Tensor['dtype']) => {
-      const p = poolGeometry(pool.label, [n, g.f, g.oh, g.ow],
-        { ph: pool.poolH, pw: pool.poolW, stride: pool.stride, pad: pool.pad });
+      const p = poolGeometry(pool.label, [n, g.f, g.oh, g.ow], pool.settings());
       return { p, out: Tensor.zeros([n, p.c, p.oh, p.ow], dtype), argmax: new Int32Array(n * p.c * p.oh * p.ow) };
     });
   }

@@ -1,22 +1,31 @@
 // The book's Convolution (ch. 7): im2col + one GEMM per image, keeping col for backward.
 import type { ConvGeometry, FloatArray } from '../backend/types';
-import { colLength, convGeometry, formatShape, sizeOf } from '../tensor/shape';
+import {
+  checkPadding, colLength, convGeometry, describeUnused, formatShape, resolvePadding, sizeOf, type Padding,
+} from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { checkInt, checkOptionKeys } from '../check';
 import { BatchCache, initStd, Lazy, Layer, type BuildContext, type WeightInit } from './layer';
 import { defaultContextFor } from './context';
+import { describePadding, paddingOption } from './padding';
 
 export interface ConvolutionOptions {
   filters: number;
   /** Square k or [kh, kw]. */
   kernelSize: number | [number, number];
   stride?: number;
+  /** The book's pad: this many zero rows and columns on every side (default 0). */
   pad?: number;
+  /**
+   * Keras / TensorFlow.js style, instead of pad: 'valid' (no padding), 'same' (output
+   * ceil(in / stride), where one pad on every side gives it) or a number (= pad).
+   */
+  padding?: Padding;
   /** The book's weight_init_std (default 0.01), or 'he' / 'xavier' scaled by the fan-in c·kh·kw. */
   weightInit?: WeightInit;
 }
 
-const OPTIONS = ['filters', 'kernelSize', 'stride', 'pad', 'weightInit'] as const;
+const OPTIONS = ['filters', 'kernelSize', 'stride', 'pad', 'padding', 'weightInit'] as const;
 
 interface ConvBuffers {
   g: ConvGeometry;
@@ -31,7 +40,10 @@ export class Convolution extends Layer {
   readonly kh: number;
   readonly kw: number;
   readonly stride: number;
-  readonly pad: number;
+  /** How the layer pads, as given ('same', 'valid' or the pad). */
+  readonly padding: Padding;
+  /** The pad on every side: the number given, 0 for 'valid', worked out from the input at build for 'same'. */
+  pad: number;
   readonly weightInit: WeightInit;
   private readonly kernelSize: number | [number, number];
   /** Set by fromParams: build adopts these instead of drawing new weights. */
@@ -47,7 +59,7 @@ export class Convolution extends Layer {
     if (options === undefined || options === null) {
       throw new TypeError(`Convolution: options { filters, kernelSize } are required, e.g. new Convolution({ filters: 30, kernelSize: 5 }).`);
     }
-    const { filters, kernelSize, stride = 1, pad = 0, weightInit = 0.01 } = options;
+    const { filters, kernelSize, stride = 1, weightInit = 0.01 } = options;
     this.filters = checkInt('Convolution', 'filters', filters, 1);
     if (Array.isArray(kernelSize)) {
       if (kernelSize.length !== 2) {
@@ -61,7 +73,8 @@ export class Convolution extends Layer {
       this.kernelSize = this.kh;
     }
     this.stride = checkInt('Convolution', 'stride', stride, 1);
-    this.pad = checkInt('Convolution', 'pad', pad, 0);
+    this.padding = paddingOption('Convolution', options);
+    this.pad = typeof this.padding === 'number' ? this.padding : 0;
     initStd(weightInit, 1); // throws on an unknown init name, here rather than at build
     this.weightInit = weightInit;
   }
@@ -71,7 +84,7 @@ export class Convolution extends Layer {
    * b (f). The tensors are used as they are (shared, as in the book) when their dtype matches
    * the build dtype. Forward builds the layer on first use if no network did.
    */
-  static fromParams(W: Tensor, b: Tensor, stride = 1, pad = 0): Convolution {
+  static fromParams(W: Tensor, b: Tensor, stride = 1, pad: Padding = 0): Convolution {
     if (!(W instanceof Tensor) || W.shape.length !== 4) {
       throw new TypeError(`Convolution.fromParams: W must be a Tensor shaped (filters, channels, kh, kw), received ${W instanceof Tensor ? formatShape(W.shape) : typeof W}.`);
     }
@@ -82,12 +95,14 @@ export class Convolution extends Layer {
     if (b.dtype !== W.dtype) {
       throw new TypeError(`Convolution.fromParams: W is ${W.dtype} but b is ${b.dtype}; give both the same dtype.`);
     }
-    const layer = new Convolution({ filters: f, kernelSize: kh === kw ? kh : [kh, kw], stride, pad });
+    const layer = new Convolution({ filters: f, kernelSize: kh === kw ? kh : [kh, kw], stride, padding: checkPadding('Convolution.fromParams', 'pad', pad) });
     layer.given = { W, b };
     return layer;
   }
 
   protected buildShapes(inputShape: number[], ctx: BuildContext): number[] {
+    this.pad = resolvePadding(this.label, `${this.filters} filters ${this.kh}×${this.kw}, stride ${this.stride}`,
+      this.padding, [1, ...inputShape], this.kh, this.kw, this.stride);
     const g = convGeometry(this.label, [1, ...inputShape], this.settings());
     const c = g.c;
     const wShape = [this.filters, c, this.kh, this.kw];
@@ -123,7 +138,8 @@ export class Convolution extends Layer {
     return [this.filters, g.oh, g.ow];
   }
 
-  private settings() {
+  /** The settings convGeometry takes, with the pad resolved (the fused blocks build their geometry from it). */
+  settings() {
     return { filters: this.filters, kh: this.kh, kw: this.kw, stride: this.stride, pad: this.pad };
   }
 
@@ -158,7 +174,13 @@ export class Convolution extends Layer {
   }
 
   describe(): string {
-    return `${this.filters} filters ${this.kh}×${this.kw}, stride ${this.stride}, pad ${this.pad}`;
+    return `${this.filters} filters ${this.kh}×${this.kw}, stride ${this.stride}, ${describePadding(this.padding, this.pad, this.built)}`;
+  }
+
+  override unusedInput(): string | null {
+    if (!this.built) return null;
+    const g = convGeometry(this.label, [1, ...this.inputShape], this.settings());
+    return describeUnused(g, this.kh, this.kw);
   }
 
   toConfig() {
@@ -167,7 +189,7 @@ export class Convolution extends Layer {
       filters: this.filters,
       kernelSize: Array.isArray(this.kernelSize) ? [...this.kernelSize] : this.kernelSize,
       stride: this.stride,
-      pad: this.pad,
+      ...(typeof this.padding === 'number' ? { pad: this.padding } : { padding: this.padding }),
       weightInit: this.weightInit,
     };
   }

@@ -32,8 +32,7 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
     this.backend = backend;
     const dtype = conv.params.W.dtype;
     this.cache = new BatchCache((n) => {
-      const g = convGeometry(conv.label, [n, ...conv.inputShape],
-        { filters: conv.filters, kh: conv.kh, kw: conv.kw, stride: conv.stride, pad: conv.pad });
+      const g = convGeometry(conv.label, [n, ...conv.inputShape], conv.settings());
       return {
         ...extend(n, g, dtype),
         g,

@@ -193,6 +193,14 @@ export abstract class Layer {
     return this.dtype === 'float64' ? 8 : 4;
   }
 
+  /**
+   * For summaries: which input rows or columns the layer never reads (a window geometry whose
+   * last window stops short of the input's end, or whose stride skips rows), or null.
+   */
+  unusedInput(): string | null {
+    return null;
+  }
+
   /** Parameter count. */
   paramCount(): number {
     let n = 0;

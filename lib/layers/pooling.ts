@@ -1,9 +1,10 @@
 // The book's Pooling (ch. 7): max pooling, remembering each window's winner for backward.
 import type { PoolGeometry } from '../backend/types';
-import { poolGeometry, sizeOf } from '../tensor/shape';
+import { describeUnused, poolGeometry, resolvePadding, sizeOf, type Padding } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { checkInt, checkOptionKeys } from '../check';
 import { BatchCache, Lazy, Layer, type BuildContext } from './layer';
+import { describePadding, paddingOption } from './padding';
 
 export interface PoolingOptions {
   poolH?: number;
@@ -14,10 +15,13 @@ export interface PoolingOptions {
    * the book passes stride=2 with a 2×2 window, so the non-overlapping window is the useful default.
    */
   stride?: number;
+  /** Rows and columns added on every side; padded cells never win the max (PyTorch's padding). Default 0. */
   pad?: number;
+  /** Keras / TensorFlow.js style, instead of pad: 'valid' (none), 'same' (output ceil(in / stride), where one pad on every side gives it) or a number. */
+  padding?: Padding;
 }
 
-const OPTIONS = ['poolH', 'poolW', 'stride', 'pad'] as const;
+const OPTIONS = ['poolH', 'poolW', 'stride', 'pad', 'padding'] as const;
 
 interface PoolBuffers {
   g: PoolGeometry;
@@ -31,7 +35,10 @@ export class Pooling extends Layer {
   readonly poolH: number;
   readonly poolW: number;
   readonly stride: number;
-  readonly pad: number;
+  /** How the layer pads, as given ('same', 'valid' or the pad). */
+  readonly padding: Padding;
+  /** The pad on every side: the number given, 0 for 'valid', worked out from the input at build for 'same'. */
+  pad: number;
   private cache!: BatchCache<PoolBuffers>;
   private last: PoolBuffers | null = null;
 
@@ -42,11 +49,14 @@ export class Pooling extends Layer {
     this.poolH = checkInt('Pooling', 'poolH', poolH, 1);
     this.poolW = checkInt('Pooling', 'poolW', options?.poolW ?? this.poolH, 1);
     this.stride = checkInt('Pooling', 'stride', options?.stride ?? this.poolH, 1);
-    this.pad = checkInt('Pooling', 'pad', options?.pad ?? 0, 0);
+    this.padding = paddingOption('Pooling', options ?? {});
+    this.pad = typeof this.padding === 'number' ? this.padding : 0;
   }
 
   protected buildShapes(inputShape: number[], _ctx: BuildContext): number[] {
-    const g = poolGeometry(this.label, [1, ...inputShape], { ph: this.poolH, pw: this.poolW, stride: this.stride, pad: this.pad });
+    this.pad = resolvePadding(this.label, `pool ${this.poolH}×${this.poolW}, stride ${this.stride}`, this.padding,
+      [1, ...inputShape], this.poolH, this.poolW, this.stride);
+    const g = poolGeometry(this.label, [1, ...inputShape], this.settings());
     this.cache = new BatchCache((n) => {
       const gn: PoolGeometry = { ...g, n };
       return {
@@ -84,11 +94,24 @@ export class Pooling extends Layer {
     return out * this.bytesPerValue() + out * 4;
   }
 
+  /** The settings poolGeometry takes, with the pad resolved (the fused block builds its geometry from it). */
+  settings() {
+    return { ph: this.poolH, pw: this.poolW, stride: this.stride, pad: this.pad };
+  }
+
   describe(): string {
-    return `pool ${this.poolH}×${this.poolW}, stride ${this.stride}, pad ${this.pad}`;
+    return `pool ${this.poolH}×${this.poolW}, stride ${this.stride}, ${describePadding(this.padding, this.pad, this.built)}`;
+  }
+
+  override unusedInput(): string | null {
+    if (!this.built) return null;
+    return describeUnused(poolGeometry(this.label, [1, ...this.inputShape], this.settings()), this.poolH, this.poolW);
   }
 
   toConfig() {
-    return { type: 'Pooling', poolH: this.poolH, poolW: this.poolW, stride: this.stride, pad: this.pad };
+    return {
+      type: 'Pooling', poolH: this.poolH, poolW: this.poolW, stride: this.stride,
+      ...(typeof this.padding === 'number' ? { pad: this.padding } : { padding: this.padding }),
+    };
   }
 }

@@ -881,6 +881,10 @@ export class Sequential {
       sep,
       `Total params: ${fmtInt(total)}`,
       ...this.fusedBlocks().map((b) => `Fused: ${b} run as one kernel`),
+      ...this.layers.flatMap((l) => {
+        const u = l.unusedInput();
+        return u ? [`Unused input: ${l.label} ${u} (as the book and PyTorch compute it)`] : [];
+      }),
       `Parameters: ${names || '(none)'}`,
     ].join('\n');
   }

@@ -213,23 +213,24 @@ inline uint32_t Uint32Arg(const Napi::CallbackInfo& info, size_t idx, const char
   return uint32_t(IntArg(info, idx, fn, name, 0, int64_t(UINT32_MAX)));
 }
 
-// One spatial output size must be exactly (in + 2·pad − k) / stride + 1: the kernels index
-// with it, so an inconsistent geometry would read or write outside the arrays.
+// One spatial output size must be floor((in + 2·pad − k) / stride) + 1, as the book and PyTorch
+// compute it (rows and columns past the last whole window are not read): the kernels index with
+// it, so an inconsistent geometry would read or write outside the arrays.
 inline void CheckOutputSize(Napi::Env env, const char* fn, const char* axis, const char* outField, int64_t in,
                             int64_t k, int64_t stride, int64_t pad, int64_t out, const char* obj = "g") {
   int64_t span = in + 2 * pad - k;
-  std::string formula = std::string("(") + std::to_string(in) + " + 2·" + std::to_string(pad) + " − " +
-                        std::to_string(k) + ") / " + std::to_string(stride) + " + 1";
-  if (span < 0 || span % stride != 0) {
-    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: the " + axis + " output " + formula +
-                        " is not a positive whole number. Fix: build the geometry with convGeometry/poolGeometry "
+  if (span >= 0 && span / stride + 1 == out) return;
+  std::string formula = std::string("floor((") + std::to_string(in) + " + 2·" + std::to_string(pad) + " − " +
+                        std::to_string(k) + ") / " + std::to_string(stride) + ") + 1";
+  if (span < 0) {
+    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: the " + axis + " window (" + std::to_string(k) +
+                        ") is larger than the padded input (" + std::to_string(in) + " + 2·" + std::to_string(pad) +
+                        "). Fix: build the geometry with convGeometry/poolGeometry "
                         "(lib/tensor/shape.ts), which explain what to change.");
   }
-  if (span / stride + 1 != out) {
-    ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: " + obj + "." + outField + " must be " + formula + " = " +
-                        std::to_string(span / stride + 1) + ", received " + std::to_string(out) +
-                        ". Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).");
-  }
+  ThrowRange(env, std::string(fn) + ": the geometry is inconsistent: " + obj + "." + outField + " must be " + formula +
+                      " = " + std::to_string(span / stride + 1) + ", received " + std::to_string(out) +
+                      ". Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).");
 }
 
 inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn,

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { packageRoot } from '../../lib/backend/native';
 import { defaultMnistDir, findMnistFiles } from '../../lib/data/mnist';
 import type { Sequential } from '../../lib/networks/sequential';
+import { Convolution } from '../../lib/layers/convolution';
+import { Pooling } from '../../lib/layers/pooling';
 
 export interface TorchPython {
   python: string;
@@ -41,10 +43,15 @@ export function findTorch(explicit: string | undefined): TorchPython | { unavail
   return { unavailable: `no Python imports torch (${tried.join('; ')}). Fix: apt-get install python3-torch, or pass --python <interpreter with torch>` };
 }
 
-/** What the Python side needs to rebuild the network: the layer descriptions with their inferred output shapes. */
+/** What the Python side needs to rebuild the network: the layer descriptions with their inferred output shapes and pads. */
 function networkSpec(net: Sequential): string {
   const config = net.toConfig();
-  const layers = config.layers.map((l, i) => ({ ...l, outputShape: net.layers[i].outputShape }));
+  // pad as the layer resolved it (a padding: 'same' is worked out from the input at build).
+  const layers = config.layers.map((l, i) => {
+    const layer = net.layers[i];
+    const pad = layer instanceof Convolution || layer instanceof Pooling ? { pad: layer.pad } : {};
+    return { ...l, ...pad, outputShape: layer.outputShape };
+  });
   const params = Object.values(net.params).reduce((a, p) => a + p.size, 0);
   return JSON.stringify({ inputShape: net.inputShape, layers, params });
 }

@@ -76,14 +76,22 @@ test('kernel larger than the input: ShapeError naming the layer and the fix', (t
   t.throws(() => p.build([1, 3, 3], refCtx()), { instanceOf: ShapeError, message: /^Pooling/ });
 });
 
-test('non-integer output size: ShapeError naming the layer, the sizes and a fix', (t) => {
+test('output sizes floor as in the book and PyTorch: (6 − 3) / 2 + 1 = 2.5 gives 2', (t) => {
   const c = new Convolution({ filters: 2, kernelSize: 3, stride: 2 });
   c.name = 'Conv1';
-  const e = t.throws(() => c.build([1, 6, 6], refCtx()), { instanceOf: ShapeError });
-  t.regex(e!.message, /^Conv1 \(2 filters 3×3, stride 2, pad 0\)/);
-  t.regex(e!.message, /not a whole number/);
-  t.regex(e!.message, /Fix:/);
-  t.throws(() => new Pooling({ poolH: 2 }).build([1, 5, 5], refCtx()), { instanceOf: ShapeError, message: /not a whole number/ });
+  t.deepEqual(c.build([1, 6, 6], refCtx()), [2, 2, 2]);
+  t.regex(c.unusedInput()!, /^ignores input row 5 \(of 6\): floor\(\(6 \+ 2·0 − 3\) \/ 2\) \+ 1 = 2 windows; column 5 \(of 6\)/);
+  t.deepEqual(new Pooling({ poolH: 2 }).build([1, 5, 5], refCtx()), [1, 2, 2]);
+  // 28×28, 5×5 stride 2: the example (12.5 → 12)
+  t.deepEqual(new Convolution({ filters: 1, kernelSize: 5, stride: 2 }).build([1, 28, 28], refCtx()), [1, 12, 12]);
+  // ResNet-style downsampling, 3×3 stride 2 pad 1 on 28: floor(27 / 2) + 1 = 14, every row read
+  const r = new Convolution({ filters: 1, kernelSize: 3, stride: 2, pad: 1 });
+  t.deepEqual(r.build([1, 28, 28], refCtx()), [1, 14, 14]);
+  t.is(r.unusedInput(), null);
+  // a stride above the window skips rows between windows: 1×1 stride 2 on 5 reads rows 0, 2, 4
+  const s = new Pooling({ poolH: 1, stride: 2 });
+  s.build([1, 5, 6], refCtx());
+  t.regex(s.unusedInput()!, /rows 1, 3 \(of 5\).*columns 1, 3, 5 \(of 6\)/);
 });
 
 test('Convolution and Pooling refuse non-image inputs at build', (t) => {

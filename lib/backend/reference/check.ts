@@ -110,18 +110,18 @@ export function product(fn: string, a: number, b: number, c = 1, d = 1, e = 1, f
   return p;
 }
 
-/** The output size must be exactly (in + 2·pad − k) / stride + 1, as lib/tensor/shape.ts computes it. */
+/** The output size must be floor((in + 2·pad − k) / stride) + 1, as lib/tensor/shape.ts computes it (and native/bindings/args.h checks). */
 function checkOutputSize(fn: string, obj: string, axis: 'oh' | 'ow', input: number, k: number, stride: number,
   pad: number, given: number): void {
   const span = input + 2 * pad - k;
-  if (span >= 0 && span % stride === 0 && span / stride + 1 === given) return;
-  const formula = `(${input} + 2·${pad} − ${k}) / ${stride} + 1`;
-  if (span < 0 || span % stride !== 0) {
-    throw new RangeError(`${fn}: the geometry is inconsistent: the ${axis === 'oh' ? 'height' : 'width'} output ` +
-      `${formula} is not a positive whole number. Fix: build the geometry with convGeometry/poolGeometry ` +
+  if (span >= 0 && Math.floor(span / stride) + 1 === given) return;
+  if (span < 0) {
+    throw new RangeError(`${fn}: the geometry is inconsistent: the ${axis === 'oh' ? 'height' : 'width'} window (${k}) ` +
+      `is larger than the padded input (${input} + 2·${pad}). Fix: build the geometry with convGeometry/poolGeometry ` +
       `(lib/tensor/shape.ts), which explain what to change.`);
   }
-  throw new RangeError(`${fn}: the geometry is inconsistent: ${obj}.${axis} must be ${formula} = ${span / stride + 1}, ` +
+  const formula = `floor((${input} + 2·${pad} − ${k}) / ${stride}) + 1`;
+  throw new RangeError(`${fn}: the geometry is inconsistent: ${obj}.${axis} must be ${formula} = ${Math.floor(span / stride) + 1}, ` +
     `received ${given}. Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).`);
 }
 

@@ -32,18 +32,28 @@ export function intIn(rng: Rng, lo: number, hi: number): number {
 }
 
 /**
- * Input size that makes (size + 2·pad − k) / stride + 1 = out exactly, or null when it would be
- * below 1 (a kernel wider than the padded input).
+ * Input size that makes floor((size + 2·pad − k) / stride) + 1 = out with `extra` (< stride)
+ * rows past the last whole window, which the layer ignores; or null when it would be below 1 (a
+ * kernel wider than the padded input).
  */
-function inputFor(k: number, stride: number, pad: number, out: number): number | null {
-  const size = k - 2 * pad + stride * (out - 1);
+function inputFor(k: number, stride: number, pad: number, out: number, extra = 0): number | null {
+  const size = k - 2 * pad + stride * (out - 1) + extra;
   return size >= 1 ? size : null;
+}
+
+/**
+ * Rows past the last whole window for case i: with a stride above 1, every other case leaves
+ * 1 … stride − 1 of them (the book's and PyTorch's floor), the others divide exactly.
+ */
+function extraFor(rng: Rng, i: number, stride: number): number {
+  return stride > 1 && i % 2 === 1 ? 1 + rng.int(stride - 1) : 0;
 }
 
 /**
  * `count` convolution geometries. Case i has stride 1 + i%3 and pad ⌊i/3⌋%3, so every
  * stride 1–3 × pad 0–2 pair occurs once count ≥ 9; case 0 has batch 1; kernels and inputs are
- * rectangular as often as square, and sizes odd as often as even.
+ * rectangular as often as square, and sizes odd as often as even; with a stride above 1, every
+ * odd case leaves input rows and columns past the last whole window ((h + 2·pad − k) % stride ≠ 0).
  */
 export function convCases(rng: Rng, count: number): ConvGeometry[] {
   const out: ConvGeometry[] = [];
@@ -53,8 +63,8 @@ export function convCases(rng: Rng, count: number): ConvGeometry[] {
     const pad = Math.floor(i / 3) % 3;
     const kh = intIn(rng, 1, 5);
     const kw = intIn(rng, 1, 5);
-    const h = inputFor(kh, stride, pad, intIn(rng, 1, 6));
-    const w = inputFor(kw, stride, pad, intIn(rng, 1, 6));
+    const h = inputFor(kh, stride, pad, intIn(rng, 1, 6), extraFor(rng, i, stride));
+    const w = inputFor(kw, stride, pad, intIn(rng, 1, 6), extraFor(rng, i, stride));
     if (h === null || w === null) continue;
     const n = i === 0 ? 1 : intIn(rng, 1, 3);
     const c = intIn(rng, 1, 4);
@@ -88,8 +98,9 @@ export function largeConvCases(rng: Rng, count: number): ConvGeometry[] {
     const pad = intIn(rng, 0, 3);
     const kh = intIn(rng, 1, 7);
     const kw = intIn(rng, 1, 7);
-    const h = inputFor(kh, stride, pad, intIn(rng, 8, 40));
-    const w = inputFor(kw, stride, pad, intIn(rng, 8, 40));
+    // stride 2: 0 or 1 rows and columns past the last whole window
+    const h = inputFor(kh, stride, pad, intIn(rng, 8, 40), rng.int(stride));
+    const w = inputFor(kw, stride, pad, intIn(rng, 8, 40), rng.int(stride));
     if (h === null || w === null) continue;
     out.push(convGeometry(`large conv case ${i}`, [intIn(rng, 1, 3), intIn(rng, 1, 6), h, w],
       { filters: intIn(rng, 1, 20), kh, kw, stride, pad }));
@@ -97,7 +108,7 @@ export function largeConvCases(rng: Rng, count: number): ConvGeometry[] {
   return out;
 }
 
-/** `count` pooling geometries with the same coverage; pad is kept below the window as poolGeometry requires. */
+/** `count` pooling geometries with the same coverage (floor cases included); pad is kept below the window as poolGeometry requires. */
 export function poolCases(rng: Rng, count: number): PoolGeometry[] {
   const out: PoolGeometry[] = [];
   while (out.length < count) {
@@ -106,8 +117,8 @@ export function poolCases(rng: Rng, count: number): PoolGeometry[] {
     const pad = Math.floor(i / 3) % 3;
     const ph = intIn(rng, pad + 1, pad + 3);
     const pw = intIn(rng, pad + 1, pad + 3);
-    const h = inputFor(ph, stride, pad, intIn(rng, 1, 5));
-    const w = inputFor(pw, stride, pad, intIn(rng, 1, 5));
+    const h = inputFor(ph, stride, pad, intIn(rng, 1, 5), extraFor(rng, i, stride));
+    const w = inputFor(pw, stride, pad, intIn(rng, 1, 5), extraFor(rng, i, stride));
     if (h === null || w === null) continue;
     const n = i === 0 ? 1 : intIn(rng, 1, 3);
     const c = intIn(rng, 1, 4);

@@ -33,8 +33,9 @@ function fusedCases(rng: Rng, count: number): FusedCase[] {
     const kh = intIn(rng, 1, 6);
     const oh = intIn(rng, 2, 11);
     const ow = intIn(rng, 2, 11);
-    const h = kh - 2 * pad + stride * (oh - 1);
-    const w = kw - 2 * pad + stride * (ow - 1);
+    // every other case with a stride leaves rows and columns past the last whole window (floor)
+    const h = kh - 2 * pad + stride * (oh - 1) + (i % 2 === 1 ? rng.int(stride) : 0);
+    const w = kw - 2 * pad + stride * (ow - 1) + (i % 2 === 1 ? rng.int(stride) : 0);
     if (h < 1 || w < 1) continue;
     const n = i === 4 ? 1 : intIn(rng, 1, 3);
     const g = convGeometry(`fused case ${i}`, [n, intIn(rng, 1, 5), h, w], { filters: intIn(rng, 1, 9), kh, kw, stride, pad });
@@ -42,13 +43,8 @@ function fusedCases(rng: Rng, count: number): FusedCase[] {
     const pw = intIn(rng, 1, Math.min(3, g.ow));
     const pstride = intIn(rng, 1, 3);
     const ppad = intIn(rng, 0, Math.min(ph, pw) - 1);
-    let p: PoolGeometry;
-    try {
-      p = poolGeometry('pool', [n, g.f, g.oh, g.ow], { ph, pw, stride: pstride, pad: ppad });
-    } catch {
-      continue; // this window does not tile the map; draw again
-    }
-    out.push({ g, p });
+    // The pooling floors too: its windows need not tile the convolution's map.
+    out.push({ g, p: poolGeometry('pool', [n, g.f, g.oh, g.ow], { ph, pw, stride: pstride, pad: ppad }) });
   }
   return out;
 }

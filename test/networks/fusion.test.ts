@@ -3,7 +3,7 @@
 // must pass the float64 gradient check with padding and two blocks in a row.
 import test from 'ava';
 import { referenceBackend } from '../../lib/backend/reference';
-import { Affine, Convolution, Pooling, Relu } from '../../lib/layers';
+import { Affine, Convolution, Pooling, Relu, type Layer } from '../../lib/layers';
 import { LeNet5, Sequential, gradientCheck } from '../../lib/networks';
 import { Rng } from '../../lib/tensor/rng';
 import { Tensor, type DType } from '../../lib/tensor/tensor';
@@ -12,21 +12,22 @@ import { assertClose, assertEqualArrays } from '../helpers/compare';
 import { GEMM_TOL } from '../helpers/tolerance';
 import type { Backend } from '../../lib/backend/types';
 
-/** Two blocks (the first padded, the second with an overlapping stride-1 pool), then Affine. */
-function twoBlocks(backend: Backend, fuse: boolean, dtype: DType = 'float32'): Sequential {
-  return new Sequential({
-    inputShape: [2, 10, 10], backend, dtype, seed: 4, fuse,
-    layers: [
-      new Convolution({ filters: 4, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
-      new Convolution({ filters: 5, kernelSize: [2, 3], weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2, stride: 1 }),
-      new Affine({ units: 3, weightInit: 'he' }),
-    ],
-  });
+function network(inputShape: number[], layers: Layer[], backend: Backend, fuse: boolean, dtype: DType, seed: number): Sequential {
+  return new Sequential({ inputShape, backend, dtype, seed, fuse, layers });
 }
 
-function input(n: number, dtype: DType, seed: number): Tensor {
+/** Two blocks (the first padded, the second with an overlapping stride-1 pool), then Affine. */
+function twoBlocks(backend: Backend, fuse: boolean, dtype: DType = 'float32'): Sequential {
+  return network([2, 10, 10], [
+    new Convolution({ filters: 4, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
+    new Convolution({ filters: 5, kernelSize: [2, 3], weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2, stride: 1 }),
+    new Affine({ units: 3, weightInit: 'he' }),
+  ], backend, fuse, dtype, 4);
+}
+
+function input(n: number, dtype: DType, seed: number, sample = [2, 10, 10]): Tensor {
   const rng = new Rng(seed);
-  const x = Tensor.zeros([n, 2, 10, 10], dtype);
+  const x = Tensor.zeros([n, ...sample], dtype);
   for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform() - 0.3;
   return x;
 }
@@ -65,4 +66,38 @@ test('fuse is an option of Sequential and the presets, switchable, and shown by 
   const e = t.throws(() => new Sequential({ inputShape: [1, 4, 4], fuse: 'yes' as unknown as boolean }));
   t.regex(e!.message, /fuse must be true or false/);
   t.throws(() => { net.fuse = 1 as unknown as boolean; }, { message: /fuse must be true or false/ });
+});
+
+/** Output sizes that floor: conv 5×5 stride 2 on 14×15 (→ 5×6, height floors), pool 2×2 (→ 2×3, height floors), then a 'same' Convolution → Relu pair. */
+function floorBlocks(backend: Backend, fuse: boolean, dtype: DType = 'float32'): Sequential {
+  return network([2, 14, 15], [
+    new Convolution({ filters: 4, kernelSize: 5, stride: 2, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
+    new Convolution({ filters: 3, kernelSize: 3, padding: 'same', weightInit: 'he' }), new Relu(),
+    new Affine({ units: 3, weightInit: 'he' }),
+  ], backend, fuse, dtype, 5);
+}
+
+const floorInput = (n: number, dtype: DType, seed: number) => input(n, dtype, seed, [2, 14, 15]);
+
+eachBackend('floor geometries and padding \'same\': the fused blocks run them and equal unfused execution', (t, b) => {
+  const fused = floorBlocks(b, true);
+  const plain = floorBlocks(b, false);
+  t.deepEqual(fused.fusedBlocks(), ['Conv1 → Relu1 → Pool1', 'Conv2 → Relu2']);
+  t.deepEqual(fused.layers.map((l) => l.outputShape), [[4, 5, 6], [4, 5, 6], [4, 2, 3], [3, 2, 3], [3, 2, 3], [3]]);
+  const x = floorInput(4, 'float32', 11);
+  const labels = Int32Array.from([0, 2, 1, 1]);
+  const gf = fused.gradient(x, labels);
+  const gp = plain.gradient(x, labels);
+  t.true(Math.abs(fused.lastLoss - plain.lastLoss) <= 1e-6 * (1 + Math.abs(plain.lastLoss)), `loss ${fused.lastLoss} vs ${plain.lastLoss}`);
+  assertClose(t, 'predict', fused.predict(x).data, plain.predict(x).data, GEMM_TOL);
+  for (const k of Object.keys(gp)) assertClose(t, k, gf[k].data, gp[k].data, GEMM_TOL);
+});
+
+test('the fused path on floor geometries passes the float64 gradient check', (t) => {
+  const net = floorBlocks(referenceBackend, true, 'float64');
+  const result = gradientCheck(net, floorInput(3, 'float64', 12), Int32Array.from([2, 0, 1]), 1e-5);
+  for (const [name, r] of Object.entries(result)) {
+    t.true(r.relative <= 1e-5, `${name}: relative ${r.relative.toExponential(2)}`);
+  }
+  t.is(Object.keys(result).length, 6);
 });

@@ -297,6 +297,20 @@ test('summary: the preset table and a user model file', async (t) => {
   t.is(s.model, 'mine');
   t.deepEqual(s.params.W2, [8 * 13 * 13, 10]);
   t.is(s.totalParams, 8 * 9 + 8 + 8 * 13 * 13 * 10 + 10);
+  // floor output sizes and padding modes: the table says which input a layer ignores
+  const floor = path.join(tmp, 'floor.json');
+  fs.writeFileSync(floor, JSON.stringify({ inputShape: [1, 28, 28], layers: [
+    { type: 'Convolution', filters: 4, kernelSize: 5, stride: 2, padding: 'valid' }, { type: 'Relu' },
+    { type: 'Pooling', poolH: 3, stride: 1, padding: 'same' }, { type: 'Affine', units: 10 }] }));
+  const f = await cli(['summary', '--model', floor]);
+  t.is(f.code, 0, f.stderr);
+  t.regex(f.stdout, /Conv1\s+Convolution \(4 filters 5×5, stride 2, padding 'valid' \(pad 0\)\)\s+\(4, 12, 12\)/);
+  t.regex(f.stdout, /Pool1\s+Pooling \(pool 3×3, stride 1, padding 'same' \(pad 1\)\)\s+\(4, 12, 12\)/);
+  t.regex(f.stdout, /Unused input: Conv1 ignores input row 27 \(of 28\)/);
+  const fj = JSON.parse((await cli(['summary', '--model', floor, '--json'])).stdout);
+  t.regex(fj.layers[0].unusedInput, /column 27 \(of 28\)/);
+  t.is(fj.layers[2].unusedInput, null);
+  t.is(fj.config.layers[2].padding, 'same');
 });
 
 test('info: version, backend status, Node', async (t) => {

@@ -107,8 +107,8 @@ test('toConfig → layerFromConfig round trip (through JSON) recreates every lay
 
 test('layerFromConfig rejects unknown types and options, naming them and the allowed ones', (t) => {
   t.throws(() => layerFromConfig({ type: 'Conv2D', filters: 3 }), { message: /unknown layer type 'Conv2D'. Known types: Convolution, Pooling, Affine, Relu, Sigmoid, Dropout, BatchNormalization, Flatten/ });
-  t.throws(() => layerFromConfig({ type: 'Convolution', filters: 3, kernelSize: 3, padding: 1 }),
-    { message: /Convolution: unknown option 'padding'\..* Allowed options: filters, kernelSize, stride, pad, weightInit/ });
+  t.throws(() => layerFromConfig({ type: 'Convolution', filters: 3, kernelSize: 3, pading: 1 }),
+    { message: /Convolution: unknown option 'pading'\..* Allowed options: filters, kernelSize, stride, pad, padding, weightInit/ });
   t.throws(() => layerFromConfig({ type: 'Dropout', dropout_ratio: 0.5 }), { message: /unknown option 'dropout_ratio'. The book's dropout_ratio is 'ratio' here. Allowed options: ratio/ });
   t.throws(() => layerFromConfig({ type: 'SoftmaxWithLoss' }), { message: /SoftmaxWithLoss is the loss, not a Layer/ });
   t.throws(() => layerFromConfig({} as never), { message: /expected \{ type: string/ });

@@ -63,6 +63,20 @@ export const CASES: Case[] = [
       convParam5: { filterNum: 16, filterSize: 3, pad: 1, stride: 1 }, convParam6: { filterNum: 16, filterSize: 3, pad: 1, stride: 1 },
     }),
   },
+  {
+    // Output sizes that floor, as the book and PyTorch compute them (a 5×5 stride-2 convolution
+    // on 28 → 12, row and column 27 unread; an overlapping 3×3 stride-2 pooling on 12 → 5), and
+    // a padding: 'same' convolution (pad 1 worked out at build).
+    name: "floor output sizes and padding 'same'",
+    make: () => new Sequential({
+      inputShape: [1, 28, 28], seed: 6,
+      layers: [
+        new Convolution({ filters: 6, kernelSize: 5, stride: 2, weightInit: 'he' }), new Relu(),
+        new Convolution({ filters: 6, kernelSize: 3, padding: 'same', weightInit: 'he' }), new Relu(),
+        new Pooling({ poolH: 3, stride: 2 }), new Affine({ units: 10, weightInit: 'he' }),
+      ],
+    }),
+  },
 ];
 
 let mnist: { xTrain: ImageSet; tTrain: LabelSet; xTest: ImageSet } | null = null;

@@ -11,7 +11,8 @@ export type { FloatArray, ConvGeometry, PoolGeometry, BatchNormGeometry, Labels 
 export { Tensor } from './tensor/tensor';
 export type { DType } from './tensor/tensor';
 export { Rng } from './tensor/rng';
-export { ShapeError, convGeometry, poolGeometry, formatShape } from './tensor/shape';
+export { ShapeError, convGeometry, poolGeometry, formatShape, resolvePadding, unusedInputs } from './tensor/shape';
+export type { Padding } from './tensor/shape';
 
 // layers
 export {

@@ -4,7 +4,7 @@
 // and peak RSS. Targets are reported, not asserted.
 //
 //   node dist/scripts/bench-train.js [--model simple-convnet|lenet5|deep-convnet|conv-1fc|all]
-//     [--epochs N] [--seeds a,b,c] [--reduced] [--reference-batches N] [--json] [--threads N]
+//     [--epochs N] [--seeds a,b,c] [--reduced] [--reference-batches N] [--json] [--threads N] [--augment SPEC]
 //
 // --model all runs each model in its own child process, so each peak RSS is that model's own.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import type { Backend } from '../lib/backend/types';
 import { loadMnist } from '../lib/data/mnist';
 import { createPreset, presetNames, type PresetName } from '../lib/networks/presets';
 import { Trainer } from '../lib/train/trainer';
+import { checkAugmentOptions, formatAugment, parseAugmentSpec } from '../lib/data/augment';
 import { failFor, intFlag as checkedInt, median, parseFlags, requireNative, seedList } from './bench-util';
 
 interface Target { epochs: number; accuracy: number; secondsPerEpoch: number | null }
@@ -67,7 +68,7 @@ const fail = failFor('bench-train');
 
 const USAGE =
   'node dist/scripts/bench-train.js [--model simple-convnet|lenet5|deep-convnet|conv-1fc|all] [--epochs N] [--seeds a,b,c]\n' +
-  '                                 [--reduced] [--reference-batches N] [--json] [--threads N]\n' +
+  '                                 [--reduced] [--reference-batches N] [--json] [--threads N] [--augment SPEC]\n' +
   'Full MNIST (60,000/10,000; --reduced: 5,000/1,000), batch 100, Adam lr 0.001, shuffle sampling, native backend.\n' +
   'Default epochs per model: the targets\' (simple-convnet 20, lenet5 10, deep-convnet 20, conv-1fc 20).\n';
 
@@ -79,6 +80,7 @@ const values = parseFlags(fail, {
   'reference-batches': { type: 'string' },
   json: { type: 'boolean', default: false },
   threads: { type: 'string' },
+  augment: { type: 'string' },
   help: { type: 'boolean', default: false },
 }, USAGE);
 
@@ -99,6 +101,14 @@ const epochsFlag = intFlag('epochs', values.epochs);
 const referenceBatches = values['reference-batches'] === undefined ? undefined : intFlag('reference-batches', values['reference-batches']);
 const threadsFlag = intFlag('threads', values.threads);
 const seeds = seedList(fail, values.seeds!);
+/** --augment (as scratchnet train takes it): the runs with data augmentation, beyond the book. */
+const augment = (() => {
+  try {
+    return values.augment === undefined ? null : checkAugmentOptions('--augment', parseAugmentSpec(values.augment));
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+})();
 
 function nativeBackend(): Backend {
   return requireNative(fail, threadsFlag);
@@ -119,7 +129,7 @@ function benchModel(model: PresetName): ModelResult {
   for (const seed of seeds) {
     const net = createPreset(model, { backend, seed });
     const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
-      epochs, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, sampling: 'shuffle', seed,
+      epochs, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, sampling: 'shuffle', seed, augment,
       verbose: !values.json, log: (line) => process.stdout.write(`  [${model} seed ${seed}] ${line}\n`),
     });
     const h = trainer.train();
@@ -176,6 +186,7 @@ function runChild(model: PresetName): ModelResult {
   if (epochsFlag !== undefined) args.push('--epochs', String(epochsFlag));
   if (values.reduced) args.push('--reduced');
   if (threadsFlag !== undefined) args.push('--threads', String(threadsFlag));
+  if (values.augment !== undefined) args.push('--augment', values.augment);
   if (!values.json) process.stdout.write(`${model}: training ${seeds.length} seed(s)…\n`);
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
   if (r.status !== 0) fail(`${model} failed (exit ${r.status}).`);
@@ -192,7 +203,8 @@ function printModel(r: ModelResult): void {
   const t = r.target;
   const mark = (ok: boolean | null) => (ok === null ? '(not comparable)' : ok ? 'meets target' : 'MISSES target');
   process.stdout.write(
-    `\n${r.model}: ${r.trainSize}/${r.testSize} images, ${r.epochs} epochs, batch 100, Adam 0.001, shuffle, ${r.backend} ×${r.threads} threads\n` +
+    `\n${r.model}: ${r.trainSize}/${r.testSize} images, ${r.epochs} epochs, batch 100, Adam 0.001, shuffle, ${r.backend} ×${r.threads} threads` +
+      `${augment ? `, augment ${formatAugment(augment)}` : ''}\n` +
       `  seconds per epoch (median over epochs): ${r.secondsPerEpoch.toFixed(2)} s` +
       (t.secondsPerEpoch === null ? '' : `   target ≤ ${t.secondsPerEpoch.toFixed(1)} s: ${mark(r.meetsSpeed)}`) + '\n' +
       `  final test accuracy per seed: ${r.seeds.map((s) => `seed ${s.seed} ${pct(s.testAccuracy)}`).join(', ')}\n` +

@@ -178,6 +178,19 @@ export interface Backend {
    */
   gatherBytes(src: Uint8Array, rowLength: number, rows: Int32Array | null, start: number, end: number,
     divisor: number, out: FloatArray): void;
+  /**
+   * gatherBytes with each image warped on the way (data augmentation; forward only). src holds
+   * images of c·h·w bytes; out image s is source image (rows ? rows[start + s] : start + s) read
+   * at sx = a·x + b·y + e, sy = c'·x + d·y + f for every output pixel (x, y) (pixel centres at
+   * integers; affine row s = a, b, e, c', d, f, 6 per image), plus alpha times an elastic
+   * displacement when taps (2r + 1 values, odd) is not empty: uniform noise in [−1, 1) hashed
+   * from (key, s, component, pixel), smoothed by taps along x then y, the noise reaching r pixels
+   * past the borders. Bilinear, zero outside the image, in double, then / divisor: an identity
+   * row (1, 0, 0, 0, 1, 0) without taps gives gatherBytes's bits, and both backends give the
+   * same bits for any input. Every channel shares the coordinates.
+   */
+  augmentBytes(src: Uint8Array, c: number, h: number, w: number, rows: Int32Array | null, start: number, end: number,
+    divisor: number, affine: FloatArray, taps: FloatArray, alpha: number, key: number, out: FloatArray): void;
 
   // --- Optimizer updates (the book's formulas, in place on param and state) -----------------
   // Each takes weightDecay ≥ 0: the gradient used is g + weightDecay · param (L2 decay);

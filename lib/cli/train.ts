@@ -13,6 +13,7 @@ import { plotTrainingCurvesToFile } from '../plot/curves';
 import { plotFiltersToFile } from '../plot/filters';
 import { plotMisclassifiedToFile } from '../plot/misclassified';
 import { describeDataSource, formatDataSource, isSameData } from '../data/source';
+import { checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentOptions } from '../data/augment';
 import { prepareRunDir, runFiles } from './run-dir';
 import { parseSchedule, scheduleFlagsGiven, scheduleOptions } from './schedule-options';
 import { parseValidation, validationFlagsGiven, validationOptions } from './validation-options';
@@ -76,7 +77,13 @@ export const trainSpec: CommandSpec = {
     data: { type: 'string', arg: '<dir>', help: 'directory with the four MNIST idx files (raw or .gz)', def: 'the embedded MNIST' },
     'train-size': { type: 'string', arg: '<n>', help: 'train on the first n training images', def: 'all 60000' },
     'test-size': { type: 'string', arg: '<n>', help: 'evaluate on the first n test images', def: 'all 10000' },
-    seed: { type: 'string', arg: '<n>', help: 'seed for initialisation, sampling and dropout', def: '0' },
+    seed: { type: 'string', arg: '<n>', help: 'seed for initialisation, sampling, dropout and augmentation', def: '0' },
+    augment: {
+      type: 'string', arg: '<settings>',
+      help: 'warp the training images: comma-separated shift=PIXELS (random crop of the padded image), rotate=DEGREES, scale=FRACTION, ' +
+        "elastic=ALPHA:SIGMA (Simard's elastic distortion; elastic alone = 34:4), or none (evaluation is never augmented)",
+      def: 'none (resuming: the checkpoint\'s)',
+    },
     threads: { type: 'string', arg: '<n>', help: 'kernel threads', def: 'all cores' },
     backend: { type: 'string', arg: '<name>', help: 'native or reference', def: 'native when available' },
     out: { type: 'string', arg: '<dir>', help: 'output directory', def: 'runs/<model>-<timestamp>' },
@@ -90,6 +97,7 @@ export const trainSpec: CommandSpec = {
     'scratchnet train --epochs 20',
     'scratchnet train --model lenet5 --epochs 10 --out runs/lenet',
     'scratchnet train --train-size 5000 --test-size 1000 --epochs 2 --json',
+    'scratchnet train --augment shift=2,rotate=10,scale=0.1 --epochs 30',
     'scratchnet train --resume runs/lenet/checkpoint.safetensors',
     'scratchnet train --lr-schedule cosine --warmup 1 --epochs 20',
     'scratchnet train --validation 5000 --patience 3 --out runs/early',
@@ -143,6 +151,17 @@ function optimizerParams(v: ParsedValues, optimizer: string): Record<string, num
   const wd = num('train', v, 'weight-decay', { min: 0 });
   if (wd !== undefined) p.weightDecay = wd;
   return p;
+}
+
+/** --augment: undefined when absent (resuming keeps the checkpoint's), null for 'none', else checked settings. */
+function augmentOption(v: ParsedValues): AugmentOptions | null | undefined {
+  const text = str(v, 'augment');
+  if (text === undefined) return undefined;
+  try {
+    return checkAugmentOptions('--augment', parseAugmentSpec(text));
+  } catch (e) {
+    throw new CliError(`scratchnet train: ${(e as Error).message.replace(/^--augment: augment\./, '--augment: ')}`);
+  }
 }
 
 function readRunJson(dir: string): Partial<RunInfo> | null {
@@ -227,6 +246,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (resume && (scheduleFlagsGiven(v) || validationFlagsGiven(v))) {
     note(`note: schedule and validation settings given with --resume are ignored; the checkpoint's continue (same learning rates, same held-out images).`);
   }
+  const augment = augmentOption(v);
   const data = dataOptions('train', v);
   const explicitData = data.dir !== undefined;
   if (resume && prior?.data) {
@@ -335,6 +355,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (evalSamples !== undefined) options.evaluateSampleNumPerEpoch = evalSamples;
   if (evalBatchSize !== undefined) options.evalBatchSize = evalBatchSize;
   if (trainAcc !== undefined) options.trainAcc = trainAcc;
+  if (augment !== undefined) options.augment = augment;
   if (!resume) {
     options.seed = seed;
     options.optimizer = BOOK_NAMES[optimizer];
@@ -364,7 +385,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       epochs: trainer.epochs, miniBatchSize: trainer.miniBatchSize, optimizer: trainer.optimizer.name,
       optimizerParam: { ...(trainer.optimizer.config as Record<string, number>) },
       sampling: trainer.sampling, seed: trainer.seed, evaluateSampleNumPerEpoch: trainer.evaluateSampleNumPerEpoch,
-      evalBatchSize: trainer.evalBatchSize, trainAcc: trainer.trainAcc,
+      evalBatchSize: trainer.evalBatchSize, trainAcc: trainer.trainAcc, augment: trainer.augment,
       ...(trainer.schedule ? { lrSchedule: trainer.schedule.spec } : {}),
       ...(trainer.xVal ? {
         validation: trainer.xVal.count, validationMetric: trainer.validationMetric, keepBest: trainer.keepBest,
@@ -398,6 +419,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         `best epoch by validation ${trainer.validationMetric}${vs.patience !== null ? `, early stopping after ${vs.patience} epochs without improvement` : ''}` +
         `; kept parameters → ${files.best}`);
     }
+    if (trainer.augment) io.out(`augmentation of the training batches: ${formatAugment(trainer.augment)}`);
   }
 
   // --- Ctrl-C, SIGTERM, SIGHUP: stop at the next batch boundary and keep the work ---

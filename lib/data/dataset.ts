@@ -60,6 +60,17 @@ function sampleAt(where: string, indices: ArrayLike<number> | null, start: numbe
   return idx;
 }
 
+/** What ImageSet.gatherAugmented warps with: the images' (c, h, w) and augmentBytes's per-batch arguments. */
+export interface ImageWarp {
+  c: number; h: number; w: number;
+  /** Six inverse-affine coefficients per sample (Backend.augmentBytes). */
+  affine: Float32Array;
+  /** The elastic smoothing kernel (empty: no elastic distortion), its strength, and the noise key. */
+  taps: Float32Array;
+  alpha: number;
+  key: number;
+}
+
 /**
  * Images (or any fixed-shape samples): either bytes 0..255 (converted per batch, /255 when
  * `normalize`), or user-provided floats. Row-major, sample after sample.
@@ -173,6 +184,35 @@ export class ImageSet {
         const f = floats!;
         for (let j = 0; j < ss; j++) out[dst + j] = f[src + j];
       }
+    }
+  }
+
+  /**
+   * gather() with every image warped on the way (data augmentation, see lib/data/augment.ts):
+   * one augmentBytes call on the backend with the images as (c, h, w) and one affine row per
+   * sample. Byte data only (float data has no kernel to warp it). Allocates nothing.
+   */
+  gatherAugmented(indices: Int32Array | null, start: number, end: number, out: Float32Array | Float64Array, warp: ImageWarp): void {
+    const ss = this.sampleSize;
+    const n = checkRange('ImageSet.gatherAugmented', indices, start, end, this.count, out.length, ss);
+    if (this.bytes === null) {
+      throw new TypeError(
+        `ImageSet.gatherAugmented: augmentation warps byte images, but this set holds ${this.storage} data. ` +
+          'Fix: give the training images as bytes (loadMnist, loadIdxDataset or ImageSet.fromBytes), or train without augment.',
+      );
+    }
+    if (warp.c * warp.h * warp.w !== ss) {
+      throw new RangeError(`ImageSet.gatherAugmented: images of ${warp.c}×${warp.h}×${warp.w} do not match samples of ${formatShape(this.sampleShape)} (${ss} values).`);
+    }
+    const b = getBackend();
+    const backend = out instanceof Float64Array && b.name !== 'reference' ? resolveBackend('reference') : b;
+    const used = out.length === n * ss ? out : out.subarray(0, n * ss);
+    try {
+      backend.augmentBytes(this.bytes, warp.c, warp.h, warp.w, indices, start, end, this.normalize ? 255 : 1,
+        warp.affine, warp.taps, warp.alpha, warp.key, used);
+    } catch (e) {
+      if (indices !== null) for (let s = 0; s < n; s++) checkIndex('ImageSet.gatherAugmented', indices[start + s], start + s, this.count);
+      throw e;
     }
   }
 

@@ -4,6 +4,7 @@
 // restore. The checks are structural (types, ranges, lengths that must agree with each other);
 // whether the checkpoint fits the trainer at hand (model, sizes, optimizer) is Trainer's job.
 import { plural } from '../format';
+import { checkAugmentOptions } from '../data/augment';
 
 /** Thrown for a checkpoint whose meta is missing a field or holds an impossible value. */
 export class CorruptCheckpointError extends Error {
@@ -113,6 +114,14 @@ export function checkTrainerMeta(meta: unknown, file: string): void {
   // Absent in checkpoints from before the running accuracy existed.
   if (o.trainAcc !== undefined && o.trainAcc !== 'evaluate' && o.trainAcc !== 'running') {
     r.fail('meta.options.trainAcc', "'evaluate' or 'running'", o.trainAcc);
+  }
+  // Absent in checkpoints from before augmentation.
+  if (o.augment !== undefined && o.augment !== null) {
+    try {
+      checkAugmentOptions('meta.options', o.augment);
+    } catch (e) {
+      r.fail('meta.options.augment', `augmentation settings (${(e as Error).message})`, o.augment);
+    }
   }
   const op = r.object(o, 'optimizerParam', 'meta.options');
   for (const k of Object.keys(op)) r.finite(op, k, 'meta.options.optimizerParam');

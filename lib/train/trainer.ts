@@ -3,6 +3,7 @@
 // checkpoints that resume to the bit, a NaN guard that names the layer that blew up, stop()
 // and an async loop that lets the event loop breathe between batches.
 import { ImageSet, LabelSet } from '../data/dataset';
+import { Augmenter, checkAugmentOptions, formatAugment, type AugmentOptions, type AugmentSettings } from '../data/augment';
 import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
 import { saveSafetensors } from '../io/safetensors';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
@@ -119,6 +120,12 @@ export interface TrainerOptions {
   minDelta?: number;
   /** Keep (and test) the best validation epoch's parameters (default true); false keeps the last epoch's. */
   keepBest?: boolean;
+  /**
+   * Data augmentation of the training batches (never of any evaluation), e.g. { shift: 2,
+   * rotate: 10, scale: 0.1, elastic: { alpha: 34, sigma: 4 } }; see lib/data/augment.ts.
+   * Byte images only. Each image's warp follows from (seed, iteration, position in the batch).
+   */
+  augment?: AugmentOptions | null;
 }
 
 export interface TrainingHistory {
@@ -173,6 +180,8 @@ interface TrainerMeta {
     /** Absent in checkpoints without a schedule or validation split. */
     lrSchedule?: LrScheduleSpec;
     validation?: number; validationMetric?: ValidationMetric; patience?: number | null; minDelta?: number; keepBest?: boolean;
+    /** Absent in checkpoints from before augmentation: none. */
+    augment?: AugmentSettings | null;
   };
   progress: {
     iteration: number; epoch: number; stepInEpoch: number; epochStepSeconds: number; epochLossSum: number;
@@ -196,7 +205,7 @@ interface TrainerMeta {
 const OPTION_KEYS = [
   'epochs', 'miniBatchSize', 'optimizer', 'optimizerParam', 'evaluateSampleNumPerEpoch', 'verbose',
   'seed', 'sampling', 'evalBatchSize', 'trainAcc', 'onBatch', 'onEpoch', 'log', 'dataSource',
-  'lrSchedule', 'validation', 'validationMetric', 'patience', 'minDelta', 'keepBest',
+  'lrSchedule', 'validation', 'validationMetric', 'patience', 'minDelta', 'keepBest', 'augment',
 ];
 const OPT_PREFIX = 'optimizer.';
 const BEST_PREFIX = 'best.';
@@ -282,8 +291,11 @@ export class Trainer {
   private readonly best: BestKeeper | null = null;
   /** The last epoch's tensors while the network holds the kept ones (after finish). */
   private lastTensors: Record<string, Tensor> | null = null;
+  /** The training batches' augmentation (null: none). */
+  readonly augment: AugmentSettings | null;
 
   private readonly optimizerName: string;
+  private readonly augmenter: Augmenter | null;
   private readonly optimizerParam: Record<string, number>;
   private readonly rng: Rng;
   private permRng: { s: number[]; spare: number | null } | null = null;
@@ -413,6 +425,11 @@ export class Trainer {
       this.schedule = new LrSchedule({ spec, baseLr, totalSteps: this.maxIter, iterPerEpoch: this.iterPerEpoch });
     }
     this.indices = new Int32Array(this.batchSize);
+    this.augment = checkAugmentOptions('Trainer', options.augment);
+    if (this.augment && this.xTrain.storage !== 'uint8') {
+      throw new TypeError(`Trainer: augment warps byte images, but the training images are ${this.xTrain.storage} data. Fix: give them as bytes (loadMnist, ImageSet.fromBytes), or drop augment.`);
+    }
+    this.augmenter = this.augment ? new Augmenter('Trainer', this.augment, this.xTrain.sampleShape, this.batchSize, seed) : null;
     this.xBatch = Tensor.zeros([this.batchSize, ...network.inputShape], network.dtype);
     this.tBatch = new Int32Array(this.batchSize);
 
@@ -439,7 +456,7 @@ export class Trainer {
   private trainAccMeasure(): string {
     if (this.trainAcc === 'running') {
       return `running, over the epoch's training batches (${this.stepsPerEpoch} × ${this.batchSize} images, ` +
-        `training mode, each batch scored before its step's update)`;
+        `training mode, each batch scored before its step's update${this.augment ? `; augmented: ${formatAugment(this.augment)}` : ''})`;
     }
     return `evaluated after each epoch on ${this.describeSubset(this.xTrainEval.count, this.trainSize, 'training')}, inference mode`;
   }
@@ -513,14 +530,20 @@ export class Trainer {
       // Every step has the same batch size (one set of buffers); the trainSize mod batch samples
       // left over are left out of this epoch — different ones each epoch, as the order is fresh.
       const start = this.stepInEpoch * b;
-      this.xTrain.gather(this.perm, start, start + b, this.xBatch.data);
+      this.gatherImages(this.perm, start, start + b);
       this.tTrain.gather(this.perm, start, start + b, this.tBatch);
     } else {
       const idx = this.indices;
       for (let i = 0; i < b; i++) idx[i] = this.rng.int(this.trainSize);
-      this.xTrain.gather(idx, 0, b, this.xBatch.data);
+      this.gatherImages(idx, 0, b);
       this.tTrain.gather(idx, 0, b, this.tBatch);
     }
+  }
+
+  /** The batch's images, warped when augmenting (keyed by the step about to run, so a resume redraws the same warps). */
+  private gatherImages(indices: Int32Array, start: number, end: number): void {
+    if (this.augmenter) this.augmenter.gather(this.xTrain, indices, start, end, this.xBatch.data, this.iteration);
+    else this.xTrain.gather(indices, start, end, this.xBatch.data);
   }
 
   /** One training step (the book's train_step): sample, backprop, update; evaluates when an epoch ends. Returns the loss. */
@@ -765,6 +788,7 @@ export class Trainer {
           validation: this.xVal!.count, validationMetric: this.validationMetric, patience: this.best.patience,
           minDelta: this.best.minDelta, keepBest: this.keepBest,
         } : {}),
+        augment: this.augment,
       },
       progress: {
         iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch,

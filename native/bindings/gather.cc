@@ -3,6 +3,7 @@
 
 #include "bindings/args.h"
 #include "bindings/register.h"
+#include "bindings/rows.h"
 #include "simd/target.h"
 
 SN_BEGIN_TARGET
@@ -29,32 +30,7 @@ Napi::Value GatherBytes(const Napi::CallbackInfo& info) {
                         ". Fix: 255 scales bytes to [0, 1], 1 keeps them as they are.");
   }
   const int64_t n = end - start;
-  // rows: null for rows start..end−1, else an Int32Array whose [start, end) entries are row numbers.
-  const int32_t* rows = nullptr;
-  if (info[2].IsNull()) {
-    if (end > count) {
-      ThrowRange(env, std::string(fn) + ": 'end' " + std::to_string(end) + " is past the " + std::to_string(count) +
-                          " rows of src. Fix: end at most " + std::to_string(count) + ".");
-    }
-  } else {
-    uint64_t rows_length = 0;
-    const int32_t* all = TypedArgAnyLength<int32_t, napi_int32_array>(info, 2, fn, "rows", "Int32Array or null",
-                                                                      &rows_length);
-    if (uint64_t(end) > rows_length) {
-      ThrowRange(env, std::string(fn) + ": 'end' " + std::to_string(end) + " is past the " +
-                          std::to_string(rows_length) + " entries of rows. Fix: end at most " +
-                          std::to_string(rows_length) + ".");
-    }
-    rows = all + start;
-    for (int64_t s = 0; s < n; ++s) {
-      if (rows[s] < 0 || rows[s] >= count) {
-        ThrowRange(env, std::string(fn) + ": rows[" + std::to_string(start + s) + "] = " + std::to_string(rows[s]) +
-                            " is not a row of src (0 to " + std::to_string(count - 1) +
-                            "). Fix: pass sample indices of this dataset, e.g. a permutation of 0.." +
-                            std::to_string(count - 1) + ".");
-      }
-    }
-  }
+  const int32_t* rows = RowsArg(info, 2, fn, start, end, count, "row");
   uint64_t out_length = 0;
   float* out = TypedArgAnyLength<float, napi_float32_array>(info, 6, fn, "out", "Float32Array", &out_length);
   if (out_length != uint64_t(n * row_length)) {

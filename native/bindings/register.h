@@ -25,6 +25,7 @@ void RegisterDropout(Napi::Env env, Napi::Object exports);      // dropout.cc
 void RegisterBatchNorm(Napi::Env env, Napi::Object exports);    // batchnorm.cc
 void RegisterElementwise(Napi::Env env, Napi::Object exports);  // elementwise.cc: axpy, scale
 void RegisterGather(Napi::Env env, Napi::Object exports);       // gather.cc: gatherBytes
+void RegisterAugment(Napi::Env env, Napi::Object exports);      // augment.cc: augmentBytes
 void RegisterOptimizers(Napi::Env env, Napi::Object exports);   // optimizers.cc: *Update
 SN_END_TARGET
 #endif

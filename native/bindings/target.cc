@@ -111,6 +111,7 @@ Napi::Object RegisterTarget(Napi::Env env) {
   RegisterBatchNorm(env, o);
   RegisterElementwise(env, o);
   RegisterGather(env, o);
+  RegisterAugment(env, o);
   RegisterOptimizers(env, o);
   Export(env, o, "info", Info);
   Export(env, o, "setGemm", SetGemm);

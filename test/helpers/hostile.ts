@@ -162,6 +162,17 @@ export const SPECS: Record<string, ExportSpec> = {
     // entries 1..2 of rows [2, 0, 1] (the last one is used): source rows 0 and 1, 4 bytes each
     valid: () => [new Uint8Array(12), 4, Int32Array.from([2, 0, 1]), 1, 3, 255, Z(8)],
   },
+  augmentBytes: {
+    args: [{ name: 'src', type: { kind: 'u8' } }, size('c', 1), size('h', 1), size('w', 1),
+      { name: 'rows', type: { kind: 'rows', count: 3 } },
+      { name: 'start', type: { kind: 'int', min: 0, size: false } }, { name: 'end', type: { kind: 'int', min: 0, size: false } },
+      num('divisor', [0, -1]), f32('affine'), f32('taps'), num('alpha', [-1]),
+      { name: 'key', type: { kind: 'int', min: 0, max: 0xffffffff, size: false } }, f32('out')],
+    // Three 1×3×4 images; entries 1..2 of rows [2, 0, 1]; a 5-tap elastic kernel (an odd count:
+    // the battery's one-longer and one-shorter taps are even, so refused).
+    valid: () => [new Uint8Array(36), 1, 3, 4, Int32Array.from([2, 0, 1]), 1, 3, 255,
+      Float32Array.of(1, 0, 0, 0, 1, 0, 1, 0, 0.5, 0, 1, -0.5), Float32Array.of(0.1, 0.2, 0.4, 0.2, 0.1), 3, 7, Z(24)],
+  },
   axpy: { args: [num('alpha'), f32('x'), f32('y'), size('len', 0)], valid: () => [0.5, Z(L), Z(L), L] },
   scale: { args: [f32('x'), num('alpha'), size('len', 0), f32('out')], valid: () => [Z(L), 0.5, L, Z(L)] },
   sgdUpdate: {

@@ -193,3 +193,25 @@ export function labelsArg(fn: string, name: string, v: unknown, n: number, k: nu
     `but received ${describe(v)}`);
 }
 
+
+/**
+ * The `rows` argument of the byte gathers: null (samples start..end − 1 of src, at most `count`)
+ * or an Int32Array whose [start, end) entries are sample numbers in [0, count). `noun` names a
+ * sample in the messages ('row', 'image'); `position` is the argument's place in the call.
+ */
+export function rowsArg(fn: string, rows: unknown, start: number, end: number, count: number, noun: string, position: number): void {
+  if (rows === null) {
+    if (end > count) throw new RangeError(`${fn}: 'end' ${end} is past the ${count} ${noun}s of src. Fix: end at most ${count}.`);
+    return;
+  }
+  if (!(rows instanceof Int32Array)) {
+    throw new TypeError(`${fn}: expected Int32Array or null for 'rows' (argument ${position}) but received ${describe(rows)}`);
+  }
+  if (end > rows.length) throw new RangeError(`${fn}: 'end' ${end} is past the ${rows.length} entries of rows. Fix: end at most ${rows.length}.`);
+  for (let s = start; s < end; s++) {
+    if (rows[s] < 0 || rows[s] >= count) {
+      throw new RangeError(`${fn}: rows[${s}] = ${rows[s]} is not ${noun[0] === 'i' ? 'an' : 'a'} ${noun} of src (0 to ${count - 1}). ` +
+        `Fix: pass sample indices of this dataset, e.g. a permutation of 0..${count - 1}.`);
+    }
+  }
+}

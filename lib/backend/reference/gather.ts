@@ -1,6 +1,6 @@
 // The data loader's per-batch conversion of byte images to floats.
 import type { FloatArray } from '../types';
-import { describe, intArg, numberArg } from './check';
+import { describe, intArg, numberArg, rowsArg } from './check';
 
 /** out row s = src row (rows ? rows[start + s] : start + s) / divisor, for s in [0, end − start). */
 export function gatherBytes(src: Uint8Array, rowLength: number, rows: Int32Array | null, start: number, end: number,
@@ -18,20 +18,7 @@ export function gatherBytes(src: Uint8Array, rowLength: number, rows: Int32Array
   numberArg(fn, 'divisor', divisor);
   if (!(divisor > 0)) throw new RangeError(`${fn}: 'divisor' must be > 0, received ${divisor}. Fix: 255 scales bytes to [0, 1], 1 keeps them as they are.`);
   const n = end - start;
-  if (rows === null) {
-    if (end > count) throw new RangeError(`${fn}: 'end' ${end} is past the ${count} rows of src. Fix: end at most ${count}.`);
-  } else {
-    if (!(rows instanceof Int32Array)) {
-      throw new TypeError(`${fn}: expected Int32Array or null for 'rows' (argument 3) but received ${describe(rows)}`);
-    }
-    if (end > rows.length) throw new RangeError(`${fn}: 'end' ${end} is past the ${rows.length} entries of rows. Fix: end at most ${rows.length}.`);
-    for (let s = start; s < end; s++) {
-      if (rows[s] < 0 || rows[s] >= count) {
-        throw new RangeError(`${fn}: rows[${s}] = ${rows[s]} is not a row of src (0 to ${count - 1}). ` +
-          `Fix: pass sample indices of this dataset, e.g. a permutation of 0..${count - 1}.`);
-      }
-    }
-  }
+  rowsArg(fn, rows, start, end, count, 'row', 3);
   if (!(out instanceof Float32Array || out instanceof Float64Array)) {
     throw new TypeError(`${fn}: expected Float32Array or Float64Array for 'out' (argument 7) but received ${describe(out)}`);
   }

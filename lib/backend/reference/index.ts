@@ -15,6 +15,7 @@ import { dropoutForward, dropoutBackward } from './dropout';
 import { batchNormForward, batchNormBackward } from './batchnorm';
 import { axpy, scale } from './elementwise';
 import { gatherBytes } from './gather';
+import { augmentBytes } from './augment';
 import { sgdUpdate, momentumUpdate, nesterovUpdate, adaGradUpdate, rmspropUpdate, adamUpdate } from './optimizers';
 
 export const referenceBackend: Backend = Object.freeze({
@@ -31,6 +32,6 @@ export const referenceBackend: Backend = Object.freeze({
   dropoutForward, dropoutBackward,
   batchNormForward, batchNormBackward,
   axpy, scale,
-  gatherBytes,
+  gatherBytes, augmentBytes,
   sgdUpdate, momentumUpdate, nesterovUpdate, adaGradUpdate, rmspropUpdate, adamUpdate,
 });

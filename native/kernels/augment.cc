@@ -1,0 +1,119 @@
+#include "kernels/augment.h"
+
+#include <cmath>
+
+#include "kernels/dropout.h"
+#include "kernels/scratch.h"
+#include "kernels/threadpool.h"
+#include "simd/target.h"
+
+SN_BEGIN_TARGET
+
+namespace {
+
+thread_local Scratch t_field;
+
+// Uniform noise in [−1, 1): 24 bits of the hash, exactly as lib/backend/reference/augment.ts.
+inline double noise(uint32_t key, uint32_t i) { return double(mix32(key ^ i) >> 8) / 8388608.0 - 1.0; }
+
+// dx, dy (h × w) = the elastic displacement of batch image s, before scaling by alpha.
+// scratch: (w + 2r) noise values, then (h + 2r) × w horizontally smoothed ones.
+void elastic_field(int64_t h, int64_t w, const float* taps, int64_t r, uint32_t key, int64_t s, double* noise_row,
+                   double* smooth, double* dx, double* dy) {
+  const int64_t pw = w + 2 * r;
+  const int64_t k = 2 * r + 1;
+  for (int comp = 0; comp < 2; ++comp) {
+    const uint32_t kc = mix32(key ^ uint32_t(2 * s + comp));
+    for (int64_t yy = 0; yy < h + 2 * r; ++yy) {
+      for (int64_t xx = 0; xx < pw; ++xx) noise_row[xx] = noise(kc, uint32_t(yy * pw + xx));
+      double* hrow = smooth + yy * w;
+      for (int64_t x = 0; x < w; ++x) {
+        double acc = 0.0;
+        for (int64_t t = 0; t < k; ++t) acc += double(taps[t]) * noise_row[x + t];
+        hrow[x] = acc;
+      }
+    }
+    double* field = comp == 0 ? dx : dy;
+    for (int64_t y = 0; y < h; ++y) {
+      double* frow = field + y * w;
+      for (int64_t x = 0; x < w; ++x) frow[x] = 0.0;
+      // Tap-major, so the inner loop runs along a row (vectorisable; the order of the additions
+      // per pixel is still t = 0, 1, …, as in the reference).
+      for (int64_t t = 0; t < k; ++t) {
+        const double wt = double(taps[t]);
+        const double* hrow = smooth + (y + t) * w;
+        for (int64_t x = 0; x < w; ++x) frow[x] += wt * hrow[x];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void augment_bytes(const uint8_t* src, int64_t c, int64_t h, int64_t w, const int32_t* rows, int64_t first, int64_t n,
+                   double divisor, const float* affine, const float* taps, int64_t ntaps, double alpha, uint32_t key,
+                   float* out) {
+  // src is (count, c, h, w) bytes; affine (n, 6); taps (ntaps); out (n, c, h, w)
+  const int64_t plane = h * w;
+  const int64_t row_length = c * plane;
+  const int64_t r = ntaps > 0 ? (ntaps - 1) / 2 : 0;
+  const bool elastic = ntaps > 0;
+  const double wd = double(w), hd = double(h);
+  // An elastic image costs ~100 k multiply-adds, an affine one ~10 k: the pool is woken only
+  // for batches that pay for it.
+  parallel_for(n, elastic ? 2 : 16, [&](int64_t b, int64_t e, int) {
+    double* dx = nullptr;
+    double* dy = nullptr;
+    double* noise_row = nullptr;
+    double* smooth = nullptr;
+    if (elastic) {
+      const size_t doubles = size_t(2 * plane + (h + 2 * r) * w + (w + 2 * r));
+      double* base = reinterpret_cast<double*>(t_field.get(2 * doubles));
+      dx = base;
+      dy = dx + plane;
+      smooth = dy + plane;
+      noise_row = smooth + (h + 2 * r) * w;
+    }
+    for (int64_t s = b; s < e; ++s) {
+      const uint8_t* img = src + (rows ? int64_t(rows[s]) : first + s) * row_length;
+      float* o = out + s * row_length;
+      const float* m = affine + 6 * s;
+      const double a = m[0], bb = m[1], ee = m[2], cc = m[3], d = m[4], f = m[5];
+      if (elastic) elastic_field(h, w, taps, r, key, s, noise_row, smooth, dx, dy);
+      for (int64_t y = 0; y < h; ++y) {
+        const double yd = double(y);
+        for (int64_t x = 0; x < w; ++x) {
+          const double xd = double(x);
+          double sx = a * xd + bb * yd + ee;
+          double sy = cc * xd + d * yd + f;
+          if (elastic) {
+            sx += alpha * dx[y * w + x];
+            sy += alpha * dy[y * w + x];
+          }
+          const int64_t at = y * w + x;
+          // Outside (−1, w) × (−1, h) every tap is fill (NaN fails the test too, and no
+          // out-of-range value ever reaches the integer conversion).
+          if (!(sx > -1.0 && sx < wd && sy > -1.0 && sy < hd)) {
+            for (int64_t ch = 0; ch < c; ++ch) o[ch * plane + at] = float(0.0 / divisor);
+            continue;
+          }
+          const double x0d = std::floor(sx), y0d = std::floor(sy);
+          const double fx = sx - x0d, fy = sy - y0d;
+          const int64_t x0 = int64_t(x0d), y0 = int64_t(y0d);
+          const bool left = x0 >= 0, right = x0 + 1 < w, top = y0 >= 0, bottom = y0 + 1 < h;
+          for (int64_t ch = 0; ch < c; ++ch) {
+            const uint8_t* p = img + ch * plane;
+            const double p00 = top && left ? double(p[y0 * w + x0]) : 0.0;
+            const double p01 = top && right ? double(p[y0 * w + x0 + 1]) : 0.0;
+            const double p10 = bottom && left ? double(p[(y0 + 1) * w + x0]) : 0.0;
+            const double p11 = bottom && right ? double(p[(y0 + 1) * w + x0 + 1]) : 0.0;
+            const double v = (1.0 - fy) * ((1.0 - fx) * p00 + fx * p01) + fy * ((1.0 - fx) * p10 + fx * p11);
+            o[ch * plane + at] = float(v / divisor);
+          }
+        }
+      }
+    }
+  });
+}
+
+SN_END_TARGET

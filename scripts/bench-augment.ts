@@ -44,14 +44,21 @@ const tTrain = data.tTrain.slice(0, trainSize);
 const xTest = data.xTest.slice(0, 100);
 const tTest = data.tTest.slice(0, 100);
 
-/** One epoch's training seconds (evaluation excluded) with the given augmentation. */
-function epochSeconds(augment: AugmentSettings | null, seed: number): number {
+/**
+ * One epoch with the given augmentation: its training seconds (evaluation excluded), and the
+ * process's CPU seconds over it (user + system, every thread; on a machine shared with other
+ * jobs this counts the work done rather than the waiting for a core).
+ */
+function epoch(augment: AugmentSettings | null, seed: number): { wall: number; cpu: number } {
   const net = createPreset('simple-convnet', { backend, seed });
   const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
     epochs: 1, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, sampling: 'shuffle', seed,
     trainAcc: 'running', verbose: false, augment,
   });
-  return trainer.train().epochSeconds[0];
+  const before = process.cpuUsage();
+  const wall = trainer.train().epochSeconds[0];
+  const used = process.cpuUsage(before);
+  return { wall, cpu: (used.user + used.system) / 1e6 };
 }
 
 /** Median milliseconds to gather one batch of 100, plainly or warped. */
@@ -73,18 +80,22 @@ function gatherMs(augment: AugmentSettings | null): number {
 }
 
 const epochTimes: number[][] = settings.map(() => []);
-epochSeconds(null, 99); // warm-up: GEMM choice, buffers, JIT
+const cpuTimes: number[][] = settings.map(() => []);
+epoch(null, 99); // warm-up: GEMM choice, buffers, JIT
 for (let r = 0; r < rounds; r++) {
   settings.forEach((s, i) => {
-    const sec = epochSeconds(s, r);
-    epochTimes[i].push(sec);
-    if (!values.json) process.stdout.write(`round ${r + 1}/${rounds}: ${formatAugment(s)}: ${sec.toFixed(2)} s\n`);
+    const { wall, cpu } = epoch(s, r);
+    epochTimes[i].push(wall);
+    cpuTimes[i].push(cpu);
+    if (!values.json) process.stdout.write(`round ${r + 1}/${rounds}: ${formatAugment(s)}: ${wall.toFixed(2)} s (${cpu.toFixed(2)} CPU s)\n`);
   });
 }
 const plain = median(epochTimes[0]);
+const plainCpu = median(cpuTimes[0]);
 const rows = settings.map((s, i) => ({
   augment: formatAugment(s), settings: s, epochSeconds: epochTimes[i], medianEpochSeconds: median(epochTimes[i]),
-  ratio: median(epochTimes[i]) / plain, gatherMsPerBatch: gatherMs(s),
+  ratio: median(epochTimes[i]) / plain, cpuSeconds: cpuTimes[i], cpuRatio: median(cpuTimes[i]) / plainCpu,
+  gatherMsPerBatch: gatherMs(s),
 }));
 const info = backend.info();
 if (values.json) {
@@ -93,6 +104,6 @@ if (values.json) {
   process.stdout.write(`\nSimpleConvNet, ${trainSize} images per epoch, batch 100, native ${info.simd} ×${info.threads} threads, median of ${rounds} epochs each:\n`);
   for (const r of rows) {
     process.stdout.write(`  ${r.augment.padEnd(52)} ${r.medianEpochSeconds.toFixed(2)} s/epoch  ×${r.ratio.toFixed(3)}` +
-      `   gather ${r.gatherMsPerBatch.toFixed(3)} ms/batch\n`);
+      `   CPU ×${r.cpuRatio.toFixed(3)}   gather ${r.gatherMsPerBatch.toFixed(3)} ms/batch\n`);
   }
 }

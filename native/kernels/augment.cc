@@ -13,35 +13,37 @@ namespace {
 
 thread_local Scratch t_field;
 
-// Uniform noise in [−1, 1): 24 bits of the hash, exactly as lib/backend/reference/augment.ts.
-inline double noise(uint32_t key, uint32_t i) { return double(mix32(key ^ i) >> 8) / 8388608.0 - 1.0; }
+// Uniform noise in [−1, 1): 24 bits of the hash (exact in float), as lib/backend/reference/augment.ts.
+inline float noise(uint32_t key, uint32_t i) { return float(int32_t(mix32(key ^ i) >> 8) - 8388608) * (1.0f / 8388608.0f); }
 
-// dx, dy (h × w) = the elastic displacement of batch image s, before scaling by alpha.
+// dx, dy (h × w) = the elastic displacement of batch image s, before scaling by alpha. In float,
+// tap-major (each pass adds one tap to a whole row at a time: vector code, while every pixel still
+// sums its taps in the order t = 0, 1, …, as the reference does).
 // scratch: (w + 2r) noise values, then (h + 2r) × w horizontally smoothed ones.
-void elastic_field(int64_t h, int64_t w, const float* taps, int64_t r, uint32_t key, int64_t s, double* noise_row,
-                   double* smooth, double* dx, double* dy) {
+void elastic_field(int64_t h, int64_t w, const float* taps, int64_t r, uint32_t key, int64_t s, float* noise_row,
+                   float* smooth, float* dx, float* dy) {
   const int64_t pw = w + 2 * r;
   const int64_t k = 2 * r + 1;
   for (int comp = 0; comp < 2; ++comp) {
     const uint32_t kc = mix32(key ^ uint32_t(2 * s + comp));
     for (int64_t yy = 0; yy < h + 2 * r; ++yy) {
-      for (int64_t xx = 0; xx < pw; ++xx) noise_row[xx] = noise(kc, uint32_t(yy * pw + xx));
-      double* hrow = smooth + yy * w;
-      for (int64_t x = 0; x < w; ++x) {
-        double acc = 0.0;
-        for (int64_t t = 0; t < k; ++t) acc += double(taps[t]) * noise_row[x + t];
-        hrow[x] = acc;
+      const uint32_t base = uint32_t(yy * pw);
+      for (int64_t xx = 0; xx < pw; ++xx) noise_row[xx] = noise(kc, base + uint32_t(xx));
+      float* hrow = smooth + yy * w;
+      for (int64_t x = 0; x < w; ++x) hrow[x] = 0.0f;
+      for (int64_t t = 0; t < k; ++t) {
+        const float wt = taps[t];
+        const float* in = noise_row + t;
+        for (int64_t x = 0; x < w; ++x) hrow[x] += wt * in[x];
       }
     }
-    double* field = comp == 0 ? dx : dy;
+    float* field = comp == 0 ? dx : dy;
     for (int64_t y = 0; y < h; ++y) {
-      double* frow = field + y * w;
-      for (int64_t x = 0; x < w; ++x) frow[x] = 0.0;
-      // Tap-major, so the inner loop runs along a row (vectorisable; the order of the additions
-      // per pixel is still t = 0, 1, …, as in the reference).
+      float* frow = field + y * w;
+      for (int64_t x = 0; x < w; ++x) frow[x] = 0.0f;
       for (int64_t t = 0; t < k; ++t) {
-        const double wt = double(taps[t]);
-        const double* hrow = smooth + (y + t) * w;
+        const float wt = taps[t];
+        const float* hrow = smooth + (y + t) * w;
         for (int64_t x = 0; x < w; ++x) frow[x] += wt * hrow[x];
       }
     }
@@ -62,13 +64,12 @@ void augment_bytes(const uint8_t* src, int64_t c, int64_t h, int64_t w, const in
   // An elastic image costs ~100 k multiply-adds, an affine one ~10 k: the pool is woken only
   // for batches that pay for it.
   parallel_for(n, elastic ? 2 : 16, [&](int64_t b, int64_t e, int) {
-    double* dx = nullptr;
-    double* dy = nullptr;
-    double* noise_row = nullptr;
-    double* smooth = nullptr;
+    float* dx = nullptr;
+    float* dy = nullptr;
+    float* noise_row = nullptr;
+    float* smooth = nullptr;
     if (elastic) {
-      const size_t doubles = size_t(2 * plane + (h + 2 * r) * w + (w + 2 * r));
-      double* base = reinterpret_cast<double*>(t_field.get(2 * doubles));
+      float* base = t_field.get(size_t(2 * plane + (h + 2 * r) * w + (w + 2 * r)));
       dx = base;
       dy = dx + plane;
       smooth = dy + plane;
@@ -87,8 +88,8 @@ void augment_bytes(const uint8_t* src, int64_t c, int64_t h, int64_t w, const in
           double sx = a * xd + bb * yd + ee;
           double sy = cc * xd + d * yd + f;
           if (elastic) {
-            sx += alpha * dx[y * w + x];
-            sy += alpha * dy[y * w + x];
+            sx += alpha * double(dx[y * w + x]);
+            sy += alpha * double(dy[y * w + x]);
           }
           const int64_t at = y * w + x;
           // Outside (−1, w) × (−1, h) every tap is fill (NaN fails the test too, and no

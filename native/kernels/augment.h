@@ -13,8 +13,8 @@ SN_BEGIN_TARGET
 //   sx = a·x + b·y + e,   sy = c'·x + d·y + f        (affine row s: a, b, e, c', d, f)
 // plus, when taps is given (ntaps = 2r + 1 > 0), alpha times an elastic displacement field
 // (Simard et al. 2003): uniform noise in [−1, 1) from mix32 of (key, s, component, pixel),
-// smoothed by the separable kernel taps along x then y (the noise extends r pixels past the
-// borders, so the field has the same statistics everywhere). The value is bilinear with zero fill
+// smoothed in float by the separable kernel taps along x then y (the noise extends r pixels past
+// the borders, so the field has the same statistics everywhere). The value is bilinear with zero fill
 //   v = (1 − fy)·((1 − fx)·p00 + fx·p01) + fy·((1 − fx)·p10 + fx·p11)
 // in double, and out = float(v / divisor), as gather_bytes: an identity warp gives its bits.
 // Every channel uses the same coordinates. Every operation is an IEEE +, −, ·, / or floor in a

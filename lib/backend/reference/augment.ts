@@ -20,25 +20,31 @@ function checkFinite(fn: string, name: string, v: FloatArray, fix: string): void
   }
 }
 
-/** Uniform noise in [−1, 1) from 24 bits of the hash. */
+/** Uniform noise in [−1, 1) from 24 bits of the hash (exact in float32). */
 function noise(key: number, i: number): number {
-  return (mix32((key ^ i) >>> 0) >>> 8) / 8388608 - 1;
+  return ((mix32((key ^ i) >>> 0) >>> 8) - 8388608) / 8388608;
 }
 
-/** dx, dy (h·w) = the elastic displacement of batch image s before scaling by alpha. */
-function elasticField(h: number, w: number, taps: FloatArray, key: number, s: number, dx: Float64Array, dy: Float64Array): void {
+const f = Math.fround;
+
+/**
+ * dx, dy (h·w) = the elastic displacement of batch image s before scaling by alpha, in float32
+ * arithmetic (each product and sum rounded to float, as the native kernel computes it); every
+ * pixel sums its taps in the order t = 0, 1, ….
+ */
+function elasticField(h: number, w: number, taps: FloatArray, key: number, s: number, dx: Float32Array, dy: Float32Array): void {
   const k = taps.length;
   const r = (k - 1) / 2;
   const pw = w + 2 * r;
-  const row = new Float64Array(pw);
-  const smooth = new Float64Array((h + 2 * r) * w);
+  const row = new Float32Array(pw);
+  const smooth = new Float32Array((h + 2 * r) * w);
   for (let comp = 0; comp < 2; comp++) {
     const kc = mix32((key ^ (2 * s + comp)) >>> 0);
     for (let yy = 0; yy < h + 2 * r; yy++) {
       for (let xx = 0; xx < pw; xx++) row[xx] = noise(kc, (yy * pw + xx) >>> 0);
       for (let x = 0; x < w; x++) {
         let acc = 0;
-        for (let t = 0; t < k; t++) acc += taps[t] * row[x + t];
+        for (let t = 0; t < k; t++) acc = f(acc + f(f(taps[t]) * row[x + t]));
         smooth[yy * w + x] = acc;
       }
     }
@@ -46,7 +52,7 @@ function elasticField(h: number, w: number, taps: FloatArray, key: number, s: nu
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let acc = 0;
-        for (let t = 0; t < k; t++) acc += taps[t] * smooth[(y + t) * w + x];
+        for (let t = 0; t < k; t++) acc = f(acc + f(f(taps[t]) * smooth[(y + t) * w + x]));
         field[y * w + x] = acc;
       }
     }
@@ -105,8 +111,8 @@ export function augmentBytes(src: Uint8Array, c: number, h: number, w: number, r
 
   const plane = h * w;
   const elastic = taps.length > 0;
-  const dx = new Float64Array(elastic ? plane : 0);
-  const dy = new Float64Array(elastic ? plane : 0);
+  const dx = new Float32Array(elastic ? plane : 0);
+  const dy = new Float32Array(elastic ? plane : 0);
   for (let s = 0; s < n; s++) {
     const from = (rows === null ? start + s : rows[start + s]) * rowLength;
     const to = s * rowLength;

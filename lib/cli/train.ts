@@ -13,7 +13,7 @@ import { plotTrainingCurvesToFile } from '../plot/curves';
 import { plotFiltersToFile } from '../plot/filters';
 import { plotMisclassifiedToFile } from '../plot/misclassified';
 import { describeDataSource, formatDataSource, isSameData } from '../data/source';
-import { checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentOptions } from '../data/augment';
+import { checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentSettings } from '../data/augment';
 import { prepareRunDir, runFiles } from './run-dir';
 import { parseSchedule, scheduleFlagsGiven, scheduleOptions } from './schedule-options';
 import { parseValidation, validationFlagsGiven, validationOptions } from './validation-options';
@@ -154,7 +154,7 @@ function optimizerParams(v: ParsedValues, optimizer: string): Record<string, num
 }
 
 /** --augment: undefined when absent (resuming keeps the checkpoint's), null for 'none', else checked settings. */
-function augmentOption(v: ParsedValues): AugmentOptions | null | undefined {
+function augmentOption(v: ParsedValues): AugmentSettings | null | undefined {
   const text = str(v, 'augment');
   if (text === undefined) return undefined;
   try {
@@ -355,7 +355,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (evalSamples !== undefined) options.evaluateSampleNumPerEpoch = evalSamples;
   if (evalBatchSize !== undefined) options.evalBatchSize = evalBatchSize;
   if (trainAcc !== undefined) options.trainAcc = trainAcc;
-  if (augment !== undefined) options.augment = augment;
+  if (augment !== undefined) {
+    options.augment = augment;
+    if (resume) note(`note: --augment replaces the checkpoint's augmentation from here on (${formatAugment(augment)}).`);
+  }
   if (!resume) {
     options.seed = seed;
     options.optimizer = BOOK_NAMES[optimizer];

@@ -1,7 +1,8 @@
 // What augmentation costs: SimpleConvNet epochs on full MNIST (batch 100, Adam 0.001, shuffle,
-// native backend) with and without `augment`, in interleaved rounds (none, then each setting, then
-// none again …) so the machine's load drifts over all of them alike; the median epoch time of
-// each and its ratio to the plain run. Also the batch gather alone (plain vs warped), per batch.
+// native backend) with and without `augment`, their steps interleaved (so the machine's load
+// falls on all of them alike), in rounds of one epoch each: the median epoch time of each setting
+// and the median of its per-round ratio to the plain epoch. Also the batch gather alone (plain vs
+// warped), per batch.
 //
 //   node dist/scripts/bench-augment.js [--rounds N] [--augment SPEC]... [--train-size N] [--threads N] [--json]
 //
@@ -45,20 +46,24 @@ const xTest = data.xTest.slice(0, 100);
 const tTest = data.tTest.slice(0, 100);
 
 /**
- * One epoch with the given augmentation: its training seconds (evaluation excluded), and the
- * process's CPU seconds over it (user + system, every thread; on a machine shared with other
- * jobs this counts the work done rather than the waiting for a core).
+ * One epoch per setting, their steps interleaved (step 1 of each setting, then step 2 of each …):
+ * on a machine shared with other jobs every setting sees the same load, so the ratios hold even
+ * when the absolute times do not. Returns each setting's summed step seconds.
  */
-function epoch(augment: AugmentSettings | null, seed: number): { wall: number; cpu: number } {
-  const net = createPreset('simple-convnet', { backend, seed });
-  const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
+function interleavedEpoch(seed: number): number[] {
+  const trainers = settings.map((augment) => new Trainer(createPreset('simple-convnet', { backend, seed }), xTrain, tTrain, xTest, tTest, {
     epochs: 1, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, sampling: 'shuffle', seed,
     trainAcc: 'running', verbose: false, augment,
-  });
-  const before = process.cpuUsage();
-  const wall = trainer.train().epochSeconds[0];
-  const used = process.cpuUsage(before);
-  return { wall, cpu: (used.user + used.system) / 1e6 };
+  }));
+  const seconds = settings.map(() => 0);
+  for (let i = 0; i < trainers[0].maxIter; i++) {
+    trainers.forEach((tr, k) => {
+      const t0 = process.hrtime.bigint();
+      tr.step();
+      seconds[k] += Number(process.hrtime.bigint() - t0) / 1e9;
+    });
+  }
+  return seconds;
 }
 
 /** Median milliseconds to gather one batch of 100, plainly or warped. */
@@ -80,30 +85,28 @@ function gatherMs(augment: AugmentSettings | null): number {
 }
 
 const epochTimes: number[][] = settings.map(() => []);
-const cpuTimes: number[][] = settings.map(() => []);
-epoch(null, 99); // warm-up: GEMM choice, buffers, JIT
+const ratios: number[][] = settings.map(() => []);
 for (let r = 0; r < rounds; r++) {
-  settings.forEach((s, i) => {
-    const { wall, cpu } = epoch(s, r);
-    epochTimes[i].push(wall);
-    cpuTimes[i].push(cpu);
-    if (!values.json) process.stdout.write(`round ${r + 1}/${rounds}: ${formatAugment(s)}: ${wall.toFixed(2)} s (${cpu.toFixed(2)} CPU s)\n`);
+  const sec = interleavedEpoch(r);
+  sec.forEach((x, i) => {
+    epochTimes[i].push(x);
+    ratios[i].push(x / sec[0]);
   });
+  if (!values.json) {
+    process.stdout.write(`round ${r + 1}/${rounds}: ${settings.map((s, i) => `${formatAugment(s)} ${sec[i].toFixed(2)} s`).join(' | ')}\n`);
+  }
 }
-const plain = median(epochTimes[0]);
-const plainCpu = median(cpuTimes[0]);
 const rows = settings.map((s, i) => ({
   augment: formatAugment(s), settings: s, epochSeconds: epochTimes[i], medianEpochSeconds: median(epochTimes[i]),
-  ratio: median(epochTimes[i]) / plain, cpuSeconds: cpuTimes[i], cpuRatio: median(cpuTimes[i]) / plainCpu,
-  gatherMsPerBatch: gatherMs(s),
+  ratios: ratios[i], medianRatio: median(ratios[i]), gatherMsPerBatch: gatherMs(s),
 }));
 const info = backend.info();
 if (values.json) {
   process.stdout.write(JSON.stringify({ trainSize, rounds, simd: info.simd, threads: info.threads, rows }) + '\n');
 } else {
-  process.stdout.write(`\nSimpleConvNet, ${trainSize} images per epoch, batch 100, native ${info.simd} ×${info.threads} threads, median of ${rounds} epochs each:\n`);
+  process.stdout.write(`\nSimpleConvNet, ${trainSize} images per epoch, batch 100, native ${info.simd} ×${info.threads} threads, ${rounds} rounds of interleaved epochs:\n`);
   for (const r of rows) {
-    process.stdout.write(`  ${r.augment.padEnd(52)} ${r.medianEpochSeconds.toFixed(2)} s/epoch  ×${r.ratio.toFixed(3)}` +
-      `   CPU ×${r.cpuRatio.toFixed(3)}   gather ${r.gatherMsPerBatch.toFixed(3)} ms/batch\n`);
+    process.stdout.write(`  ${r.augment.padEnd(56)} ${r.medianEpochSeconds.toFixed(2)} s/epoch  ×${r.medianRatio.toFixed(3)} (median of the rounds' ratios)` +
+      `   gather alone ${r.gatherMsPerBatch.toFixed(3)} ms/batch\n`);
   }
 }

@@ -4,15 +4,18 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../lib/io/checkpoint';
 import { loadSafetensors } from '../../lib/io/safetensors';
 import { runCli, type CliRun } from '../helpers/cli';
+import { suiteTempDir } from '../helpers/tmpdir';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-cli-augment-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('scratchnet-cli-augment-');
 
+// Each process measures OpenBLAS against the built-in SGEMM at start and keeps the faster: on a
+// loaded machine two processes can choose differently and sum in different orders. The runs
+// compared bit for bit below must use the same one.
+process.env.SCRATCHNET_GEMM = 'builtin';
 const cli = (args: string[]): Promise<CliRun> => runCli(args, { cwd: tmp, timeoutMs: 180000 });
 const SMALL = ['--train-size', '600', '--test-size', '100', '--seed', '4', '--no-plots', '--augment', 'shift=2,rotate=10,elastic=20:3'];
 const SETTINGS = { shift: 2, rotate: 10, scale: 0, elastic: { alpha: 20, sigma: 3 }, imageShape: null };

@@ -3,8 +3,6 @@
 // for bit (each image's warp follows from (seed, iteration, position), nothing else to save);
 // the evaluations never see a warped image; the checkpoint records the setting.
 import test from 'ava';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBackend } from '../../lib/backend';
 import { loadMnist } from '../../lib/data/mnist';
@@ -14,6 +12,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../lib/io/checkpoint';
 import { Affine, Convolution, Pooling, Relu } from '../../lib/layers';
 import { Sequential } from '../../lib/networks';
 import { Trainer, type TrainerOptions } from '../../lib/train';
+import { tempDir } from '../helpers/tmpdir';
 
 const backend = getBackend();
 const data = loadMnist({ flatten: false });
@@ -60,8 +59,7 @@ for (const sampling of ['shuffle', 'random'] as const) {
     const options: TrainerOptions = { ...base, sampling };
     const whole = makeNet(1);
     const h1 = new Trainer(whole, xTrain, tTrain, xTest, tTest, options).train();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-augment-'));
-    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t, 'scratchnet-augment-');
     const file = path.join(dir, 'checkpoint.safetensors');
     const first = new Trainer(makeNet(1), xTrain, tTrain, xTest, tTest, options);
     for (let i = 0; i < 7; i++) first.step();
@@ -124,8 +122,7 @@ test('augment: bad settings are refused naming the field, the allowed values and
 });
 
 test('augment: a checkpoint with damaged augmentation settings is named as damaged', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scratchnet-augment-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'scratchnet-augment-');
   const file = path.join(dir, 'c.safetensors');
   const trainer = new Trainer(makeNet(1), xTrain, tTrain, xTest, tTest, base);
   trainer.step();

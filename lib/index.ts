@@ -46,6 +46,8 @@ export type {
 // data
 export { ImageSet, LabelSet, loadMnist, loadIdxDataset, readIdx, writeIdx, parseIdx, encodeIdx } from './data/index';
 export type { IdxArray, ReadIdxOptions, WriteIdxOptions, MnistOptions, MnistData, IdxDatasetOptions } from './data/index';
+export { Augmenter, checkAugmentOptions, parseAugmentSpec, formatAugment, gaussianTaps } from './data/index';
+export type { AugmentOptions, AugmentSettings, ElasticOptions } from './data/index';
 
 // io
 export {

@@ -204,8 +204,7 @@ export class ImageSet {
     if (warp.c * warp.h * warp.w !== ss) {
       throw new RangeError(`ImageSet.gatherAugmented: images of ${warp.c}×${warp.h}×${warp.w} do not match samples of ${formatShape(this.sampleShape)} (${ss} values).`);
     }
-    const b = getBackend();
-    const backend = out instanceof Float64Array && b.name !== 'reference' ? resolveBackend('reference') : b;
+    const backend = backendForDType('ImageSet.gatherAugmented', 'out is', out instanceof Float64Array ? 'float64' : 'float32');
     const used = out.length === n * ss ? out : out.subarray(0, n * ss);
     try {
       backend.augmentBytes(this.bytes, warp.c, warp.h, warp.w, indices, start, end, this.normalize ? 255 : 1,

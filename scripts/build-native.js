@@ -51,9 +51,19 @@ try {
 // Every kernel file is compiled once per SIMD target: use every core.
 const jobs = String(Math.max(1, require('node:os').availableParallelism?.() ?? require('node:os').cpus().length));
 const args = [cmakeJs, 'compile', '--directory', root, '--out', path.join(root, 'build'), '--parallel', jobs];
-// SCRATCHNET_TARGETS="avx2;sse2" narrows the SIMD targets (a quicker build while working on one);
-// passed every time, so a narrowed build never stays cached in build/.
-args.push(`--CDSCRATCHNET_TARGETS=${process.env.SCRATCHNET_TARGETS || 'default'}`);
+// SCRATCHNET_TARGETS="avx2;sse2" narrows the SIMD targets (a quicker build while working on one).
+// cmake-js compile configures only a fresh build/, so a configured one whose cache holds other
+// targets is reconfigured first: a narrowed build never stays cached.
+const targets = process.env.SCRATCHNET_TARGETS || 'default';
+args.push(`--CDSCRATCHNET_TARGETS=${targets}`);
+const cache = path.join(root, 'build', 'CMakeCache.txt');
+if (fs.existsSync(cache)) {
+  const cached = /^SCRATCHNET_TARGETS:[A-Z]+=(.*)$/m.exec(fs.readFileSync(cache, 'utf8'));
+  if (cached && cached[1] !== targets) {
+    const c = spawnSync('cmake', [`-DSCRATCHNET_TARGETS=${targets}`, path.join(root, 'build')], { cwd: root, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' });
+    if (c.status !== 0) fail(`cmake could not switch build/ from targets '${cached[1]}' to '${targets}'.\n${(c.stderr || '').trim()}`, 'delete the build folder and build again');
+  }
+}
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: strict ? 'inherit' : ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const log = path.join(root, 'build', 'native-build.log');

@@ -4,7 +4,12 @@
 
 /** "1 epoch", "20 epochs", "1,000 images" (other plurals given: plural(1, 'batch', 'batches')). */
 export function plural(n: number, noun: string, nounPlural = `${noun}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nounPlural}`;
+  return `${thousands(n)} ${n === 1 ? noun : nounPlural}`;
+}
+
+/** 1234567 → "1,234,567" (parameter counts, table cells). */
+export function thousands(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /**

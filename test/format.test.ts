@@ -1,6 +1,6 @@
 // Counts with their noun and shares that never round up to 100% unless they are 100%.
 import test from 'ava';
-import { fixedBelow, fraction, percent, plural } from '../lib/format';
+import { fixedBelow, fraction, percent, plural, thousands } from '../lib/format';
 
 test('plural: one thread, two threads, 10,000 images', (t) => {
   t.is(plural(1, 'epoch'), '1 epoch');
@@ -9,6 +9,13 @@ test('plural: one thread, two threads, 10,000 images', (t) => {
   t.is(plural(1, 'batch', 'batches'), '1 batch');
   t.is(plural(20, 'batch', 'batches'), '20 batches');
   t.is(plural(10000, 'image'), '10,000 images');
+});
+
+test('thousands: digits grouped in threes, as parameter counts print', (t) => {
+  t.is(thousands(0), '0');
+  t.is(thousands(999), '999');
+  t.is(thousands(1000), '1,000');
+  t.is(thousands(1234567), '1,234,567');
 });
 
 test('percent and fraction never print 100 (or 1.0000) for less than that', (t) => {

@@ -1,8 +1,13 @@
-// Networks: Sequential (shapes inferred layer by layer) and the book's presets.
-export { Sequential, gradientCheck } from './sequential';
-export type {
-  SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry, KinkReport,
-} from './sequential';
+// Networks: Sequential (shapes inferred layer by layer), what it takes and writes (inputs, labels,
+// model descriptions), its diagnostics (non-finite values, the gradient check) and the book's presets.
+export { Sequential } from './sequential';
+export type { SequentialOptions, NetworkOptions } from './sequential';
+export type { ModelConfig } from './model-file';
+export type { InputsLike } from './inputs';
+export type { LabelsLike } from './labels';
+export type { NonFiniteReport } from './finite';
+export { gradientCheck } from './gradient-check';
+export type { GradientCheckEntry, KinkReport } from './gradient-check';
 export {
   SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet, createPreset, presetNames,
 } from './presets';

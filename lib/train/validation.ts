@@ -4,9 +4,11 @@
 // it (Keras' EarlyStopping: a metric, a patience, a min_delta); and the best epoch's parameters
 // kept in buffers made once, so the test set can be evaluated once, on them, at the end.
 import { ImageSet, LabelSet } from '../data/dataset';
+import { forEachScoreBatch } from '../networks/inference';
+import { argmaxRow } from '../networks/labels';
 import type { Sequential } from '../networks/sequential';
 import { Rng, mix32 } from '../tensor/rng';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 
 export type ValidationMetric = 'accuracy' | 'loss';
 
@@ -58,33 +60,29 @@ export function applySplit(x: ImageSet, t: LabelSet, split: ValidationSplit): { 
 /**
  * Mean cross-entropy (the book's −log(p + 1e-7), without the weight-decay term: the data's loss,
  * as PyTorch users compute a validation loss) and accuracy, in one forward pass per batch in
- * inference mode, through the network's cached input buffer.
+ * inference mode, batch by batch as Sequential.accuracy walks a set (forEachScoreBatch).
  */
 export function evaluateLossAndAccuracy(net: Sequential, x: ImageSet, t: LabelSet, batchSize: number): { loss: number; accuracy: number } {
   const n = x.count;
   const k = net.numClasses;
   const b = Math.min(batchSize, n);
-  const xb = net.inputBuffer(b);
+  // predict copies each batch's scores here: one buffer per evaluation, not one per batch.
+  const scores = Tensor.zeros([b, k], net.dtype);
   let lossSum = 0;
   let correct = 0;
   const labels = t.labels;
-  for (let start = 0; start < n; start += b) {
-    // As Sequential.accuracy: the last partial batch ends at n; rows counted already are skipped.
-    const from = Math.min(start, n - b);
-    x.gather(null, from, from + b, xb.data);
-    const y = net.predict(xb, false).data;
-    for (let i = start - from; i < b; i++) {
-      const o = i * k;
-      let max = y[o];
-      let arg = 0;
-      for (let j = 1; j < k; j++) if (y[o + j] > max) { max = y[o + j]; arg = j; }
+  forEachScoreBatch(x, n, net.inputBuffer(b), (xb) => net.predict(xb, false, scores).data, (y, row, first, count) => {
+    for (let i = 0; i < count; i++) {
+      const o = (row + i) * k;
+      const arg = argmaxRow(y, o, k);
+      const max = y[o + arg];
       let sum = 0;
       for (let j = 0; j < k; j++) sum += Math.exp(y[o + j] - max);
-      const label = labels[from + i];
+      const label = labels[first + i];
       lossSum -= Math.log(Math.exp(y[o + label] - max) / sum + 1e-7);
       if (arg === label) correct++;
     }
-  }
+  });
   return { loss: lossSum / n, accuracy: correct / n };
 }
 

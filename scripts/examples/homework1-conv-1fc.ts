@@ -19,20 +19,8 @@ const trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, {
 const history = trainer.train();
 console.log(`test accuracy ${(history.testAccuracy! * 100).toFixed(2)}% in ${history.trainSeconds.toFixed(1)} s of training`);
 
-// The book's misclassified_mnist: predictions over the test set, batch by batch.
-const predictions = new Int32Array(xTest.count);
-const batch = 100;
-for (let s = 0; s < xTest.count; s += batch) {
-  const e = Math.min(xTest.count, s + batch);
-  const x = network.inputBuffer(e - s);
-  xTest.gather(null, s, e, x.data);
-  const y = network.predict(x).data;
-  for (let i = 0; i < e - s; i++) {
-    let best = 0;
-    for (let j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + best]) best = j;
-    predictions[s + i] = best;
-  }
-}
+// The book's misclassified_mnist: predict over the test set in batches of 100, argmax per row.
+const predictions = network.predictClasses(xTest, { batchSize: 100 });
 plotMisclassifiedToFile(path.join(args.out, 'misclassified.png'), xTest, tTest, predictions, { max: 20 });
 plotTrainingCurvesToFile(path.join(args.out, 'curves.png'), history, { title: 'ConvNet1FC' });
 network.saveParams(path.join(args.out, 'params.safetensors'));

@@ -6,6 +6,7 @@
 // parameters from a counter-based hash of (seed, iteration, s), never from a generator, so a
 // run resumed mid-epoch from its checkpoint (which records the iteration) warps every later
 // image exactly as the uninterrupted run would, and the thread count changes nothing.
+import type { Backend } from '../backend/types';
 import { mix32 } from '../tensor/rng';
 import { formatShape, sizeOf } from '../tensor/shape';
 import type { ImageSet } from './dataset';
@@ -245,9 +246,9 @@ export class Augmenter {
 
   /**
    * out ← samples indices[start..end) (or start..end) of `set`, each warped with the parameters
-   * of its position in the batch of step `iteration`. Allocates nothing.
+   * of its position in the batch of step `iteration`, on `backend` (as ImageSet.gather). Allocates nothing.
    */
-  gather(set: ImageSet, indices: Int32Array | null, start: number, end: number, out: Float32Array | Float64Array, iteration: number): void {
+  gather(set: ImageSet, indices: Int32Array | null, start: number, end: number, out: Float32Array | Float64Array, iteration: number, backend?: Backend): void {
     const n = end - start;
     if (6 * n > this.affine.length) {
       throw new RangeError(`Augmenter.gather: a batch of ${n} is larger than the ${this.affine.length / 6} this augmenter was sized for.`);
@@ -256,6 +257,6 @@ export class Augmenter {
     const key = batchKey(this.seed, iteration);
     const affine = this.affine.subarray(0, 6 * n);
     for (let s = 0; s < n; s++) drawAffine(this.settings, key, s, h, w, affine);
-    set.gatherAugmented(indices, start, end, out, { c, h, w, affine, taps: this.taps, alpha: this.alpha, key: elasticKey(key) });
+    set.gatherAugmented(indices, start, end, out, { c, h, w, affine, taps: this.taps, alpha: this.alpha, key: elasticKey(key) }, backend);
   }
 }

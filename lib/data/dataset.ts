@@ -1,7 +1,7 @@
 // Compact datasets. Full MNIST is 47 MB as bytes but 188 MB as float32 (376 MB as float64),
 // so images stay bytes and are converted one batch at a time, straight into the batch buffer
 // the trainer owns: no per-step allocation, and peak memory stays near the raw data size.
-import type { FloatArray } from '../backend/types';
+import type { Backend, FloatArray } from '../backend/types';
 import { inspect } from 'node:util';
 import { backendForDType } from '../check';
 import { formatBytes } from '../tensor/memory';
@@ -148,9 +148,11 @@ export class ImageSet {
 
   /**
    * Writes samples indices[start..end) — or start..end when indices is null — into `out` as
-   * floats, (end − start)·sampleSize values from out[0]. Allocates nothing.
+   * floats, (end − start)·sampleSize values from out[0]. Allocates nothing. Byte images are
+   * converted by `backend` (the network's, so a batch is gathered where it is trained; default:
+   * the global backend, or the reference one for float64).
    */
-  gather(indices: ArrayLike<number> | null, start: number, end: number, out: Float32Array | Float64Array): void {
+  gather(indices: ArrayLike<number> | null, start: number, end: number, out: Float32Array | Float64Array, backend?: Backend): void {
     const ss = this.sampleSize;
     const n = checkRange('ImageSet.gather', indices, start, end, this.count, out.length, ss);
     const bytes = this.bytes;
@@ -158,10 +160,10 @@ export class ImageSet {
     if (bytes !== null && (indices === null || indices instanceof Int32Array)) {
       // The training loop's path: the conversion in the backend (native: ~30 µs for 100 MNIST
       // images instead of ~200 µs), which checks every index itself.
-      const backend = backendForDType('ImageSet.gather', 'out is', out instanceof Float64Array ? 'float64' : 'float32');
+      const b = backendForDType('ImageSet.gather', 'out is', out instanceof Float64Array ? 'float64' : 'float32', backend);
       const used = out.length === n * ss ? out : out.subarray(0, n * ss);
       try {
-        backend.gatherBytes(bytes, ss, indices, start, end, this.normalize ? 255 : 1, used);
+        b.gatherBytes(bytes, ss, indices, start, end, this.normalize ? 255 : 1, used);
       } catch (e) {
         // Say which index is wrong in this class's words, as the loop below does.
         if (indices !== null) for (let s = 0; s < n; s++) checkIndex('ImageSet.gather', indices[start + s], start + s, this.count);
@@ -190,9 +192,10 @@ export class ImageSet {
   /**
    * gather() with every image warped on the way (data augmentation, see lib/data/augment.ts):
    * one augmentBytes call on the backend with the images as (c, h, w) and one affine row per
-   * sample. Byte data only (float data has no kernel to warp it). Allocates nothing.
+   * sample. Byte data only (float data has no kernel to warp it). Allocates nothing. `backend` as
+   * in gather().
    */
-  gatherAugmented(indices: Int32Array | null, start: number, end: number, out: Float32Array | Float64Array, warp: ImageWarp): void {
+  gatherAugmented(indices: Int32Array | null, start: number, end: number, out: Float32Array | Float64Array, warp: ImageWarp, backend?: Backend): void {
     const ss = this.sampleSize;
     const n = checkRange('ImageSet.gatherAugmented', indices, start, end, this.count, out.length, ss);
     if (this.bytes === null) {
@@ -204,10 +207,10 @@ export class ImageSet {
     if (warp.c * warp.h * warp.w !== ss) {
       throw new RangeError(`ImageSet.gatherAugmented: images of ${warp.c}×${warp.h}×${warp.w} do not match samples of ${formatShape(this.sampleShape)} (${ss} values).`);
     }
-    const backend = backendForDType('ImageSet.gatherAugmented', 'out is', out instanceof Float64Array ? 'float64' : 'float32');
+    const b = backendForDType('ImageSet.gatherAugmented', 'out is', out instanceof Float64Array ? 'float64' : 'float32', backend);
     const used = out.length === n * ss ? out : out.subarray(0, n * ss);
     try {
-      backend.augmentBytes(this.bytes, warp.c, warp.h, warp.w, indices, start, end, this.normalize ? 255 : 1,
+      b.augmentBytes(this.bytes, warp.c, warp.h, warp.w, indices, start, end, this.normalize ? 255 : 1,
         warp.affine, warp.taps, warp.alpha, warp.key, used);
     } catch (e) {
       if (indices !== null) for (let s = 0; s < n; s++) checkIndex('ImageSet.gatherAugmented', indices[start + s], start + s, this.count);

@@ -1,10 +1,59 @@
-// What a Trainer checkpoint's meta must hold before any of it is trusted. A hand-edited or
-// damaged file must be refused naming the field, instead of resuming at iteration 1e9 with a
-// history that says 3, or failing with "Cannot read properties of undefined" deep inside the
-// restore. The checks are structural (types, ranges, lengths that must agree with each other);
-// whether the checkpoint fits the trainer at hand (model, sizes, optimizer) is Trainer's job.
+// The Trainer checkpoint's format: what its meta holds (TrainerMeta), and what it must hold
+// before any of it is trusted. A hand-edited or damaged file must be refused naming the field,
+// instead of resuming at iteration 1e9 with a history that says 3, or failing with "Cannot read
+// properties of undefined" deep inside the restore. The checks are structural (types, ranges,
+// lengths that must agree with each other); whether the checkpoint fits the trainer at hand
+// (model, sizes, optimizer) is checkResumable's job (checkpoint.ts, which also reads and writes it).
 import { plural } from '../format';
-import { checkAugmentOptions } from '../data/augment';
+import { checkAugmentOptions, type AugmentSettings } from '../data/augment';
+import type { ModelConfig } from '../networks/sequential';
+import { LrSchedule, type LrScheduleSpec, type LrScheduleState } from './schedule';
+import type { RngState, Sampling } from './sampler';
+import type { TrainAccMode, TrainingHistory } from './trainer';
+import type { BestState, ValidationMetric } from './validation';
+
+/** The history fields a checkpoint carries (the rest follows from the options). */
+export type SavedHistory = Omit<TrainingHistory, 'stopped' | 'trainAccMeasure' | 'testAccMeasure' | 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>
+  & Partial<Pick<TrainingHistory, 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>>;
+
+/** Where a run is, and the running sums of the epoch in progress. */
+export interface TrainingProgress {
+  iteration: number; epoch: number; stepInEpoch: number; epochStepSeconds: number; epochLossSum: number;
+  /** The running accuracy's counts so far this epoch (absent in older checkpoints: 0). */
+  epochCorrect: number; epochSeen: number;
+}
+
+/** What a checkpoint's meta holds besides the tensors. */
+export interface TrainerMeta {
+  kind: 'trainer';
+  model: ModelConfig;
+  dtype: string;
+  trainSize: number;
+  options: {
+    epochs: number; miniBatchSize: number; optimizer: string; optimizerParam: Record<string, number>;
+    evaluateSampleNumPerEpoch: number | null; seed: number; sampling: Sampling; evalBatchSize: number;
+    /** Absent in checkpoints written before the option existed: they evaluated ('evaluate'). */
+    trainAcc?: TrainAccMode;
+    /** Absent in checkpoints without a schedule or validation split. */
+    lrSchedule?: LrScheduleSpec;
+    validation?: number; validationMetric?: ValidationMetric; patience?: number | null; minDelta?: number; keepBest?: boolean;
+    /** Absent in checkpoints from before augmentation: none. */
+    augment?: AugmentSettings | null;
+  };
+  progress: Omit<TrainingProgress, 'epochCorrect' | 'epochSeen'> & Partial<Pick<TrainingProgress, 'epochCorrect' | 'epochSeen'>>;
+  rng: RngState;
+  /** Rng state the current epoch's permutation was drawn from (shuffle sampling). */
+  permRng: RngState | null;
+  dropout: Record<string, { seed: number; counter: number }>;
+  optimizer: { name: string; config: Record<string, number>; t: number };
+  history: SavedHistory;
+  /** TrainerOptions.dataSource, when given. */
+  data?: Record<string, unknown>;
+  /** The schedule fixed to the run (its horizon stays when epochs are raised on resume). */
+  lrSchedule?: LrScheduleState;
+  /** The held-out split's size and the best-epoch bookkeeping; the kept tensors are stored under 'best.'. */
+  validation?: { count: number; best: BestState };
+}
 
 /** Thrown for a checkpoint whose meta is missing a field or holds an impossible value. */
 export class CorruptCheckpointError extends Error {
@@ -13,8 +62,6 @@ export class CorruptCheckpointError extends Error {
     this.name = 'CorruptCheckpointError';
   }
 }
-
-import { LrSchedule, type LrScheduleState } from './schedule';
 
 type Obj = Record<string, unknown>;
 

@@ -2,25 +2,36 @@
 // test accuracy. scratchnet adds what a long CPU run needs: a seed that makes runs repeatable,
 // checkpoints that resume to the bit, a NaN guard that names the layer that blew up, stop()
 // and an async loop that lets the event loop breathe between batches.
+//
+// One step, step(): the sampler fills the batch buffers (sampler.ts; ImageSet.gather converts the
+// bytes on the network's backend), network.gradient runs each layer's forward and backward
+// (networks/sequential.ts → layers/*.ts → the backend's kernels: backend/native.ts, native/), and
+// the optimizer updates the parameters (optimizers/*.ts). Around it: the learning-rate schedule
+// (schedule.ts), the validation split and best epoch (validation.ts), the divergence guards
+// (divergence.ts) and checkpoints (checkpoint.ts, format in checkpoint-meta.ts).
 import { ImageSet, LabelSet } from '../data/dataset';
 import { Augmenter, checkAugmentOptions, formatAugment, type AugmentOptions, type AugmentSettings } from '../data/augment';
-import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint';
-import { saveSafetensors } from '../io/safetensors';
-import { createOptimizer, type Optimizer, type OptimizerState } from '../optimizers/index';
-import type { Sequential, ModelConfig } from '../networks/sequential';
-import { describeNonFinite } from '../networks/finite';
+import { Dropout } from '../layers/dropout';
+import { createOptimizer, type Optimizer } from '../optimizers/index';
+import type { Sequential } from '../networks/sequential';
 import { checkInt, checkOneOf, checkOptionKeys, checkSeed, describeValue } from '../check';
 import { fraction, plural } from '../format';
 import { Rng } from '../tensor/rng';
-import { checkProgressFits, checkTrainerMeta } from './checkpoint-meta';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { LrSchedule, normalizeLrSchedule, type LrScheduleSpec, type LrScheduleState } from './schedule';
+import type { TrainerMeta, TrainingProgress } from './checkpoint-meta';
 import {
-  applySplit, BestKeeper, evaluateLossAndAccuracy, splitValidation, validationCount, type BestState, type ValidationMetric,
+  checkResumable, keptTensors, readTrainerCheckpoint, restoreDropouts, restoreHistory, savedProgress, splitTensors,
+  writeKeptParams, writeTrainerCheckpoint,
+} from './checkpoint';
+import { checkFiniteParams, nonFiniteLossError } from './divergence';
+import { BatchSampler, type Sampling } from './sampler';
+import { LrSchedule, normalizeLrSchedule, type LrScheduleSpec } from './schedule';
+import {
+  applySplit, BestKeeper, evaluateLossAndAccuracy, splitValidation, validationCount, type ValidationMetric,
 } from './validation';
 
-export type Sampling = 'random' | 'shuffle';
+export type { Sampling } from './sampler';
 
 /**
  * Where an epoch's training accuracy comes from. 'evaluate', the book's: accuracy() on the first
@@ -162,64 +173,16 @@ export interface TrainingHistory {
   earlyStopped: boolean;
 }
 
-/** The history fields a checkpoint carries (the rest follows from the options). */
-type SavedHistory = Omit<TrainingHistory, 'stopped' | 'trainAccMeasure' | 'testAccMeasure' | 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>
-  & Partial<Pick<TrainingHistory, 'lrList' | 'valAccList' | 'valLossList' | 'bestEpoch' | 'earlyStopped'>>;
-
-/** What a checkpoint's meta holds besides the tensors. */
-interface TrainerMeta {
-  kind: 'trainer';
-  model: ModelConfig;
-  dtype: string;
-  trainSize: number;
-  options: {
-    epochs: number; miniBatchSize: number; optimizer: string; optimizerParam: Record<string, number>;
-    evaluateSampleNumPerEpoch: number | null; seed: number; sampling: Sampling; evalBatchSize: number;
-    /** Absent in checkpoints written before the option existed: they evaluated ('evaluate'). */
-    trainAcc?: TrainAccMode;
-    /** Absent in checkpoints without a schedule or validation split. */
-    lrSchedule?: LrScheduleSpec;
-    validation?: number; validationMetric?: ValidationMetric; patience?: number | null; minDelta?: number; keepBest?: boolean;
-    /** Absent in checkpoints from before augmentation: none. */
-    augment?: AugmentSettings | null;
-  };
-  progress: {
-    iteration: number; epoch: number; stepInEpoch: number; epochStepSeconds: number; epochLossSum: number;
-    /** The running accuracy's counts so far this epoch (absent in older checkpoints: 0). */
-    epochCorrect?: number; epochSeen?: number;
-  };
-  rng: { s: number[]; spare: number | null };
-  /** Rng state the current epoch's permutation was drawn from (shuffle sampling). */
-  permRng: { s: number[]; spare: number | null } | null;
-  dropout: Record<string, { seed: number; counter: number }>;
-  optimizer: { name: string; config: Record<string, number>; t: number };
-  history: SavedHistory;
-  /** TrainerOptions.dataSource, when given. */
-  data?: Record<string, unknown>;
-  /** The schedule fixed to the run (its horizon stays when epochs are raised on resume). */
-  lrSchedule?: LrScheduleState;
-  /** The held-out split's size and the best-epoch bookkeeping; the kept tensors are stored under 'best.'. */
-  validation?: { count: number; best: BestState };
-}
-
 const OPTION_KEYS = [
   'epochs', 'miniBatchSize', 'optimizer', 'optimizerParam', 'evaluateSampleNumPerEpoch', 'verbose',
   'seed', 'sampling', 'evalBatchSize', 'trainAcc', 'onBatch', 'onEpoch', 'log', 'dataSource',
   'lrSchedule', 'validation', 'validationMetric', 'patience', 'minDelta', 'keepBest', 'augment',
 ];
-const OPT_PREFIX = 'optimizer.';
-const BEST_PREFIX = 'best.';
-
 const SAMPLINGS = ['random', 'shuffle'] as const;
 const SAMPLING_MEANING = {
   random: "the book's np.random.choice: random batches with replacement, the default",
   shuffle: 'a fresh permutation each epoch',
 };
-
-function replaceContents(dst: number[], src: readonly number[]): void {
-  dst.length = src.length;
-  for (let i = 0; i < src.length; i++) dst[i] = src[i];
-}
 
 function now(): number {
   return performance.now() / 1000;
@@ -227,17 +190,6 @@ function now(): number {
 
 function positiveInt(name: string, v: unknown): number {
   return checkInt('Trainer', name, v, 1);
-}
-
-interface DropoutLike { name: string; getState(): { seed: number; counter: number }; setState(s: { seed: number; counter: number }): void }
-
-function dropoutLayers(network: Sequential): DropoutLike[] {
-  const out: DropoutLike[] = [];
-  for (const l of network.layers) {
-    const d = l as unknown as Partial<DropoutLike>;
-    if (l.kind === 'Dropout' && typeof d.getState === 'function' && typeof d.setState === 'function') out.push(l as unknown as DropoutLike);
-  }
-  return out;
 }
 
 function toImageSet(where: string, x: ImageSet | Tensor): ImageSet {
@@ -295,27 +247,22 @@ export class Trainer {
   readonly augment: AugmentSettings | null;
 
   private readonly optimizerName: string;
-  private readonly augmenter: Augmenter | null;
   private readonly optimizerParam: Record<string, number>;
-  private readonly rng: Rng;
-  private permRng: { s: number[]; spare: number | null } | null = null;
-  private readonly perm: Int32Array | null;
-  private readonly indices: Int32Array;
-  private readonly xBatch: Tensor;
-  private readonly tBatch: Int32Array;
+  /** Fills the batch buffers each step. */
+  private readonly sampler: BatchSampler;
   private readonly xTrainEval: ImageSet;
   private readonly tTrainEval: LabelSet;
   private readonly xTestEval: ImageSet;
   private readonly tTestEval: LabelSet;
-  private readonly dropouts: DropoutLike[];
-  private iteration = 0;
-  private epoch = 0;
-  private stepInEpoch = 0;
-  private epochStepSeconds = 0;
-  private epochLossSum = 0;
-  /** Samples of this epoch's steps classified right in their own forward pass, and samples seen ('running' accuracy). */
-  private epochCorrect = 0;
-  private epochSeen = 0;
+  private readonly dropouts: Dropout[];
+  /**
+   * Where the run is (steps and epochs done, steps into this epoch) and the epoch's running sums:
+   * step time, loss, and the samples its steps classified right in their own forward pass out of
+   * those seen ('running' accuracy). A checkpoint's meta.progress.
+   */
+  private readonly state: TrainingProgress = {
+    iteration: 0, epoch: 0, stepInEpoch: 0, epochStepSeconds: 0, epochLossSum: 0, epochCorrect: 0, epochSeen: 0,
+  };
   private stopRequested = false;
   /** The iteration at which the last evaluation ran (so the final accuracy can reuse it). */
   private evaluatedAt = -1;
@@ -411,27 +358,22 @@ export class Trainer {
       this.batchSize = Math.min(this.miniBatchSize, this.trainSize);
       this.iterPerEpoch = Math.max(Math.floor(this.trainSize / this.batchSize), 1);
       this.maxIter = this.epochs * this.iterPerEpoch;
-      this.perm = new Int32Array(this.trainSize);
     } else {
       this.batchSize = this.miniBatchSize;
       this.iterPerEpoch = Math.max(this.trainSize / this.miniBatchSize, 1);
       // The small epsilon keeps 3 · (10/3) from flooring to 9.
       this.maxIter = Math.floor(this.epochs * this.iterPerEpoch + 1e-9);
-      this.perm = null;
     }
     if (options.lrSchedule !== undefined) {
       const spec = normalizeLrSchedule(options.lrSchedule);
       const baseLr = this.optimizer.config.lr;
       this.schedule = new LrSchedule({ spec, baseLr, totalSteps: this.maxIter, iterPerEpoch: this.iterPerEpoch });
     }
-    this.indices = new Int32Array(this.batchSize);
     this.augment = checkAugmentOptions('Trainer', options.augment);
     if (this.augment && this.xTrain.storage !== 'uint8') {
       throw new TypeError(`Trainer: augment warps byte images, but the training images are ${this.xTrain.storage} data. Fix: give them as bytes (loadMnist, ImageSet.fromBytes), or drop augment.`);
     }
-    this.augmenter = this.augment ? new Augmenter('Trainer', this.augment, this.xTrain.sampleShape, this.batchSize, seed) : null;
-    this.xBatch = Tensor.zeros([this.batchSize, ...network.inputShape], network.dtype);
-    this.tBatch = new Int32Array(this.batchSize);
+    const augmenter = this.augment ? new Augmenter('Trainer', this.augment, this.xTrain.sampleShape, this.batchSize, seed) : null;
 
     const nEval = evaluateSampleNumPerEpoch;
     this.xTrainEval = nEval === null ? this.xTrain : this.xTrain.slice(0, Math.min(nEval, this.xTrain.count));
@@ -439,10 +381,11 @@ export class Trainer {
     this.xTestEval = nEval === null ? this.xTest : this.xTest.slice(0, Math.min(nEval, this.xTest.count));
     this.tTestEval = nEval === null ? this.tTest : this.tTest.slice(0, Math.min(nEval, this.tTest.count));
 
-    this.rng = new Rng(seed);
+    const rng = new Rng(seed);
     // Dropout masks follow the trainer's seed, so two trainers with one seed train identically.
-    this.dropouts = dropoutLayers(network);
-    for (const d of this.dropouts) d.setState({ seed: this.rng.nextU32(), counter: 0 });
+    this.dropouts = network.layers.filter((l): l is Dropout => l instanceof Dropout);
+    for (const d of this.dropouts) d.setState({ seed: rng.nextU32(), counter: 0 });
+    this.sampler = new BatchSampler(this.xTrain, this.tTrain, this.batchSize, this.sampling, rng, augmenter, network);
 
     this.history = {
       trainLossList: [], trainAccList: [], testAccList: [], epochSeconds: [],
@@ -480,7 +423,7 @@ export class Trainer {
 
   /** Steps and epochs done so far. */
   get progress(): { iteration: number; epoch: number; stepInEpoch: number } {
-    return { iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch };
+    return { iteration: this.state.iteration, epoch: this.state.epoch, stepInEpoch: this.state.stepInEpoch };
   }
 
   /** Early stopping's settings (patience null: never stops early). */
@@ -500,15 +443,7 @@ export class Trainer {
 
   /** Writes the kept parameters as a parameter file (as saveParams, atomically); false when there are none yet. */
   saveBest(path: string): boolean {
-    const t = this.best?.tensors;
-    if (!t) return false;
-    const out: Record<string, Tensor> = {};
-    for (const [name, v] of Object.entries(t)) out[name] = v.data instanceof Float32Array ? v : Tensor.from(v.data, v.shape, 'float32');
-    saveSafetensors(path, out, {
-      format: 'scratchnet-params', model: JSON.stringify(this.network.toConfig()),
-      epoch: String(this.best!.bestEpoch), [`validation_${this.validationMetric}`]: String(this.best!.bestValue),
-    });
-    return true;
+    return this.best ? writeKeptParams(path, this.network, this.best, this.validationMetric) : false;
   }
 
   /** Ends train()/trainAsync() at the next batch boundary. */
@@ -516,63 +451,38 @@ export class Trainer {
     this.stopRequested = true;
   }
 
-  /** Fills the trainer's batch buffers with the next mini-batch. */
-  private sample(): void {
-    const b = this.batchSize;
-    if (this.perm) {
-      if (this.stepInEpoch === 0) {
-        // Identity first, so the permutation depends on the Rng state alone (a checkpoint can redraw it).
-        this.permRng = this.rng.getState();
-        const p = this.perm;
-        for (let i = 0; i < p.length; i++) p[i] = i;
-        this.rng.shuffle(p);
-      }
-      // Every step has the same batch size (one set of buffers); the trainSize mod batch samples
-      // left over are left out of this epoch — different ones each epoch, as the order is fresh.
-      const start = this.stepInEpoch * b;
-      this.gatherImages(this.perm, start, start + b);
-      this.tTrain.gather(this.perm, start, start + b, this.tBatch);
-    } else {
-      const idx = this.indices;
-      for (let i = 0; i < b; i++) idx[i] = this.rng.int(this.trainSize);
-      this.gatherImages(idx, 0, b);
-      this.tTrain.gather(idx, 0, b, this.tBatch);
-    }
-  }
-
-  /** The batch's images, warped when augmenting (keyed by the step about to run, so a resume redraws the same warps). */
-  private gatherImages(indices: Int32Array, start: number, end: number): void {
-    if (this.augmenter) this.augmenter.gather(this.xTrain, indices, start, end, this.xBatch.data, this.iteration);
-    else this.xTrain.gather(indices, start, end, this.xBatch.data);
-  }
-
   /** One training step (the book's train_step): sample, backprop, update; evaluates when an epoch ends. Returns the loss. */
   step(): number {
     const t0 = now();
-    this.sample();
+    const { x, t } = this.sampler;
+    this.sampler.next(this.state.stepInEpoch, this.state.iteration);
     const net = this.network;
-    if (this.schedule) this.optimizer.lr = this.schedule.lrAt(this.iteration);
-    const grads = net.gradient(this.xBatch, this.tBatch);
+    if (this.schedule) this.optimizer.lr = this.schedule.lrAt(this.state.iteration);
+    const grads = net.gradient(x, t);
     // The book calls network.loss() again after the update; the loss of the gradient's own
     // forward pass carries the same information and saves a whole forward pass per step.
     const loss = net.lastLoss;
-    if (!Number.isFinite(loss)) throw this.nonFiniteError(loss);
+    if (!Number.isFinite(loss)) {
+      throw nonFiniteLossError(loss, net, this.optimizer, x, t, {
+        epoch: this.state.epoch + 1, stepInEpoch: this.state.stepInEpoch + 1, stepsPerEpoch: this.stepsPerEpoch, iteration: this.state.iteration + 1,
+      });
+    }
     this.optimizer.update(net.params, grads);
     const dt = now() - t0;
-    this.iteration++;
-    this.stepInEpoch++;
-    this.epochStepSeconds += dt;
-    this.epochLossSum += loss;
-    this.epochCorrect += net.lastCorrect;
-    this.epochSeen += this.batchSize;
+    this.state.iteration++;
+    this.state.stepInEpoch++;
+    this.state.epochStepSeconds += dt;
+    this.state.epochLossSum += loss;
+    this.state.epochCorrect += net.lastCorrect;
+    this.state.epochSeen += this.batchSize;
     this.history.trainSeconds += dt;
     this.history.trainLossList.push(loss);
     this.history.lrList.push(this.optimizer.config.lr);
-    this.history.iterations = this.iteration;
+    this.history.iterations = this.state.iteration;
     if (this.onBatch) {
       this.onBatch({
-        epoch: this.epoch + 1, epochs: this.epochs, iteration: this.iteration, maxIter: this.maxIter,
-        stepInEpoch: this.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss, batchSize: this.batchSize, seconds: dt,
+        epoch: this.state.epoch + 1, epochs: this.epochs, iteration: this.state.iteration, maxIter: this.maxIter,
+        stepInEpoch: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss, batchSize: this.batchSize, seconds: dt,
       });
     }
     if (this.epochEnded()) this.endEpoch();
@@ -580,23 +490,23 @@ export class Trainer {
   }
 
   private epochEnded(): boolean {
-    if (this.perm) return this.stepInEpoch >= this.iterPerEpoch;
-    if (this.iteration === this.maxIter) return true;
-    return Math.floor(this.iteration / this.iterPerEpoch + 1e-9) > this.epoch;
+    if (this.sampling === 'shuffle') return this.state.stepInEpoch >= this.iterPerEpoch;
+    if (this.state.iteration === this.maxIter) return true;
+    return Math.floor(this.state.iteration / this.iterPerEpoch + 1e-9) > this.state.epoch;
   }
 
   private endEpoch(): void {
     // Before the evaluation and onEpoch (which saves the checkpoint): a diverged network must
     // not be evaluated as if it were fine, nor overwrite the last good checkpoint.
-    this.checkFinite(`after epoch ${this.epoch + 1} (iteration ${this.iteration})`);
+    this.checkFinite(`after epoch ${this.state.epoch + 1} (iteration ${this.state.iteration})`);
     const h = this.history;
-    const steps = this.stepInEpoch;
-    this.epoch++;
-    h.epochs = this.epoch;
-    h.epochSeconds.push(this.epochStepSeconds);
+    const steps = this.state.stepInEpoch;
+    this.state.epoch++;
+    h.epochs = this.state.epoch;
+    h.epochSeconds.push(this.state.epochStepSeconds);
     const t0 = now();
     const trainAcc = this.trainAcc === 'running'
-      ? this.epochCorrect / this.epochSeen
+      ? this.state.epochCorrect / this.state.epochSeen
       : this.network.accuracy(this.xTrainEval, this.tTrainEval, this.evalBatchSize);
     let testAcc: number | null = null;
     let valAcc: number | null = null;
@@ -608,9 +518,9 @@ export class Trainer {
       valLoss = v.loss;
       h.valAccList.push(valAcc);
       h.valLossList.push(valLoss);
-      isBest = this.best.observe(this.epoch, this.validationMetric === 'accuracy' ? valAcc : valLoss, this.network.namedTensors());
+      isBest = this.best.observe(this.state.epoch, this.validationMetric === 'accuracy' ? valAcc : valLoss, this.network.namedTensors());
       h.bestEpoch = this.best.bestEpoch;
-      h.earlyStopped = this.best.earlyStopped && this.iteration < this.maxIter;
+      h.earlyStopped = this.best.earlyStopped && this.state.iteration < this.maxIter;
     } else {
       testAcc = this.network.accuracy(this.xTestEval, this.tTestEval, this.evalBatchSize);
       h.testAccList.push(testAcc);
@@ -618,16 +528,16 @@ export class Trainer {
     const evalSeconds = now() - t0;
     h.evalSeconds += evalSeconds;
     h.trainAccList.push(trainAcc);
-    this.evaluatedAt = this.iteration;
+    this.evaluatedAt = this.state.iteration;
     const info: EpochInfo = {
-      epoch: this.epoch, epochs: this.epochs, iteration: this.iteration, loss: this.epochLossSum / steps,
-      trainAcc, testAcc, valAcc, valLoss, isBest, lr: this.optimizer.config.lr, seconds: this.epochStepSeconds, evalSeconds,
+      epoch: this.state.epoch, epochs: this.epochs, iteration: this.state.iteration, loss: this.state.epochLossSum / steps,
+      trainAcc, testAcc, valAcc, valLoss, isBest, lr: this.optimizer.config.lr, seconds: this.state.epochStepSeconds, evalSeconds,
     };
-    this.stepInEpoch = 0;
-    this.epochStepSeconds = 0;
-    this.epochLossSum = 0;
-    this.epochCorrect = 0;
-    this.epochSeen = 0;
+    this.state.stepInEpoch = 0;
+    this.state.epochStepSeconds = 0;
+    this.state.epochLossSum = 0;
+    this.state.epochCorrect = 0;
+    this.state.epochSeen = 0;
     if (this.verbose) {
       const measured = testAcc !== null
         ? `test acc ${fraction(testAcc)}`
@@ -641,45 +551,9 @@ export class Trainer {
     if (this.onEpoch) this.onEpoch(info);
   }
 
-  /**
-   * The loss alone cannot see every divergence: Relu and max pooling turn NaN into 0, so a
-   * network whose W1 is all NaN still has a finite loss. The parameters themselves are checked
-   * at each epoch end and before any checkpoint is written (a scan is ~1 ms; per step it would
-   * cost a tenth of the step).
-   */
+  /** Stops training (throws) when a parameter is NaN or ±Infinity; see checkFiniteParams. */
   private checkFinite(when: string): void {
-    const bad = describeNonFinite(this.network.params);
-    if (!bad) return;
-    const lr = this.optimizer?.config?.lr;
-    const err = new Error(
-      `Trainer: the parameters hold NaN or ±Infinity ${when}: ${bad}, although the loss stayed finite ` +
-        `(Relu and max pooling hide NaN from it). Training stops here and saves nothing over the last good checkpoint. ` +
-        `Fix: use a smaller learning rate${typeof lr === 'number' ? ` (${this.optimizer.name} lr ${lr} → try ${Number((lr / 10).toPrecision(3))})` : ''} or a smaller weight initialisation.`,
-    );
-    err.name = 'NonFiniteParametersError';
-    throw err;
-  }
-
-  /** The NaN guard's message: when and where the forward pass first went non-finite, and what to do. */
-  private nonFiniteError(loss: number): Error {
-    const net = this.network;
-    let where: string;
-    try {
-      const r = net.findNonFinite(this.xBatch, { t: this.tBatch, train: true });
-      where = r ? r.message : 'every layer output is finite when the batch is re-run, so the loss computation itself overflowed';
-    } catch (e) {
-      where = `the layer-by-layer re-run failed too (${(e as Error).message})`;
-    }
-    const lr = this.optimizer.config?.lr;
-    const lrText = typeof lr === 'number' ? `${this.optimizer.name} lr ${lr}` : 'the learning rate';
-    const err = new Error(
-      `Trainer: the training loss became ${loss} at epoch ${this.epoch + 1}, step ${this.stepInEpoch + 1} of ${this.stepsPerEpoch} ` +
-        `(iteration ${this.iteration + 1}): ${where}. ` +
-        `Fix: use a smaller learning rate (${lrText}${typeof lr === 'number' ? ` → try ${Number((lr / 10).toPrecision(3))}` : ''}), ` +
-        `or a smaller weight initialisation; check the inputs are scaled to [0, 1].`,
-    );
-    err.name = 'NonFiniteLossError';
-    return err;
+    checkFiniteParams(this.network, this.optimizer, when);
   }
 
   private beginRun(): void {
@@ -690,12 +564,12 @@ export class Trainer {
   /** Final accuracies, reusing the last epoch's evaluation when it covered the full sets at the current parameters. */
   private finish(): TrainingHistory {
     const h = this.history;
-    if (this.stopRequested && this.iteration < this.maxIter && !this.earlyStopped) {
+    if (this.stopRequested && this.state.iteration < this.maxIter && !this.earlyStopped) {
       h.stopped = true;
       return h;
     }
     if (this.best) return this.finishValidated(this.best);
-    const fresh = this.evaluatedAt === this.iteration && h.testAccList.length > 0;
+    const fresh = this.evaluatedAt === this.state.iteration && h.testAccList.length > 0;
     const t0 = now();
     h.testAccuracy = fresh && this.evaluateSampleNumPerEpoch === null
       ? h.testAccList[h.testAccList.length - 1]
@@ -721,8 +595,8 @@ export class Trainer {
     const h = this.history;
     const net = this.network;
     const t0 = now();
-    const kept = this.keepBest ? best.bestEpoch : this.epoch;
-    if (this.keepBest && best.tensors && best.bestEpoch !== this.epoch && !this.lastTensors) {
+    const kept = this.keepBest ? best.bestEpoch : this.state.epoch;
+    if (this.keepBest && best.tensors && best.bestEpoch !== this.state.epoch && !this.lastTensors) {
       this.lastTensors = {};
       for (const [name, t] of Object.entries(net.namedTensors())) this.lastTensors[name] = t.clone();
       net.setParams(best.tensors, `the kept parameters of epoch ${best.bestEpoch}`);
@@ -743,14 +617,14 @@ export class Trainer {
   /** The book's train(): steps until maxIter (or stop(), or early stopping), then the final test accuracy on the full test set. */
   train(): TrainingHistory {
     this.beginRun();
-    while (this.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) this.step();
+    while (this.state.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) this.step();
     return this.finish();
   }
 
   /** train() that yields to the event loop between batches (timers, I/O and signals keep running). */
   async trainAsync(): Promise<TrainingHistory> {
     this.beginRun();
-    while (this.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) {
+    while (this.state.iteration < this.maxIter && !this.stopRequested && !this.earlyStopped) {
       this.step();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -759,57 +633,42 @@ export class Trainer {
 
   /**
    * Writes everything needed to continue exactly: parameters and batch-norm buffers, optimizer
-   * state, dropout positions, the Rng (and the permutation's origin), progress and history.
-   * Atomic: an interrupted save keeps the previous checkpoint.
+   * state, dropout positions, the Rng (and the permutation's origin), progress and history
+   * (see checkpoint.ts). Atomic: an interrupted save keeps the previous checkpoint.
    */
   saveCheckpoint(path: string): void {
-    this.checkFinite(`at iteration ${this.iteration}, when saving the checkpoint ${path}`);
-    const net = this.network;
-    // After finish() the network holds the kept parameters; training state is the last epoch's.
-    const tensors: Record<string, Tensor> = { ...(this.lastTensors ?? net.namedTensors()) };
-    const opt = this.optimizer.getState() as OptimizerState;
-    for (const [k, t] of Object.entries(opt.tensors)) tensors[OPT_PREFIX + k] = t;
-    const kept = this.best?.tensors;
-    if (kept) for (const [k, t] of Object.entries(kept)) tensors[BEST_PREFIX + k] = t;
-    const dropout: Record<string, { seed: number; counter: number }> = {};
-    for (const d of this.dropouts) dropout[d.name] = d.getState();
-    const h = this.history;
-    const meta: TrainerMeta = {
-      kind: 'trainer',
-      model: net.toConfig(),
-      dtype: net.dtype,
+    this.checkFinite(`at iteration ${this.state.iteration}, when saving the checkpoint ${path}`);
+    const progress = { ...this.state };
+    writeTrainerCheckpoint(path, {
+      network: this.network,
+      // After finish() the network holds the kept parameters; training state is the last epoch's.
+      tensors: this.lastTensors ?? this.network.namedTensors(),
       trainSize: this.trainSize,
-      options: {
-        epochs: this.epochs, miniBatchSize: this.miniBatchSize, optimizer: this.optimizerName,
-        optimizerParam: this.optimizerParam, evaluateSampleNumPerEpoch: this.evaluateSampleNumPerEpoch,
-        seed: this.seed, sampling: this.sampling, evalBatchSize: this.evalBatchSize, trainAcc: this.trainAcc,
-        ...(this.schedule ? { lrSchedule: this.schedule.spec } : {}),
-        ...(this.best ? {
-          validation: this.xVal!.count, validationMetric: this.validationMetric, patience: this.best.patience,
-          minDelta: this.best.minDelta, keepBest: this.keepBest,
-        } : {}),
-        augment: this.augment,
-      },
-      progress: {
-        iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch,
-        epochStepSeconds: this.epochStepSeconds, epochLossSum: this.epochLossSum,
-        epochCorrect: this.epochCorrect, epochSeen: this.epochSeen,
-      },
-      rng: this.rng.getState(),
-      permRng: this.perm && this.stepInEpoch > 0 ? this.permRng : null,
-      dropout,
-      optimizer: { name: opt.name, config: opt.config, t: opt.t },
-      history: {
-        trainLossList: h.trainLossList, trainAccList: h.trainAccList, testAccList: h.testAccList,
-        epochSeconds: h.epochSeconds, testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
-        trainSeconds: h.trainSeconds, evalSeconds: h.evalSeconds, epochs: h.epochs, iterations: h.iterations,
-        lrList: h.lrList, valAccList: h.valAccList, valLossList: h.valLossList, bestEpoch: h.bestEpoch, earlyStopped: h.earlyStopped,
-      },
-      ...(this.dataSource ? { data: this.dataSource } : {}),
-      ...(this.schedule ? { lrSchedule: this.schedule.state } : {}),
-      ...(this.best ? { validation: { count: this.xVal!.count, best: this.best.state } } : {}),
+      options: this.savedOptions(),
+      progress,
+      sampler: this.sampler.getState(progress.stepInEpoch),
+      dropouts: this.dropouts,
+      optimizer: this.optimizer,
+      history: this.history,
+      dataSource: this.dataSource,
+      schedule: this.schedule,
+      validation: this.best ? { count: this.xVal!.count, best: this.best } : null,
+    });
+  }
+
+  /** The options a resume recreates this trainer with (callbacks and verbosity are the caller's). */
+  private savedOptions(): TrainerMeta['options'] {
+    return {
+      epochs: this.epochs, miniBatchSize: this.miniBatchSize, optimizer: this.optimizerName,
+      optimizerParam: this.optimizerParam, evaluateSampleNumPerEpoch: this.evaluateSampleNumPerEpoch,
+      seed: this.seed, sampling: this.sampling, evalBatchSize: this.evalBatchSize, trainAcc: this.trainAcc,
+      ...(this.schedule ? { lrSchedule: this.schedule.spec } : {}),
+      ...(this.best ? {
+        validation: this.xVal!.count, validationMetric: this.validationMetric, patience: this.best.patience,
+        minDelta: this.best.minDelta, keepBest: this.keepBest,
+      } : {}),
+      augment: this.augment,
     };
-    saveCheckpoint(path, { tensors, meta });
   }
 
   /**
@@ -817,112 +676,29 @@ export class Trainer {
    * mini-batch size, sampling and optimizer); the next step continues exactly where it stopped.
    */
   loadCheckpoint(path: string): void {
-    this.restore(loadCheckpoint<TrainerMeta>(path), path);
+    this.restore(readTrainerCheckpoint(path, 'Trainer.loadCheckpoint'), path);
   }
 
   private restore({ tensors, meta }: { tensors: Record<string, Tensor>; meta: TrainerMeta }, path: string): void {
-    if (meta.kind !== 'trainer' || !meta.options || !meta.progress) {
-      throw new Error(`Trainer.loadCheckpoint: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
-    }
-    checkTrainerMeta(meta, path);
     const net = this.network;
-    const mismatch: string[] = [];
-    const mine = JSON.stringify(net.toConfig().layers);
-    const theirs = JSON.stringify(meta.model?.layers);
-    if (mine !== theirs || JSON.stringify(net.inputShape) !== JSON.stringify(meta.model?.inputShape)) {
-      mismatch.push(`the model differs (checkpoint: input ${JSON.stringify(meta.model?.inputShape)}, layers ${theirs}; this network: input ${JSON.stringify(net.inputShape)}, layers ${mine})`);
-    }
-    const o = meta.options;
-    if (meta.trainSize !== this.trainSize) mismatch.push(`the training set had ${meta.trainSize} samples, now ${this.trainSize}`);
-    if (o.miniBatchSize !== this.miniBatchSize) mismatch.push(`miniBatchSize was ${o.miniBatchSize}, now ${this.miniBatchSize}`);
-    if (o.sampling !== this.sampling) mismatch.push(`sampling was '${o.sampling}', now '${this.sampling}'`);
-    if (meta.optimizer.name.toLowerCase() !== this.optimizer.name.toLowerCase()) mismatch.push(`the optimizer was ${meta.optimizer.name}, now ${this.optimizer.name}`);
-    const theirSchedule = meta.lrSchedule ? JSON.stringify(meta.lrSchedule.spec) : 'none';
-    const mySchedule = this.schedule ? JSON.stringify(this.schedule.spec) : 'none';
-    if (theirSchedule !== mySchedule) mismatch.push(`the learning-rate schedule was ${theirSchedule}, now ${mySchedule}`);
-    const theirVal = meta.validation?.count ?? 0;
-    const myVal = this.xVal?.count ?? 0;
-    if (theirVal !== myVal) mismatch.push(`the validation split held out ${theirVal} images, now ${myVal}`);
-    if (mismatch.length) {
-      throw new Error(`Trainer.loadCheckpoint: ${path} cannot resume this training: ${mismatch.join('; ')}. Fix: resume with the same model, data and trainer options (Trainer.resume takes them from the checkpoint).`);
-    }
-    checkProgressFits(meta.progress, { iterPerEpoch: this.iterPerEpoch, maxIter: this.maxIter, epochs: this.epochs, shuffle: this.perm !== null }, path);
-    const params: Record<string, Tensor> = {};
-    const optTensors: Record<string, Tensor> = {};
-    const bestTensors: Record<string, Tensor> = {};
-    for (const [k, t] of Object.entries(tensors)) {
-      if (k.startsWith(OPT_PREFIX)) optTensors[k.slice(OPT_PREFIX.length)] = t;
-      else if (k.startsWith(BEST_PREFIX)) bestTensors[k.slice(BEST_PREFIX.length)] = t;
-      else params[k] = t;
-    }
-    net.setParams(params, `the checkpoint ${path}`);
+    checkResumable(meta, {
+      network: net, trainSize: this.trainSize, miniBatchSize: this.miniBatchSize, sampling: this.sampling,
+      optimizer: this.optimizer, schedule: this.schedule, validationCount: this.xVal?.count ?? 0,
+      iterPerEpoch: this.iterPerEpoch, maxIter: this.maxIter, epochs: this.epochs,
+    }, path);
+    const saved = splitTensors(tensors);
+    net.setParams(saved.params, `the checkpoint ${path}`);
     this.lastTensors = null;
     if (this.best && meta.validation) {
-      const bs = meta.validation.best;
-      const hasBest = Object.keys(bestTensors).length > 0;
-      if (bs.bestEpoch > 0 && !hasBest) throw new Error(`Trainer.loadCheckpoint: ${path} names epoch ${bs.bestEpoch} as the best but holds no 'best.' tensors; the file is corrupt.`);
-      if (hasBest) {
-        // Checked like parameters (names, shapes, finite) by a throwaway setParams on a copy.
-        const probe = net.namedTensors();
-        for (const name of Object.keys(probe)) {
-          if (!bestTensors[name] || bestTensors[name].size !== probe[name].size) {
-            throw new Error(`Trainer.loadCheckpoint: ${path}: the kept tensor 'best.${name}' is missing or has the wrong size; the file is corrupt.`);
-          }
-        }
-      }
-      this.best.restore(bs, hasBest ? bestTensors : null);
+      this.best.restore(meta.validation.best, keptTensors(saved.best, meta.validation.best, net, path));
     }
     // The schedule as the run fixed it (base lr, horizon), even when epochs were raised.
     if (meta.lrSchedule) this.schedule = new LrSchedule(meta.lrSchedule);
-    this.optimizer.setState({ ...meta.optimizer, tensors: optTensors });
-    for (const d of this.dropouts) {
-      const s = meta.dropout?.[d.name];
-      if (!s) throw new Error(`Trainer.loadCheckpoint: ${path} has no dropout state for ${d.name}; it was saved from a different model.`);
-      d.setState(s);
-    }
-    const p = meta.progress;
-    if (this.perm && p.stepInEpoch > 0) {
-      if (!meta.permRng) throw new Error(`Trainer.loadCheckpoint: ${path} stopped mid-epoch in shuffle mode but holds no permutation state; the file is corrupt.`);
-      // Redraw the epoch's permutation exactly as sample() did.
-      this.rng.setState(meta.permRng);
-      const perm = this.perm;
-      for (let i = 0; i < perm.length; i++) perm[i] = i;
-      this.rng.shuffle(perm);
-      this.permRng = meta.permRng;
-    }
-    this.rng.setState(meta.rng);
-    this.iteration = p.iteration;
-    this.epoch = p.epoch;
-    this.stepInEpoch = p.stepInEpoch;
-    this.epochStepSeconds = p.epochStepSeconds;
-    this.epochLossSum = p.epochLossSum;
-    this.epochCorrect = p.epochCorrect ?? 0;
-    this.epochSeen = p.epochSeen ?? 0;
-    const h = this.history;
-    const s = meta.history;
-    // Copied in place (the lists are the caller's history object) and without push(...list),
-    // whose arguments live on the stack: a 128,000-step run overflowed it.
-    replaceContents(h.trainLossList, s.trainLossList);
-    replaceContents(h.trainAccList, s.trainAccList);
-    replaceContents(h.testAccList, s.testAccList);
-    replaceContents(h.epochSeconds, s.epochSeconds);
-    if (s.lrList) replaceContents(h.lrList, s.lrList);
-    else {
-      // Older checkpoints: no schedule existed, every step used the optimizer's lr.
-      h.lrList.length = 0;
-      for (let i = 0; i < s.iterations; i++) h.lrList.push(meta.optimizer.config.lr);
-    }
-    replaceContents(h.valAccList, s.valAccList ?? []);
-    replaceContents(h.valLossList, s.valLossList ?? []);
-    h.bestEpoch = s.bestEpoch ?? null;
-    h.earlyStopped = s.earlyStopped ?? false;
-    h.testAccuracy = s.testAccuracy;
-    h.trainAccuracy = s.trainAccuracy;
-    h.trainSeconds = s.trainSeconds;
-    h.evalSeconds = s.evalSeconds;
-    h.epochs = s.epochs;
-    h.iterations = s.iterations;
-    h.stopped = false;
+    this.optimizer.setState({ ...meta.optimizer, tensors: saved.optimizer });
+    restoreDropouts(this.dropouts, meta.dropout, path);
+    const p = Object.assign(this.state, savedProgress(meta));
+    this.sampler.setState(meta, p.stepInEpoch, path);
+    restoreHistory(this.history, meta);
     this.evaluatedAt = p.stepInEpoch === 0 && p.epoch > 0 ? p.iteration : -1;
   }
 
@@ -933,16 +709,11 @@ export class Trainer {
    */
   static resume(path: string, network: Sequential, xTrain: ImageSet | Tensor, tTrain: LabelSet | Int32Array | Tensor,
     xTest: ImageSet | Tensor, tTest: LabelSet | Int32Array | Tensor, options: TrainerOptions = {}): Trainer {
-    const checkpoint = loadCheckpoint<TrainerMeta>(path);
-    const meta = checkpoint.meta;
-    if (meta.kind !== 'trainer' || !meta.options) {
-      throw new Error(`Trainer.resume: ${path} is a checkpoint but not a Trainer's (no training progress in it). Fix: pass a file written by trainer.saveCheckpoint.`);
-    }
     // Before its options configure a trainer: a damaged file is named as such, not as a bad option.
-    checkTrainerMeta(meta, path);
+    const checkpoint = readTrainerCheckpoint(path, 'Trainer.resume');
     const given: TrainerOptions = {};
     for (const [k, v] of Object.entries(options)) if (v !== undefined) (given as Record<string, unknown>)[k] = v;
-    const trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, { ...meta.options, ...given });
+    const trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, { ...checkpoint.meta.options, ...given });
     trainer.restore(checkpoint, path);
     return trainer;
   }

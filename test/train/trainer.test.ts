@@ -1,9 +1,9 @@
 // The Trainer's loop mechanics (the book's iter_per_epoch / max_iter, evaluation per epoch or a running
 // training accuracy, sampling modes, seeds, stop, async) and the NaN guard that names the layer that blew up.
 import test from 'ava';
-import { getBackend } from '../../lib/backend';
+import { getBackend, referenceBackend } from '../../lib/backend';
 import { loadMnist } from '../../lib/data/mnist';
-import { Affine, Convolution, Pooling, Relu } from '../../lib/layers';
+import { Affine, Convolution, Dropout, Pooling, Relu } from '../../lib/layers';
 import { Sequential, SimpleConvNet } from '../../lib/networks';
 import { Trainer, type BatchInfo, type EpochInfo } from '../../lib/train';
 import { Tensor } from '../../lib/tensor/tensor';
@@ -250,4 +250,34 @@ test("the book's evaluation stays the default, and a wrong trainAcc names the ch
   t.throws(() => new Trainer(smallNet(), xTrain, tTrain, xTest, tTest, { trainAcc: 'batches' as never }), {
     message: /trainAcc must be 'evaluate' .* or 'running' .*received "batches"/,
   });
+});
+
+test("the batches are gathered on the network's backend, not the global one, and every Dropout gets its seed from the trainer", (t) => {
+  // A reference backend that counts its byte gathers: the global backend (native when built)
+  // never sees the training batches of a network that runs elsewhere.
+  let gathered = 0;
+  const gatherBytes = (...args: Parameters<typeof referenceBackend.gatherBytes>) => {
+    gathered++;
+    return referenceBackend.gatherBytes(...args);
+  };
+  const counting = Object.create(referenceBackend, { gatherBytes: { value: gatherBytes } }) as typeof referenceBackend;
+  const net = new Sequential({
+    backend: counting, seed: 1, inputShape: [1, 28, 28],
+    layers: [new Pooling({ poolH: 4 }), new Affine({ units: 20 }), new Relu(), new Dropout({ ratio: 0.3 }), new Affine({ units: 10 }), new Dropout({ ratio: 0.2 })],
+  });
+  const dropouts = net.layers.filter((l): l is Dropout => l instanceof Dropout);
+  t.is(dropouts.length, 2);
+  const trainer = new Trainer(net, xTrain.slice(0, 100), tTrain.slice(0, 100), xTest.slice(0, 50), tTest.slice(0, 50), {
+    epochs: 1, miniBatchSize: 25, verbose: false, seed: 7, trainAcc: 'running',
+  });
+  const seeds = dropouts.map((d) => d.getState().seed);
+  t.not(seeds[0], seeds[1]);
+  trainer.step();
+  trainer.step();
+  t.is(gathered, 2);
+  t.deepEqual(dropouts.map((d) => d.getState().seed), seeds);
+  t.true(dropouts.every((d) => d.getState().counter > 0));
+  // Another trainer with the same seed gives the Dropouts the same seeds.
+  new Trainer(net, xTrain.slice(0, 100), tTrain.slice(0, 100), xTest.slice(0, 50), tTest.slice(0, 50), { verbose: false, seed: 7 });
+  t.deepEqual(dropouts.map((d) => d.getState()), seeds.map((seed) => ({ seed, counter: 0 })));
 });

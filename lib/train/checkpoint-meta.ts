@@ -9,7 +9,7 @@ import { checkAugmentOptions, type AugmentSettings } from '../data/augment';
 import type { ModelConfig } from '../networks/sequential';
 import { LrSchedule, type LrScheduleSpec, type LrScheduleState } from './schedule';
 import type { RngState, Sampling } from './sampler';
-import type { TrainAccMode, TrainingHistory } from './trainer';
+import type { TrainAccMode, TrainingHistory } from './types';
 import type { BestState, ValidationMetric } from './validation';
 
 /** The history fields a checkpoint carries (the rest follows from the options). */

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor';
 import { checkProgressFits, checkTrainerMeta, type TrainerMeta, type TrainingProgress } from './checkpoint-meta';
 import type { LrSchedule } from './schedule';
 import type { SamplerState } from './sampler';
-import type { TrainingHistory } from './trainer';
+import type { TrainingHistory } from './types';
 import type { BestKeeper, BestState, ValidationMetric } from './validation';
 
 const OPT_PREFIX = 'optimizer.';

@@ -27,25 +27,27 @@ export type {
 // optimizers
 export {
   Optimizer, SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, createOptimizer, optimizerFromState, optimizerNames,
+  optimizerClassNames,
 } from './optimizers/index';
 export type {
-  OptimizerOptions, OptimizerState, SGDOptions, MomentumOptions, NesterovOptions, AdaGradOptions, RMSpropOptions, AdamOptions,
+  OptimizerName, OptimizerOptions, OptimizerState, SGDOptions, MomentumOptions, NesterovOptions, AdaGradOptions, RMSpropOptions, AdamOptions,
 } from './optimizers/index';
 
 // networks
 export {
   Sequential, gradientCheck, SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet,
-  createPreset, presetNames, gemmFlops,
+  createPreset, presetNames, resolveModel, isPresetName, gemmFlops,
 } from './networks/index';
 export type {
   SequentialOptions, NetworkOptions, LabelsLike, InputsLike, ModelConfig, NonFiniteReport, GradientCheckEntry, KinkReport,
   ConvParam, Activation, SimpleConvNetOptions, ConvNet1FCOptions, LeNet5Options, DeepConvNetOptions,
-  MultiLayerNetOptions, MultiLayerNetExtendOptions, TwoLayerNetOptions, PresetName, GemmFlops, LayerFlops,
+  MultiLayerNetOptions, MultiLayerNetExtendOptions, TwoLayerNetOptions, PresetName, ModelSpec, ResolvedModel, ResolveOptions,
+  GemmFlops, LayerFlops,
 } from './networks/index';
 
 // data
-export { ImageSet, LabelSet, loadMnist, loadIdxDataset, readIdx, writeIdx, parseIdx, encodeIdx } from './data/index';
-export type { IdxArray, ReadIdxOptions, WriteIdxOptions, MnistOptions, MnistData, IdxDatasetOptions } from './data/index';
+export { ImageSet, LabelSet, loadMnist, loadMnistSubset, loadIdxDataset, readIdx, writeIdx, parseIdx, encodeIdx } from './data/index';
+export type { IdxArray, ReadIdxOptions, WriteIdxOptions, MnistOptions, MnistData, MnistSubsetOptions, SubsetNames, IdxDatasetOptions } from './data/index';
 export { Augmenter, checkAugmentOptions, parseAugmentSpec, formatAugment, gaussianTaps } from './data/index';
 export type { AugmentOptions, AugmentSettings, ElasticOptions } from './data/index';
 

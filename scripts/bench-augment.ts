@@ -9,7 +9,7 @@
 // Default settings: shift=2,rotate=10,scale=0.1 and the same with elastic=34:4.
 import { loadMnist } from '../lib/data/mnist';
 import { Augmenter, checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentSettings } from '../lib/data/augment';
-import { createPreset } from '../lib/networks/presets';
+import { createPreset } from '../lib/networks/resolve';
 import { Trainer } from '../lib/train/trainer';
 import { failFor, intFlag, median, parseFlags, requireNative } from './bench-util';
 

@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import { loadMnist } from '../lib/data/mnist';
 import { gemmFlops } from '../lib/networks/flops';
-import { createPreset } from '../lib/networks/presets';
+import { createPreset } from '../lib/networks/resolve';
 import { Trainer } from '../lib/train/trainer';
 import { TRAIN_DEFAULTS } from '../lib/cli/train';
 import { failFor, intFlag, median, parseFlags, requireNative, seedList } from './bench-util';

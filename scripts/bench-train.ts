@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { nativeStatus } from '../lib/backend/index';
 import type { Backend } from '../lib/backend/types';
 import { loadMnist } from '../lib/data/mnist';
-import { createPreset, presetNames, type PresetName } from '../lib/networks/presets';
+import { createPreset, presetNames, type PresetName } from '../lib/networks/resolve';
 import { Trainer } from '../lib/train/trainer';
 import { checkAugmentOptions, formatAugment, parseAugmentSpec } from '../lib/data/augment';
 import { failFor, intFlag as checkedInt, median, parseFlags, requireNative, seedList } from './bench-util';

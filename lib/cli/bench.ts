@@ -3,12 +3,11 @@
 // backends compute the same loss and gradients from the same parameters and batch.
 import type { Backend } from '../backend/types';
 import { nativeStatus, resolveBackend } from '../backend/index';
-import { loadMnist } from '../data/mnist';
 import { createOptimizer } from '../optimizers/index';
 import type { Sequential } from '../networks/sequential';
-import { presetNames } from '../networks/presets';
+import { presetNames } from '../networks/resolve';
 import { CliError, type CommandSpec, flag, helpText, num, parseCommand, str } from './options';
-import { buildNetwork, chooseModel, io, oneLine, table } from './common';
+import { buildNetwork, chooseModel, io, loadData, oneLine, table } from './common';
 import { plural } from '../format';
 
 /**
@@ -136,13 +135,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (flag(v, 'unfused')) for (const net of nets) net.fuse = false;
   // Identical starting parameters on every backend, whatever each init did.
   for (let i = 1; i < nets.length; i++) nets[i].setParams(nets[0].namedTensors(), 'the first backend');
-  let m;
-  try {
-    m = loadMnist({ flatten: false });
-  } catch (e) {
-    throw new CliError(`scratchnet bench: ${oneLine((e as Error).message)}`);
-  }
-  const xs = m.xTrain.reshape(nets[0].inputShape);
+  const m = loadData('bench', {}, nets[0].inputShape);
+  const xs = m.xTrain;
   const labels = new Int32Array(batch);
   m.tTrain.gather(null, 0, batch, labels);
 

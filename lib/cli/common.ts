@@ -6,12 +6,11 @@ import * as path from 'node:path';
 import type { Backend, BackendName } from '../backend/types';
 import { nativeStatus, resolveBackend } from '../backend/index';
 import { packageRoot } from '../backend/native';
-import { ImageSet, LabelSet } from '../data/dataset';
-import { loadMnist } from '../data/mnist';
+import type { ImageSet, LabelSet } from '../data/dataset';
+import { loadMnistSubset } from '../data/subset';
 import { loadSafetensors } from '../io/safetensors';
 import { Sequential, type ModelConfig } from '../networks/sequential';
-import { createPreset, presetNames } from '../networks/presets';
-import { sizeOf, formatShape } from '../tensor/shape';
+import { isPresetName, presetNames, resolveModel } from '../networks/resolve';
 import { CliError, type ParsedValues, str, num, oneOf } from './options';
 
 export const BACKENDS = ['native', 'reference'] as const;
@@ -83,27 +82,29 @@ function readJsonFile(cmd: string, file: string, what: string): unknown {
   }
 }
 
-/** --model: a preset name or a JSON file describing a Sequential stack. */
+function looksLikeFile(spec: string): boolean {
+  return spec.endsWith('.json') || spec.includes('/') || spec.includes(path.sep) || fs.existsSync(spec);
+}
+
+/** --model: a preset name (lib/networks/resolve.ts), a model description, or a JSON file describing a Sequential stack. */
 export function chooseModel(cmd: string, spec: string | ModelConfig): ModelChoice {
-  if (typeof spec === 'object') {
-    return { name: 'model', build: (backend, seed) => Sequential.fromConfig(spec, { backend, seed }) };
+  if (typeof spec === 'string' && !isPresetName(spec) && looksLikeFile(spec)) {
+    const cfg = readJsonFile(cmd, spec, 'model file') as ModelConfig;
+    // Built once here so a bad file fails before any data is loaded.
+    try {
+      Sequential.fromConfig(cfg, { backend: 'reference', seed: 0 });
+    } catch (e) {
+      throw new CliError(`scratchnet ${cmd}: model file ${spec}: ${oneLine((e as Error).message)}`);
+    }
+    return { name: path.basename(spec).replace(/\.json$/i, ''), build: (backend, seed) => Sequential.fromConfig(cfg, { backend, seed }) };
   }
-  if ((presetNames as readonly string[]).includes(spec)) {
-    return { name: spec, build: (backend, seed) => createPreset(spec, { backend, seed }) };
-  }
-  const looksLikeFile = spec.endsWith('.json') || spec.includes('/') || spec.includes(path.sep) || fs.existsSync(spec);
-  if (!looksLikeFile) {
-    throw new CliError(`scratchnet ${cmd}: unknown model '${spec}'. Use one of ${presetNames.join(', ')}, or a JSON file describing a Sequential stack (e.g. --model my-net.json).`);
-  }
-  const cfg = readJsonFile(cmd, spec, 'model file') as ModelConfig;
-  const name = path.basename(spec).replace(/\.json$/i, '');
-  // Built once here so a bad file fails before any data is loaded.
+  let model;
   try {
-    Sequential.fromConfig(cfg, { backend: 'reference', seed: 0 });
+    model = resolveModel(spec, { owner: `scratchnet ${cmd}`, otherwise: 'a JSON file describing a Sequential stack (e.g. --model my-net.json)' });
   } catch (e) {
-    throw new CliError(`scratchnet ${cmd}: model file ${spec}: ${oneLine((e as Error).message)}`);
+    throw new CliError(oneLine((e as Error).message));
   }
-  return { name, build: (backend, seed) => Sequential.fromConfig(cfg, { backend, seed }) };
+  return { name: model.name, build: (backend, seed) => model.build({ backend, seed }) };
 }
 
 export function buildNetwork(cmd: string, choice: ModelChoice, backend: Backend, seed: number): Sequential {
@@ -132,33 +133,16 @@ export function dataOptions(cmd: string, v: ParsedValues): DataChoice {
   };
 }
 
-function fitShape(cmd: string, x: ImageSet, inputShape: number[], what: string): ImageSet {
-  if (x.sampleSize !== sizeOf(inputShape)) {
-    throw new CliError(`scratchnet ${cmd}: the ${what} images are ${formatShape(x.sampleShape)} (${x.sampleSize} values) but the model takes ${formatShape(inputShape)} (${sizeOf(inputShape)}). Fix: use a model whose inputShape matches the data.`);
-  }
-  return x.reshape(inputShape);
-}
-
-function subset<T extends ImageSet | LabelSet>(cmd: string, s: T, n: number | undefined, flagName: string): T {
-  if (n === undefined) return s;
-  if (n > s.count) throw new CliError(`scratchnet ${cmd}: --${flagName} ${n} is larger than the ${s.count} samples available.`);
-  return s.slice(0, n) as T;
-}
-
-/** MNIST (or --data), the first --train-size / --test-size samples, shaped for the model. */
+/** MNIST (or --data), the first --train-size / --test-size samples, shaped for the model (lib/data/subset.ts). */
 export function loadData(cmd: string, d: DataChoice, inputShape: number[]): { xTrain: ImageSet; tTrain: LabelSet; xTest: ImageSet; tTest: LabelSet } {
-  let m;
+  const owner = `scratchnet ${cmd}`;
   try {
-    m = loadMnist({ dir: d.dir, flatten: false, normalize: true });
+    return loadMnistSubset({ dir: d.dir, trainSize: d.trainSize, testSize: d.testSize, sampleShape: inputShape },
+      { owner, trainSize: '--train-size', testSize: '--test-size' });
   } catch (e) {
-    throw new CliError(`scratchnet ${cmd}: ${oneLine((e as Error).message)}`);
+    const message = oneLine((e as Error).message);
+    throw new CliError(message.startsWith(`${owner}:`) ? message : `${owner}: ${message}`);
   }
-  return {
-    xTrain: fitShape(cmd, subset(cmd, m.xTrain, d.trainSize, 'train-size'), inputShape, 'training'),
-    tTrain: subset(cmd, m.tTrain, d.trainSize, 'train-size'),
-    xTest: fitShape(cmd, subset(cmd, m.xTest, d.testSize, 'test-size'), inputShape, 'test'),
-    tTest: subset(cmd, m.tTest, d.testSize, 'test-size'),
-  };
 }
 
 /**

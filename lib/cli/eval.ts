@@ -2,7 +2,7 @@
 // (rows: true class, columns: predicted class).
 import { CliError, type CommandSpec, flag, helpText, parseCommand } from './options';
 import { dataOptions, io, loadData, loadTrained, pickBackend, table } from './common';
-import { presetNames } from '../networks/presets';
+import { presetNames } from '../networks/resolve';
 import { percent } from '../format';
 
 export const evalSpec: CommandSpec = {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { resolveBackend } from '../backend/index';
 import { exportOnnx, ONNX_IR_VERSION, ONNX_OPSET, type OnnxExportInfo } from '../export/onnx';
 import { exportPyTorch, type PyTorchExportInfo } from '../export/pytorch';
-import { presetNames } from '../networks/presets';
+import { presetNames } from '../networks/resolve';
 import { io, loadTrained, oneLine } from './common';
 import { CliError, type CommandSpec, flag, helpText, parseCommand, str } from './options';
 

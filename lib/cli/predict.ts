@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { ImageSet } from '../data/dataset';
 import { readIdx } from '../data/idx';
-import { presetNames } from '../networks/presets';
+import { presetNames } from '../networks/resolve';
 import { CliError, type CommandSpec, flag, helpText, num, oneOf, parseCommand } from './options';
 import { io, loadTrained, oneLine, pickBackend } from './common';
 import { percent } from '../format';

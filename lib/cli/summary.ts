@@ -1,7 +1,7 @@
 // scratchnet summary: the model table (layers, output shapes, parameter counts) without training.
 import { type CommandSpec, flag, helpText, parseCommand, str } from './options';
 import { buildNetwork, chooseModel, io, pickBackend } from './common';
-import { presetNames } from '../networks/presets';
+import { presetNames } from '../networks/resolve';
 
 export const summarySpec: CommandSpec = {
   name: 'summary',

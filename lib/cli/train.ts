@@ -3,32 +3,28 @@
 // checkpoint every epoch, and writes parameters, history, model description and pictures.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { loadCheckpoint } from '../io/checkpoint';
-import { writeFileAtomic } from '../io/atomic';
-import type { ModelConfig, Sequential } from '../networks/sequential';
-import { presetNames } from '../networks/presets';
-import { Trainer, type BatchInfo, type EpochInfo, type TrainerOptions, type TrainingHistory } from '../train/trainer';
-import { plotTrainingCurvesToFile } from '../plot/curves';
-import { plotFiltersToFile } from '../plot/filters';
-import { plotMisclassifiedToFile } from '../plot/misclassified';
+import type { ModelConfig } from '../networks/sequential';
+import { isPresetName, presetNames } from '../networks/resolve';
+import { optimizerClassNames, optimizerNames, type OptimizerName } from '../optimizers/index';
+import { Trainer, type TrainerOptions, type TrainingHistory } from '../train/trainer';
 import { describeDataSource, formatDataSource, isSameData } from '../data/source';
 import { checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentSettings } from '../data/augment';
-import { prepareRunDir, runFiles } from './run-dir';
+import {
+  checkRunDirFree, defaultRunDir, openRunDir, readRunInfo, trainerSettings, writeFinishedRun, writeInterruptedRun, writeRunStart,
+  type RunInfo,
+} from './run-dir';
+import { TrainProgress } from './train-progress';
 import { parseSchedule, scheduleFlagsGiven, scheduleOptions } from './schedule-options';
 import { parseValidation, validationFlagsGiven, validationOptions } from './validation-options';
 import { exitCodeFor, signalName, watchStopSignals } from './stop-signals';
 import {
   CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
 } from './options';
-import { fraction, percent, plural } from '../format';
 import {
-  buildNetwork, chooseModel, dataOptions, formatSeconds, io, loadData, oneLine, pickBackend,
-  type DataChoice, type ModelChoice,
+  buildNetwork, chooseModel, dataOptions, io, loadData, oneLine, pickBackend, type ModelChoice,
 } from './common';
 
-const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const;
-const BOOK_NAMES: Record<string, string> = { sgd: 'SGD', momentum: 'Momentum', nesterov: 'Nesterov', adagrad: 'AdaGrad', rmsprop: 'RMSprop', adam: 'Adam' };
 /** Which optimizer takes which hyper-parameter (the book's constructor arguments). */
 const OPT_PARAMS: Record<string, string[]> = {
   momentum: ['momentum', 'nesterov'],
@@ -42,9 +38,6 @@ const OPT_PARAMS: Record<string, string[]> = {
  * full test set each epoch, evaluation batches sized from the model). bench-floor measures the
  * evaluation's share of an epoch with these.
  */
-/** What each sampling mode does, for the run's header line. */
-const SAMPLING_WORDS = { random: "the book's: random batches with replacement", shuffle: 'a permutation per epoch' } as const;
-
 export const TRAIN_DEFAULTS = {
   epochs: 20, miniBatchSize: 100, optimizer: 'adam', sampling: 'random', trainAcc: 'running',
 } as const;
@@ -57,7 +50,7 @@ export const trainSpec: CommandSpec = {
     model: { type: 'string', arg: '<name|file.json>', help: `${presetNames.join(', ')}, or a JSON file describing a Sequential stack`, def: 'simple-convnet' },
     epochs: { type: 'string', arg: '<n>', help: 'epochs to train', def: String(TRAIN_DEFAULTS.epochs) },
     'batch-size': { type: 'string', arg: '<n>', help: 'mini-batch size', def: String(TRAIN_DEFAULTS.miniBatchSize) },
-    optimizer: { type: 'string', arg: '<name>', help: OPTIMIZERS.join(', '), def: TRAIN_DEFAULTS.optimizer },
+    optimizer: { type: 'string', arg: '<name>', help: optimizerNames.join(', '), def: TRAIN_DEFAULTS.optimizer },
     lr: { type: 'string', arg: '<x>', help: 'learning rate', def: "the optimizer's book default (adam 0.001, others 0.01)" },
     momentum: { type: 'string', arg: '<x>', help: 'momentum (momentum, nesterov)', def: '0.9' },
     beta1: { type: 'string', arg: '<x>', help: 'Adam beta1', def: '0.9' },
@@ -104,33 +97,6 @@ export const trainSpec: CommandSpec = {
   ],
 };
 
-interface RunInfo {
-  model: string;
-  modelSpec: string | null;
-  data: DataChoice;
-  backend: string;
-  threads: number;
-  trainer: Omit<TrainerOptions, 'onBatch' | 'onEpoch' | 'log' | 'optimizer'> & { optimizer: string };
-  /** What the train and test accuracies measure, in words (the history carries them too). */
-  trainAccMeasure: string;
-  testAccMeasure: string;
-  startedAt: string;
-  resumedFrom?: string;
-}
-
-function median(a: number[]): number {
-  if (a.length === 0) return NaN;
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function timestamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
 function optimizerParams(v: ParsedValues, optimizer: string): Record<string, number> {
   const p: Record<string, number> = {};
   for (const [flagName, owners] of Object.entries(OPT_PARAMS)) {
@@ -164,24 +130,6 @@ function augmentOption(v: ParsedValues): AugmentSettings | null | undefined {
   }
 }
 
-function readRunJson(dir: string): Partial<RunInfo> | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Partial<RunInfo>;
-  } catch {
-    return null;
-  }
-}
-
-function writeJson(file: string, obj: unknown): void {
-  writeFileAtomic(file, Buffer.from(JSON.stringify(obj, null, 2) + '\n', 'utf8'));
-}
-
-/** The first layer's filters, when it is a Convolution (W1 of shape (f, c, kh, kw)). */
-function firstFilters(net: Sequential) {
-  const w = net.params.W1;
-  return w && w.shape.length === 4 ? w : null;
-}
-
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v } = parseCommand(trainSpec, argv);
   if (flag(v, 'help')) {
@@ -213,7 +161,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (meta.kind !== 'trainer' || !meta.model) {
       throw new CliError(`scratchnet train: --resume ${resume} is not a training checkpoint (no trainer progress in it); give the checkpoint.safetensors that scratchnet train writes.`);
     }
-    prior = readRunJson(path.dirname(resume));
+    prior = readRunInfo(path.dirname(resume));
     recordedData = meta.data;
     // The checkpoint's own record of its data comes first (run.json may be missing, and held a
     // relative --data before); without either, it still knows how many training images it used.
@@ -227,7 +175,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     choice = chooseModel('train', modelSpec ?? 'simple-convnet');
   }
 
-  const optimizer = oneOf('train', v, 'optimizer', OPTIMIZERS) ?? (prior?.trainer?.optimizer?.toLowerCase() as (typeof OPTIMIZERS)[number] | undefined) ?? TRAIN_DEFAULTS.optimizer;
+  const optimizer = oneOf('train', v, 'optimizer', optimizerNames) ?? (prior?.trainer?.optimizer?.toLowerCase() as OptimizerName | undefined) ?? TRAIN_DEFAULTS.optimizer;
   const optimizerParam = resume && !Object.keys(OPT_PARAMS).concat(['lr', 'weight-decay']).some((k) => str(v, k) !== undefined)
     ? undefined
     : optimizerParams(v, optimizer);
@@ -258,19 +206,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     data.testSize ??= prior.data.testSize;
   }
 
-  const outDir = str(v, 'out') ?? (resume ? path.dirname(resume) : path.join('runs', `${choice.name}-${timestamp()}`));
-  // Nothing the user trained is lost silently: a run already in --out is replaced only when it is
-  // the one being resumed, or when --overwrite says so.
+  const outDir = str(v, 'out') ?? (resume ? path.dirname(resume) : defaultRunDir(choice.name));
+  // Nothing the user trained is lost silently (see run-dir.ts).
   const continuing = resume !== undefined && path.resolve(path.dirname(resume)) === path.resolve(outDir);
-  if (!continuing && !flag(v, 'overwrite')) {
-    const existing = ['params.safetensors', 'checkpoint.safetensors'].find((f) => fs.existsSync(path.join(outDir, f)));
-    if (existing) {
-      throw new CliError(
-        `scratchnet train: ${path.join(outDir, existing)} already holds a trained run. ` +
-          `Fix: choose another --out, continue it with --resume ${path.join(outDir, 'checkpoint.safetensors')}, or pass --overwrite to replace it.`,
-      );
-    }
-  }
+  checkRunDirFree(outDir, continuing, flag(v, 'overwrite'));
   const net = buildNetwork('train', choice, backend, seed);
   const d = loadData('train', data, net.inputShape);
   const dataSource = describeDataSource(data.dir, { trainSize: d.xTrain.count, testSize: d.xTest.count });
@@ -283,72 +222,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
     note(`note: --data ${data.dir} differs from the data the checkpoint was trained on (${formatDataSource(recordedData)}); continuing on it as asked.`);
   }
-  try {
-    prepareRunDir(outDir, continuing);
-  } catch (e) {
-    throw new CliError(`scratchnet train: cannot use the output directory ${outDir}: ${oneLine((e as Error).message)}. Fix: choose another --out.`);
-  }
-  const files = runFiles(outDir);
+  const files = openRunDir(outDir, continuing);
 
   // --- the trainer ---
-  let bar: SingleBar | null = null;
-  const tty = !json && !quiet && process.stdout.isTTY === true;
-  let lastAcc = '-';
-  let epochImages = 0;
-  let epochStepSeconds = 0;
-  const onBatch = (b: BatchInfo) => {
-    epochImages += b.batchSize;
-    epochStepSeconds += b.seconds;
-    if (!tty) return;
-    if (!bar) {
-      bar = new SingleBar({
-        format: 'epoch {ep}/{epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {speed} img/s | ETA {eta_formatted}',
-        barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stdout, etaBuffer: 50,
-      });
-      bar.start(b.stepsPerEpoch, 0, { ep: b.epoch, epochs: b.epochs, loss: '-', acc: lastAcc, speed: '-' });
-    }
-    bar.update(b.stepInEpoch, {
-      loss: b.loss.toFixed(4), acc: lastAcc,
-      speed: epochStepSeconds > 0 ? Math.round(epochImages / epochStepSeconds).toString() : '-',
-    });
+  const progress = new TrainProgress(json, quiet);
+  const options: TrainerOptions = {
+    verbose: false,
+    dataSource: { ...dataSource },
+    onBatch: (b) => progress.batch(b),
+    onEpoch: (e) => {
+      progress.clearBar();
+      try {
+        // The kept parameters before the checkpoint that names their epoch (a resume rewrites them from it anyway).
+        if (e.isBest) trainer.saveBest(files.best);
+        trainer.saveCheckpoint(files.checkpoint);
+      } catch (err) {
+        // A failed save must not kill hours of training; it is reported and retried next epoch.
+        io.err(`warning: could not save the checkpoint: ${oneLine((err as Error).message)}`);
+      }
+      progress.epoch(e, d.xTest.count);
+    },
   };
-  let checkpointError: string | null = null;
-  const onEpoch = (e: EpochInfo) => {
-    if (bar) { bar.stop(); bar = null; }
-    const speed = e.seconds > 0 ? epochImages / e.seconds : NaN;
-    epochImages = 0;
-    epochStepSeconds = 0;
-    lastAcc = fraction(e.testAcc ?? e.valAcc!);
-    try {
-      // The kept parameters before the checkpoint that names their epoch (a resume rewrites them from it anyway).
-      if (e.isBest) trainer.saveBest(files.best);
-      trainer.saveCheckpoint(files.checkpoint);
-    } catch (err) {
-      // A failed save must not kill hours of training; it is reported and retried next epoch.
-      checkpointError = oneLine((err as Error).message);
-      io.err(`warning: could not save the checkpoint: ${checkpointError}`);
-    }
-    const evalShare = e.evalSeconds / e.seconds;
-    if (json) {
-      io.json({
-        event: 'epoch', epoch: e.epoch, epochs: e.epochs, iteration: e.iteration, loss: e.loss, trainAcc: e.trainAcc, trainAccMode: trainer.trainAcc,
-        testAcc: e.testAcc, ...(e.valAcc !== null ? { valAcc: e.valAcc, valLoss: e.valLoss, isBest: e.isBest } : {}), lr: e.lr,
-        seconds: e.seconds, evalSeconds: e.evalSeconds, evalShare, imagesPerSecond: speed,
-      });
-    } else if (!quiet) {
-      const trainLabel = trainer.trainAcc === 'running' ? "running, over the epoch's batches" : 'evaluated';
-      const testLabel = trainer.evaluateSampleNumPerEpoch === null ? 'full test set' : `first ${Math.min(trainer.evaluateSampleNumPerEpoch, d.xTest.count)}`;
-      const measured = e.testAcc !== null
-        ? `test acc (${testLabel}) ${fraction(e.testAcc)}`
-        : `val loss ${e.valLoss!.toFixed(4)}  val acc ${fraction(e.valAcc!)}${e.isBest ? ' (best, kept)' : ''}`;
-      io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  train acc (${trainLabel}) ${fraction(e.trainAcc)}  ` +
-        `${measured}  ${trainer.schedule ? `lr ${Number(e.lr.toPrecision(4))}  ` : ''}${e.seconds.toFixed(2)} s (${Math.round(speed)} img/s), ` +
-        `eval ${e.evalSeconds.toFixed(2)} s = ${(evalShare * 100).toFixed(1)}% of training`);
-      if (trainer.earlyStopped) io.out(`early stopping: no better validation ${trainer.validationMetric} in ${e.epoch - trainer.history.bestEpoch!} epochs (patience); the best was epoch ${trainer.history.bestEpoch}`);
-    }
-  };
-
-  const options: TrainerOptions = { verbose: false, onBatch, onEpoch, dataSource: { ...dataSource } };
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.miniBatchSize = batchSize;
   if (sampling !== undefined) options.sampling = sampling;
@@ -361,12 +255,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   if (!resume) {
     options.seed = seed;
-    options.optimizer = BOOK_NAMES[optimizer];
+    options.optimizer = optimizerClassNames[optimizer];
     options.optimizerParam = optimizerParam;
     if (lrSchedule) options.lrSchedule = lrSchedule;
     Object.assign(options, validation);
   } else if (str(v, 'optimizer') !== undefined) {
-    options.optimizer = BOOK_NAMES[optimizer];
+    options.optimizer = optimizerClassNames[optimizer];
   }
   let trainer: Trainer;
   try {
@@ -376,58 +270,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`scratchnet train: ${oneLine((e as Error).message)}`);
   }
+  progress.attach(trainer);
 
   const run: RunInfo = {
     model: choice.name,
-    modelSpec: modelSpec && !(presetNames as readonly string[]).includes(modelSpec) ? path.resolve(modelSpec) : modelSpec,
+    modelSpec: modelSpec && !isPresetName(modelSpec) ? path.resolve(modelSpec) : modelSpec,
     // Absolute, so a resume from another working directory finds the same files.
     data: { ...data, dir: dataSource.dir ?? undefined },
     backend: backend.name,
     threads: backend.getNumThreads(),
-    trainer: {
-      epochs: trainer.epochs, miniBatchSize: trainer.miniBatchSize, optimizer: trainer.optimizer.name,
-      optimizerParam: { ...(trainer.optimizer.config as Record<string, number>) },
-      sampling: trainer.sampling, seed: trainer.seed, evaluateSampleNumPerEpoch: trainer.evaluateSampleNumPerEpoch,
-      evalBatchSize: trainer.evalBatchSize, trainAcc: trainer.trainAcc, augment: trainer.augment,
-      ...(trainer.schedule ? { lrSchedule: trainer.schedule.spec } : {}),
-      ...(trainer.xVal ? {
-        validation: trainer.xVal.count, validationMetric: trainer.validationMetric, keepBest: trainer.keepBest,
-        patience: (trainer.validationSettings.patience), minDelta: trainer.validationSettings.minDelta,
-      } : {}),
-    },
+    trainer: trainerSettings(trainer),
     trainAccMeasure: trainer.history.trainAccMeasure,
     testAccMeasure: trainer.history.testAccMeasure,
     startedAt: new Date().toISOString(),
     ...(resume ? { resumedFrom: path.resolve(resume) } : {}),
   };
-  writeJson(files.model, net.toConfig());
-  writeJson(files.run, run);
-  // A kill between best.safetensors and the checkpoint could leave them an epoch apart: the checkpoint decides.
-  if (resume) trainer.saveBest(files.best);
-  const W0 = firstFilters(net);
-  if (plots && W0 && !resume) plotFiltersToFile(files.filtersBefore, W0);
-
-  if (!json && !quiet) {
-    const p = trainer.progress;
-    io.out(`${resume ? `resuming at epoch ${p.epoch + 1}, step ${p.stepInEpoch + 1}: ` : ''}${choice.name} on ${trainer.trainSize} training` +
-      `${trainer.xVal ? ` (+ ${trainer.xVal.count} held out for validation)` : ''} / ${plural(d.xTest.count, 'test image')}, ` +
-      `${plural(trainer.epochs, 'epoch')} of ${plural(trainer.stepsPerEpoch, 'batch', 'batches')} of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
-      `${JSON.stringify(trainer.optimizer.config)}, ${trainer.sampling} sampling (${SAMPLING_WORDS[trainer.sampling]}), seed ${trainer.seed}, ` +
-      `backend ${backend.name} (${plural(backend.getNumThreads(), 'thread')}) → ${outDir}`);
-    io.out(`train acc: ${trainer.history.trainAccMeasure}; test acc: ${trainer.history.testAccMeasure} (batches of ${trainer.evalBatchSize})`);
-    if (trainer.schedule) io.out(`learning rate: ${trainer.schedule.describe()}`);
-    if (trainer.xVal) {
-      const vs = trainer.validationSettings;
-      io.out(`validation: ${trainer.xVal.count} training images held out (drawn from seed ${trainer.seed}), ${trainer.trainSize} trained on; ` +
-        `best epoch by validation ${trainer.validationMetric}${vs.patience !== null ? `, early stopping after ${vs.patience} epochs without improvement` : ''}` +
-        `; kept parameters → ${files.best}`);
-    }
-    if (trainer.augment) io.out(`augmentation of the training batches: ${formatAugment(trainer.augment)}`);
-  }
+  writeRunStart(files, net, trainer, run, resume !== undefined, plots);
+  progress.header(choice.name, d.xTest.count, backend, outDir, files, resume !== undefined);
 
   // --- Ctrl-C, SIGTERM, SIGHUP: stop at the next batch boundary and keep the work ---
   const stopSignals = watchStopSignals((sig) => {
-    if (bar) { (bar as SingleBar).stop(); bar = null; }
+    progress.clearBar();
     io.err(`${signalName(sig)}: finishing the current batch and saving a checkpoint (send it again to quit at once)…`);
     trainer.stop();
   }, (line) => io.err(line));
@@ -435,79 +298,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     history = await trainer.trainAsync();
   } catch (e) {
-    if (bar) (bar as SingleBar).stop();
+    progress.clearBar();
     throw new CliError(`scratchnet train: ${oneLine((e as Error).message)}${fs.existsSync(files.checkpoint) ? ` The last good checkpoint is ${files.checkpoint}.` : ''}`, 1);
   } finally {
     stopSignals.dispose();
   }
-  if (bar) (bar as SingleBar).stop();
+  progress.clearBar();
 
-  const summaryOf = (h: TrainingHistory) => ({
-    model: choice.name, backend: backend.name, threads: backend.getNumThreads(),
-    epochs: h.epochs, iterations: h.iterations, trainSeconds: h.trainSeconds,
-    secondsPerEpoch: median(h.epochSeconds), testAccuracy: h.testAccuracy, trainAccuracy: h.trainAccuracy,
-    trainAccMeasure: h.trainAccMeasure, evalSeconds: h.evalSeconds,
-    trainSize: d.xTrain.count, testSize: d.xTest.count, outDir,
-  });
+  const summary = progress.summary(history, { model: choice.name, backend, trainSize: d.xTrain.count, testSize: d.xTest.count, outDir });
   // history.json is written after what it describes (the checkpoint, or the parameters), so a
   // failed save never leaves a history of work that is not on disk.
-  const historyDoc = { ...history, summary: summaryOf(history) };
-
+  const historyDoc = { ...history, summary };
   if (history.stopped) {
-    trainer.saveCheckpoint(files.checkpoint);
-    // A continued finished run keeps the history of its params.safetensors; the checkpoint holds the newer one.
-    if (!fs.existsSync(files.params)) writeJson(files.history, historyDoc);
-    const p = trainer.progress;
-    const cmd = `scratchnet train --resume ${files.checkpoint}`;
-    if (json) io.json({ event: 'interrupted', epoch: p.epoch, stepInEpoch: p.stepInEpoch, iteration: p.iteration, checkpoint: files.checkpoint, resume: cmd });
-    io.err(`interrupted after epoch ${p.epoch} + ${plural(p.stepInEpoch, 'step')} (iteration ${p.iteration}); checkpoint saved to ${files.checkpoint}. Resume with: ${cmd}`);
+    writeInterruptedRun(files, trainer, historyDoc);
+    progress.interrupted(files.checkpoint);
     return exitCodeFor(stopSignals.signal ?? 'SIGINT');
   }
-
-  // With a validation split the network now holds the kept epoch's parameters: those are the run's result.
-  net.saveParams(files.params);
-  writeJson(files.history, historyDoc);
-  trainer.saveCheckpoint(files.checkpoint);
-  const written: Record<string, string> = { params: files.params, checkpoint: files.checkpoint, history: files.history, model: files.model };
-  if (fs.existsSync(files.best)) written.best = files.best;
-  if (plots) {
-    plotTrainingCurvesToFile(files.curvesPng, history, { title: `${choice.name} on ${d.xTrain.count} images` });
-    plotTrainingCurvesToFile(files.curvesSvg, history, { title: `${choice.name} on ${d.xTrain.count} images` });
-    written.curvesPng = files.curvesPng;
-    written.curvesSvg = files.curvesSvg;
-    const W1 = firstFilters(net);
-    if (W1) {
-      plotFiltersToFile(files.filtersAfter, W1);
-      written.filtersAfter = files.filtersAfter;
-      if (fs.existsSync(files.filtersBefore)) written.filtersBefore = files.filtersBefore;
-    }
-    const pred = net.predictClasses(d.xTest);
-    plotMisclassifiedToFile(files.misclassified, d.xTest, d.tTest, pred);
-    written.misclassified = files.misclassified;
-  }
-  const s = summaryOf(history);
-  if (json) {
-    io.json({ event: 'done', ...s, ...validationSummary(trainer, history), files: written });
-  } else {
-    const vs = validationSummary(trainer, history);
-    const tested = vs.keptEpoch === undefined ? '' : `, evaluated once, on the parameters of epoch ${vs.keptEpoch}` +
-      `${trainer.keepBest ? ` (the best validation ${trainer.validationMetric}: ${vs.bestValidation!.toFixed(4)})` : ' (the last)'}` +
-      `${history.earlyStopped ? `; early stopping ended training after epoch ${history.epochs} of ${trainer.epochs}` : ''}`;
-    io.out(`test accuracy ${percent(s.testAccuracy!)} (${plural(s.testSize, 'image')}${tested}), ` +
-      `train accuracy ${trainer.trainAcc === 'running' ? "(running, the last epoch's batches) " : ''}${percent(s.trainAccuracy!)}, ` +
-      `${formatSeconds(s.trainSeconds)} training (${s.secondsPerEpoch.toFixed(2)} s/epoch median); saved to ${outDir}`);
-  }
+  const pictures = plots ? { title: `${choice.name} on ${d.xTrain.count} images`, xTest: d.xTest, tTest: d.tTest } : null;
+  const written = writeFinishedRun(files, net, trainer, history, historyDoc, pictures);
+  progress.done(summary, history, written);
   return 0;
-}
-
-/** What a validated run adds to the final report: the kept epoch and its validation figures. */
-function validationSummary(trainer: Trainer, h: TrainingHistory): { keptEpoch?: number; bestEpoch?: number; bestValidation?: number; valAccuracy?: number; valLoss?: number; earlyStopped?: boolean } {
-  if (!trainer.xVal || h.bestEpoch === null || h.bestEpoch === 0) return {};
-  const kept = trainer.keepBest ? h.bestEpoch : h.epochs;
-  const best = h.bestEpoch - 1;
-  return {
-    keptEpoch: kept, bestEpoch: h.bestEpoch,
-    bestValidation: trainer.validationMetric === 'accuracy' ? h.valAccList[best] : h.valLossList[best],
-    valAccuracy: h.valAccList[kept - 1], valLoss: h.valLossList[kept - 1], earlyStopped: h.earlyStopped,
-  };
 }

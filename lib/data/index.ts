@@ -5,3 +5,5 @@ export { loadMnist, loadIdxDataset, findMnistFiles, defaultMnistDir, clearIdxCac
 export type { MnistOptions, MnistData, IdxDatasetOptions } from './mnist';
 export { Augmenter, checkAugmentOptions, parseAugmentSpec, formatAugment, gaussianTaps } from './augment';
 export type { AugmentOptions, AugmentSettings, ElasticOptions } from './augment';
+export { loadMnistSubset } from './subset';
+export type { MnistSubsetOptions, SubsetNames } from './subset';

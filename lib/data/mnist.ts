@@ -23,10 +23,10 @@ export interface MnistOptions {
 
 const MNIST_OPTIONS = ['normalize', 'flatten', 'oneHotLabel', 'dir', 'trainSize', 'testSize'];
 
-/** The first `n` of a split (all when n is undefined), refusing more than it has. */
-function firstOf<T extends ImageSet | LabelSet>(set: T, n: number | undefined, name: string): T {
-  if (n === undefined) return set;
-  checkInt('loadMnist', name, n, 1, set.count);
+/** The first `n` of a split (all when n is undefined or null), refusing more than it has; `owner` and `name` word the error. */
+export function firstSamples<T extends ImageSet | LabelSet>(owner: string, set: T, n: number | null | undefined, name: string): T {
+  if (n === undefined || n === null) return set;
+  checkInt(owner, name, n, 1, set.count);
   return set.slice(0, n) as T;
 }
 
@@ -192,9 +192,9 @@ export function loadMnist(opts: MnistOptions = {}): MnistData {
   // One class count for both splits, so a network's output size fits either.
   const k = resolveClasses(`loadMnist (${dir})`, [trL.data, teL.data], undefined);
   return {
-    xTrain: firstOf(makeImages(trI, normalize, flatten), trainSize, 'trainSize'),
-    tTrain: firstOf(new LabelSet(trL.data, k, oneHotLabel), trainSize, 'trainSize'),
-    xTest: firstOf(makeImages(teI, normalize, flatten), testSize, 'testSize'),
-    tTest: firstOf(new LabelSet(teL.data, k, oneHotLabel), testSize, 'testSize'),
+    xTrain: firstSamples('loadMnist', makeImages(trI, normalize, flatten), trainSize, 'trainSize'),
+    tTrain: firstSamples('loadMnist', new LabelSet(trL.data, k, oneHotLabel), trainSize, 'trainSize'),
+    xTest: firstSamples('loadMnist', makeImages(teI, normalize, flatten), testSize, 'testSize'),
+    tTest: firstSamples('loadMnist', new LabelSet(teL.data, k, oneHotLabel), testSize, 'testSize'),
   };
 }

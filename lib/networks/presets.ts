@@ -282,20 +282,3 @@ export class MultiLayerNetExtend extends Sequential {
     super({ ...pickNetwork(options), inputShape: [options.inputSize], layers: multiLayerStack('MultiLayerNetExtend', options, true) });
   }
 }
-
-/** Preset names as the CLI spells them. */
-export const presetNames = ['simple-convnet', 'conv-1fc', 'lenet5', 'deep-convnet', 'two-layer-net'] as const;
-export type PresetName = (typeof presetNames)[number];
-
-/** A preset by its CLI name, e.g. createPreset('lenet5', { seed: 1 }). */
-export function createPreset(name: PresetName | string, options: NetworkOptions = {}): Sequential {
-  switch (name) {
-    case 'simple-convnet': return new SimpleConvNet(options);
-    case 'conv-1fc': return new ConvNet1FC(options);
-    case 'lenet5': return new LeNet5(options);
-    case 'deep-convnet': return new DeepConvNet(options);
-    case 'two-layer-net': return new TwoLayerNet(options);
-    default:
-      throw new TypeError(`createPreset: unknown model '${name}'. Known models: ${presetNames.join(', ')} (or a JSON model file for Sequential.fromConfig).`);
-  }
-}

@@ -33,8 +33,14 @@ const OPTIMIZERS: Record<string, (options?: object) => Optimizer> = {
   adam: (o) => new Adam(o),
 };
 
-/** Optimizer names createOptimizer accepts (case-insensitive). */
-export const optimizerNames: readonly string[] = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
+/** Optimizer names createOptimizer accepts (case-insensitive), as the CLI spells them. */
+export const optimizerNames = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const;
+export type OptimizerName = (typeof optimizerNames)[number];
+
+/** The book's spelling of each (its class name, and each optimizer's `name`): adagrad → 'AdaGrad'. */
+export const optimizerClassNames: Readonly<Record<OptimizerName, string>> = {
+  sgd: 'SGD', momentum: 'Momentum', nesterov: 'Nesterov', adagrad: 'AdaGrad', rmsprop: 'RMSprop', adam: 'Adam',
+};
 
 /** The book's Trainer lookup: createOptimizer('Adam', { lr: 0.001 }). Options are checked by the class. */
 export function createOptimizer(name: string, params: object = {}): Optimizer {

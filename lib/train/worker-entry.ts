@@ -3,44 +3,15 @@
 // posts progress. Cancellation arrives through shared memory, read at every batch boundary,
 // because a synchronous training loop never gets to process a message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { resolveBackend } from '../backend/index';
-import { loadMnist } from '../data/mnist';
-import { Sequential, type ModelConfig } from '../networks/sequential';
-import {
-  SimpleConvNet, ConvNet1FC, LeNet5, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, TwoLayerNet, presetNames,
-} from '../networks/presets';
-import { sizeOf, formatShape } from '../tensor/shape';
+import { loadMnistSubset } from '../data/subset';
+import { resolveModel } from '../networks/resolve';
+import type { Sequential } from '../networks/sequential';
 import { Trainer, type TrainerOptions } from './trainer';
-import type { PresetSpec, TransferredTensor, WorkerInput, WorkerMessage, WorkerModelSpec } from './worker-protocol';
+import type { TransferredTensor, WorkerInput, WorkerMessage, WorkerModelSpec } from './worker-protocol';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const PRESETS: Record<string, new (o: any) => Sequential> = {
-  'simple-convnet': SimpleConvNet, SimpleConvNet,
-  'conv-1fc': ConvNet1FC, ConvNet1FC,
-  lenet5: LeNet5, LeNet5,
-  'deep-convnet': DeepConvNet, DeepConvNet,
-  'two-layer-net': TwoLayerNet, TwoLayerNet,
-  MultiLayerNet, MultiLayerNetExtend,
-};
-
-const ALL_PRESETS = [...presetNames, 'SimpleConvNet', 'ConvNet1FC', 'LeNet5', 'DeepConvNet', 'TwoLayerNet', 'MultiLayerNet', 'MultiLayerNetExtend'];
-
+/** The network the caller described (lib/networks/resolve.ts), on the worker's backend unless its preset options name one. */
 export function buildModel(spec: WorkerModelSpec, backend: 'native' | 'reference' | undefined): Sequential {
-  if (typeof spec === 'string') spec = { preset: spec };
-  if (spec && typeof spec === 'object' && 'layers' in spec) {
-    return Sequential.fromConfig(spec as ModelConfig, { backend });
-  }
-  const p = spec as PresetSpec;
-  if (!p || typeof p.preset !== 'string') {
-    throw new TypeError(`trainInWorker: model must be a preset name (${ALL_PRESETS.join(', ')}), { preset, options }, or a Sequential config { inputShape, layers }; received ${JSON.stringify(spec)}.`);
-  }
-  const Ctor = PRESETS[p.preset];
-  if (!Ctor) {
-    throw new TypeError(`trainInWorker: unknown preset '${p.preset}'. Known presets: ${ALL_PRESETS.join(', ')}.`);
-  }
-  const options = { ...(p.options ?? {}) };
-  if (backend !== undefined && options.backend === undefined) options.backend = backend;
-  return new Ctor(options);
+  return resolveModel(spec, { owner: 'trainInWorker' }).build({ backend });
 }
 
 function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -52,20 +23,10 @@ function run(input: WorkerInput): void {
   const net = buildModel(input.model, input.backend);
   if (input.threads !== undefined) net.backend.setNumThreads(input.threads);
   const d = input.data ?? {};
-  const m = loadMnist({ dir: d.dir, normalize: d.normalize ?? true, flatten: false });
-  const per = sizeOf(net.inputShape);
-  if (m.xTrain.sampleSize !== per) {
-    throw new Error(`trainInWorker: the images have ${m.xTrain.sampleSize} values each but the model takes ${formatShape(net.inputShape)} (${per}). Fix: a model whose inputShape matches the data.`);
-  }
-  const cut = <T extends { count: number; slice(a: number, b: number): T }>(s: T, n: number | undefined, what: string): T => {
-    if (n === undefined) return s;
-    if (!Number.isInteger(n) || n < 1 || n > s.count) throw new RangeError(`trainInWorker: data.${what} must be an integer in [1, ${s.count}], received ${n}.`);
-    return s.slice(0, n);
-  };
-  const xTrain = cut(m.xTrain, d.trainSize, 'trainSize').reshape(net.inputShape);
-  const tTrain = cut(m.tTrain, d.trainSize, 'trainSize');
-  const xTest = cut(m.xTest, d.testSize, 'testSize').reshape(net.inputShape);
-  const tTest = cut(m.tTest, d.testSize, 'testSize');
+  const { xTrain, tTrain, xTest, tTest } = loadMnistSubset(
+    { dir: d.dir, normalize: d.normalize ?? true, trainSize: d.trainSize, testSize: d.testSize, sampleShape: net.inputShape },
+    { owner: 'trainInWorker', trainSize: 'data.trainSize', testSize: 'data.testSize' },
+  );
 
   const every = Math.max(1, Math.floor(input.batchEvery));
   let trainer: Trainer;

@@ -1,16 +1,13 @@
 // Messages between trainInWorker (lib/train/worker.ts) and its thread (worker-entry.ts), and the
 // model/data descriptions both sides understand. Only structured-cloneable data crosses.
+import type { ModelSpec } from '../networks/resolve';
 import type { ModelConfig } from '../networks/sequential';
 import type { BatchInfo, EpochInfo, TrainerOptions, TrainingHistory } from './trainer';
 
-/** A preset by CLI name ('simple-convnet') or book class name ('SimpleConvNet'), with its constructor options. */
-export interface PresetSpec {
-  preset: string;
-  options?: Record<string, unknown>;
-}
+export type { PresetSpec } from '../networks/resolve';
 
-/** The network to train: a preset name, a preset with options, or a Sequential config (toConfig / a model file). */
-export type WorkerModelSpec = string | PresetSpec | ModelConfig;
+/** The network to train: a preset name, a preset with options, or a Sequential config (toConfig / a model file); see resolveModel. */
+export type WorkerModelSpec = ModelSpec;
 
 /** loadMnist options plus subsets: the first trainSize / testSize samples. */
 export interface WorkerDataSpec {

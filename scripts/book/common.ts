@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getBackend } from '../../lib/backend/index';
 import type { ImageSet, LabelSet } from '../../lib/data/dataset';
-import { loadMnist } from '../../lib/data/mnist';
+import { loadMnistSubset } from '../../lib/data/subset';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { COLORS } from '../../lib/plot/chart';
 import { plotFigureToFile, figureSize, type FigurePanel, type FigureSpec } from '../../lib/plot/figure';
@@ -150,12 +150,16 @@ export function int(a: ScriptArgs, k: string): number {
   return v;
 }
 
-/** The book's load_mnist(normalize=True, flatten), cut to the first trainSize / testSize images (null: all). */
+/**
+ * The book's load_mnist(normalize=True, flatten), cut to the first trainSize / testSize images
+ * (null: all; more than MNIST has: refused, naming the option).
+ */
 export function mnist(flatten: boolean, trainSize: number | null, testSize: number | null) {
-  const m = loadMnist({ flatten });
-  const tr = Math.min(trainSize ?? m.xTrain.count, m.xTrain.count);
-  const te = Math.min(testSize ?? m.xTest.count, m.xTest.count);
-  return { xTrain: m.xTrain.slice(0, tr), tTrain: m.tTrain.slice(0, tr), xTest: m.xTest.slice(0, te), tTest: m.tTest.slice(0, te) };
+  try {
+    return loadMnistSubset({ trainSize, testSize, sampleShape: flatten ? [784] : undefined }, { owner: 'mnist', trainSize: '--train-size', testSize: '--test-size' });
+  } catch (e) {
+    fail((e as Error).message.replace(/^mnist: /, ''));
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The examples' few command-line settings, so each can be run short (a smoke test) or in full:
 //   node dist/scripts/examples/homework2-lenet.js --epochs 2 --train-size 5000 --test-size 1000
 import { parseArgs } from 'node:util';
-import { loadMnist } from '../../lib/data/mnist';
+import { loadMnistSubset } from '../../lib/data/subset';
 
 export interface ExampleArgs {
   epochs: number;
@@ -31,10 +31,7 @@ export function exampleArgs(defaults: { epochs: number; out: string }): ExampleA
   };
 }
 
-/** The book's load_mnist(flatten=False), cut to the requested subset sizes. */
+/** The book's load_mnist(flatten=False), cut to the requested subset sizes (lib/data/subset.ts). */
 export function mnistSubset(a: ExampleArgs) {
-  const m = loadMnist({ flatten: false });
-  const tr = a.trainSize ?? m.xTrain.count;
-  const te = a.testSize ?? m.xTest.count;
-  return { xTrain: m.xTrain.slice(0, tr), tTrain: m.tTrain.slice(0, tr), xTest: m.xTest.slice(0, te), tTest: m.tTest.slice(0, te) };
+  return loadMnistSubset({ trainSize: a.trainSize, testSize: a.testSize }, { owner: 'example', trainSize: '--train-size', testSize: '--test-size' });
 }

@@ -4,7 +4,7 @@
 //   node dist/scripts/examples/worker-training.js [--epochs 3] [--train-size n] [--test-size n]
 import { trainInWorker } from '../../lib/train/worker';
 import { Sequential } from '../../lib/networks/sequential';
-import { loadMnist } from '../../lib/data/mnist';
+import { loadMnistSubset } from '../../lib/data/subset';
 import { exampleArgs } from './args';
 
 async function main(): Promise<void> {
@@ -46,9 +46,8 @@ async function main(): Promise<void> {
   // Recreate the trained network here from its description and parameters.
   const net = Sequential.fromConfig(r.model);
   net.setParams(r.params);
-  const m = loadMnist({ flatten: false });
-  const n = data.testSize ?? m.xTest.count;
-  console.log(`rebuilt in the main thread: test accuracy ${(net.accuracy(m.xTest.slice(0, n), m.tTest.slice(0, n)) * 100).toFixed(2)}%` +
+  const { xTest, tTest } = loadMnistSubset({ testSize: data.testSize });
+  console.log(`rebuilt in the main thread: test accuracy ${(net.accuracy(xTest, tTest) * 100).toFixed(2)}%` +
     (r.history.testAccuracy !== null ? ` (the worker reported ${(r.history.testAccuracy * 100).toFixed(2)}%)` : ''));
 }
 

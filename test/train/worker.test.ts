@@ -98,7 +98,7 @@ test('a user-defined Sequential config trains in the worker', async (t) => {
 test('errors inside the worker reject the promise with the original message', async (t) => {
   const bad = trainInWorker({ model: 'no-such-net' });
   const e1 = await t.throwsAsync(bad.result);
-  t.regex(e1!.message, /unknown preset 'no-such-net'.*simple-convnet/);
+  t.regex(e1!.message, /trainInWorker: unknown model 'no-such-net'.*simple-convnet/);
 
   const badOpt = trainInWorker({ model: 'simple-convnet', data, trainer: { epochs: 0 } });
   const e2 = await t.throwsAsync(badOpt.result);

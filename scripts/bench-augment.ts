@@ -21,12 +21,7 @@ const values = parseFlags(fail, {
   'train-size': { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
 }, USAGE);
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
 const rounds = intFlag(fail, 'rounds', values.rounds)!;
 const backend = requireNative(fail, intFlag(fail, 'threads', values.threads));
 const specs = values.augment ?? ['shift=2,rotate=10,scale=0.1', 'shift=2,rotate=10,scale=0.1,elastic=34:4'];

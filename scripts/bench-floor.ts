@@ -51,13 +51,8 @@ const values = parseFlags(fail, {
   python: { type: 'string' },
   'no-torch': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
 }, USAGE);
 
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
 
 const models: readonly Model[] = values.model === 'all'
   ? MODELS

@@ -23,12 +23,8 @@ function parseOptions(): Options {
   const fail = failFor('bench-kernels');
   const v = parseFlags(fail, {
     reps: { type: 'string' }, 'ref-reps': { type: 'string' }, threads: { type: 'string' }, gemm: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
   }, USAGE);
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
   return {
     reps: intFlag(fail, 'reps', v.reps) ?? 50,
     refReps: intFlag(fail, 'ref-reps', v['ref-reps']) ?? 3,

@@ -81,13 +81,8 @@ const values = parseFlags(fail, {
   json: { type: 'boolean', default: false },
   threads: { type: 'string' },
   augment: { type: 'string' },
-  help: { type: 'boolean', default: false },
 }, USAGE);
 
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
 
 const models: PresetName[] = values.model === 'all'
   ? [...presetNames]

@@ -13,14 +13,23 @@ export function failFor(script: string): Fail {
   };
 }
 
-/** node:util's parseArgs, strict: an unknown flag or a missing value ends the script with `usage`. */
+/**
+ * node:util's parseArgs, strict: an unknown flag or a missing value ends the script with `usage`;
+ * `--help` / `-h` (added to every script's flags) prints `usage` and exits 0.
+ */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(fail: Fail, options: O, usage: string):
   ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'] {
+  let values: Record<string, unknown>;
   try {
-    return parseArgs({ options, strict: true }).values;
+    values = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (e) {
     return fail(`${(e as Error).message}.\n${usage}`);
   }
+  if (values.help) {
+    process.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
+    process.exit(0);
+  }
+  return values as ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
 }
 
 export function median(a: readonly number[]): number {

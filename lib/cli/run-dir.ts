@@ -9,7 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
+import { loadCheckpoint } from '../io/checkpoint';
 import { makeDirectory } from '../io/directory';
+import type { ModelConfig } from '../networks/model-file';
 import type { Sequential } from '../networks/sequential';
 import { plotFiltersToFile } from '../plot/filters';
 import { plotMisclassifiedToFile } from '../plot/misclassified';
@@ -133,6 +135,30 @@ export function readRunInfo(dir: string): Partial<RunInfo> | null {
 
 export function writeJson(file: string, obj: unknown): void {
   writeFileAtomic(file, Buffer.from(JSON.stringify(obj, null, 2) + '\n', 'utf8'));
+}
+
+/**
+ * What the run that --resume continues recorded: the model (from its checkpoint), its run.json,
+ * and its data — the checkpoint's own record first (run.json may be missing, and held a relative
+ * --data before); without either, the checkpoint still knows how many training images it used.
+ */
+export function readResumedRun(checkpoint: string): { model: ModelConfig; prior: Partial<RunInfo> | null; recordedData: unknown } {
+  if (!fs.existsSync(checkpoint)) {
+    throw new CliError(`scratchnet train: --resume ${checkpoint}: no such file. Give the checkpoint.safetensors of an earlier run (in its --out directory).`);
+  }
+  let meta: { kind?: string; model?: ModelConfig; trainSize?: number; data?: { dir?: string | null; trainSize?: number; testSize?: number } };
+  try {
+    meta = loadCheckpoint(checkpoint).meta as typeof meta;
+  } catch (e) {
+    throw new CliError(`scratchnet train: --resume ${checkpoint}: ${oneLine((e as Error).message)}`);
+  }
+  if (meta.kind !== 'trainer' || !meta.model) {
+    throw new CliError(`scratchnet train: --resume ${checkpoint} is not a training checkpoint (no trainer progress in it); give the checkpoint.safetensors that scratchnet train writes.`);
+  }
+  let prior = readRunInfo(path.dirname(checkpoint));
+  if (meta.data) prior = { ...prior, data: { dir: meta.data.dir ?? undefined, trainSize: meta.data.trainSize, testSize: meta.data.testSize } };
+  else if (!prior && typeof meta.trainSize === 'number') prior = { data: { trainSize: meta.trainSize } };
+  return { model: meta.model, prior, recordedData: meta.data };
 }
 
 /** The trainer's resolved settings, as run.json records them (a resume reads them back). */

@@ -3,15 +3,13 @@
 // checkpoint every epoch, and writes parameters, history, model description and pictures.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadCheckpoint } from '../io/checkpoint';
-import type { ModelConfig } from '../networks/sequential';
 import { isPresetName, presetNames } from '../networks/resolve';
 import { optimizerClassNames, optimizerNames, type OptimizerName } from '../optimizers/index';
 import { Trainer, type TrainerOptions, type TrainingHistory } from '../train/trainer';
 import { describeDataSource, formatDataSource, isSameData } from '../data/source';
 import { checkAugmentOptions, formatAugment, parseAugmentSpec, type AugmentSettings } from '../data/augment';
 import {
-  checkRunDirFree, defaultRunDir, openRunDir, readRunInfo, trainerSettings, writeFinishedRun, writeInterruptedRun, writeRunStart,
+  checkRunDirFree, defaultRunDir, openRunDir, readResumedRun, trainerSettings, writeFinishedRun, writeInterruptedRun, writeRunStart,
   type RunInfo,
 } from './run-dir';
 import { TrainProgress } from './train-progress';
@@ -149,26 +147,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let choice: ModelChoice;
   let modelSpec: string | null = str(v, 'model') ?? null;
   if (resume) {
-    if (!fs.existsSync(resume)) {
-      throw new CliError(`scratchnet train: --resume ${resume}: no such file. Give the checkpoint.safetensors of an earlier run (in its --out directory).`);
-    }
-    let meta: { kind?: string; model?: ModelConfig; options?: Record<string, unknown>; trainSize?: number; data?: { dir?: string | null; trainSize?: number; testSize?: number } };
-    try {
-      meta = loadCheckpoint(resume).meta as typeof meta;
-    } catch (e) {
-      throw new CliError(`scratchnet train: --resume ${resume}: ${oneLine((e as Error).message)}`);
-    }
-    if (meta.kind !== 'trainer' || !meta.model) {
-      throw new CliError(`scratchnet train: --resume ${resume} is not a training checkpoint (no trainer progress in it); give the checkpoint.safetensors that scratchnet train writes.`);
-    }
-    prior = readRunInfo(path.dirname(resume));
-    recordedData = meta.data;
-    // The checkpoint's own record of its data comes first (run.json may be missing, and held a
-    // relative --data before); without either, it still knows how many training images it used.
-    if (meta.data) prior = { ...prior, data: { dir: meta.data.dir ?? undefined, trainSize: meta.data.trainSize, testSize: meta.data.testSize } };
-    else if (!prior && typeof meta.trainSize === 'number') prior = { data: { trainSize: meta.trainSize } };
+    const resumed = readResumedRun(resume);
+    prior = resumed.prior;
+    recordedData = resumed.recordedData;
     if (modelSpec) note(`note: --model is ignored when resuming; the checkpoint holds the model.`);
-    choice = chooseModel('train', meta.model);
+    choice = chooseModel('train', resumed.model);
     choice.name = prior?.model ?? 'model';
     modelSpec = prior?.modelSpec ?? null;
   } else {

@@ -5,14 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadMnistSubset } from '../data/subset';
 import { resolveModel } from '../networks/resolve';
-import type { Sequential } from '../networks/sequential';
 import { Trainer, type TrainerOptions } from './trainer';
-import type { TransferredTensor, WorkerInput, WorkerMessage, WorkerModelSpec } from './worker-protocol';
-
-/** The network the caller described (lib/networks/resolve.ts), on the worker's backend unless its preset options name one. */
-export function buildModel(spec: WorkerModelSpec, backend: 'native' | 'reference' | undefined): Sequential {
-  return resolveModel(spec, { owner: 'trainInWorker' }).build({ backend });
-}
+import type { TransferredTensor, WorkerInput, WorkerMessage } from './worker-protocol';
 
 function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(m, transfer);
@@ -20,7 +14,8 @@ function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 
 function run(input: WorkerInput): void {
   const cancel = new Int32Array(input.cancel);
-  const net = buildModel(input.model, input.backend);
+  // The network the caller described (lib/networks/resolve.ts), on the worker's backend unless its preset options name one.
+  const net = resolveModel(input.model, { owner: 'trainInWorker' }).build({ backend: input.backend });
   if (input.threads !== undefined) net.backend.setNumThreads(input.threads);
   const d = input.data ?? {};
   const { xTrain, tTrain, xTest, tTest } = loadMnistSubset(

@@ -5,7 +5,7 @@
 // walks the samples the same way.
 import { invalidParameterError } from '../check';
 import { ImageSet } from '../data/dataset';
-import type { FloatArray } from '../backend/types';
+import type { Backend, FloatArray } from '../backend/types';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
 import type { InputsLike } from './inputs';
@@ -43,14 +43,15 @@ export function evaluationBatchSize(inputShape: readonly number[], dtype: DType,
  * forward(xb), the batch's class scores (b rows): each(scores, row, first, count) sees the scores
  * of samples first..first+count at rows row.. of them. A last partial batch is moved back to end
  * at n, so every batch has one size (no second set of buffers); its rows seen already are skipped.
+ * Byte images are converted by `backend`, the network's: a batch is gathered where it is evaluated.
  */
-export function forEachScoreBatch(x: InputsLike, n: number, xb: Tensor, forward: (xb: Tensor) => FloatArray,
+export function forEachScoreBatch(x: InputsLike, n: number, xb: Tensor, backend: Backend, forward: (xb: Tensor) => FloatArray,
   each: (scores: FloatArray, row: number, first: number, count: number) => void): void {
   const b = xb.shape[0];
   const per = xb.size / b;
   for (let start = 0; start < n; start += b) {
     const from = Math.min(start, n - b);
-    if (x instanceof ImageSet) x.gather(null, from, from + b, xb.data);
+    if (x instanceof ImageSet) x.gather(null, from, from + b, xb.data, backend);
     else xb.data.set(x.data.subarray(from * per, (from + b) * per));
     each(forward(xb), start - from, start, b - (start - from));
   }

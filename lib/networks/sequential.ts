@@ -323,7 +323,7 @@ export class Sequential {
     const bs = checkInt(where, 'batchSize', batchSize ?? this.inferenceBatchSize, 1);
     if (n === 0) return;
     const xb = this.inputCache.get(Math.min(bs, n));
-    forEachScoreBatch(x, n, xb, (batch) => this.forwardScores(batch, false, where).data, each);
+    forEachScoreBatch(x, n, xb, this.backend, (batch) => this.forwardScores(batch, false, where).data, each);
   }
 
   /** ½·λ·ΣW² over every weight matrix/kernel (the book's weight decay term); 0 when λ = 0. */

@@ -71,7 +71,7 @@ export function evaluateLossAndAccuracy(net: Sequential, x: ImageSet, t: LabelSe
   let lossSum = 0;
   let correct = 0;
   const labels = t.labels;
-  forEachScoreBatch(x, n, net.inputBuffer(b), (xb) => net.predict(xb, false, scores).data, (y, row, first, count) => {
+  forEachScoreBatch(x, n, net.inputBuffer(b), net.backend, (xb) => net.predict(xb, false, scores).data, (y, row, first, count) => {
     for (let i = 0; i < count; i++) {
       const o = (row + i) * k;
       const arg = argmaxRow(y, o, k);

@@ -2,7 +2,7 @@
 // set in batches of one size (a partial last batch moved back, its seen rows skipped), the row
 // argmax (first maximum wins, as NumPy's), and the snapshot a diagnostic forward restores.
 import test from 'ava';
-import { getBackend } from '../../lib/backend';
+import { getBackend, referenceBackend } from '../../lib/backend';
 import { ImageSet } from '../../lib/data/dataset';
 import { Dropout } from '../../lib/layers/dropout';
 import { MultiLayerNetExtend } from '../../lib/networks';
@@ -28,7 +28,7 @@ test('forEachScoreBatch: every sample once, in order, at its row, whatever the b
         const seen: number[] = [];
         let batches = 0;
         // The "scores" are the batch itself: row r of the batch holds the index of its sample.
-        forEachScoreBatch(source, n, Tensor.zeros([b, per]), (xb) => { batches++; return xb.data; }, (y, row, first, count) => {
+        forEachScoreBatch(source, n, Tensor.zeros([b, per]), referenceBackend, (xb) => { batches++; return xb.data; }, (y, row, first, count) => {
           t.true(count >= 1 && row + count <= b, `n ${n}, b ${b}: rows ${row}..${row + count} inside the batch`);
           for (let i = 0; i < count; i++) {
             t.is(y[(row + i) * per], first + i, `n ${n}, b ${b}: row ${row + i} holds sample ${first + i}`);

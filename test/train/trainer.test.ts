@@ -252,7 +252,7 @@ test("the book's evaluation stays the default, and a wrong trainAcc names the ch
   });
 });
 
-test("the batches are gathered on the network's backend, not the global one, and every Dropout gets its seed from the trainer", (t) => {
+test("the batches (training and evaluation) are gathered on the network's backend, not the global one, and every Dropout gets its seed from the trainer", (t) => {
   // A reference backend that counts its byte gathers: the global backend (native when built)
   // never sees the training batches of a network that runs elsewhere.
   let gathered = 0;
@@ -275,6 +275,9 @@ test("the batches are gathered on the network's backend, not the global one, and
   trainer.step();
   trainer.step();
   t.is(gathered, 2);
+  // Evaluation too: accuracy() over 50 test images in batches of 20 is three gathers on it.
+  net.accuracy(xTest.slice(0, 50), tTest.slice(0, 50), 20);
+  t.is(gathered, 5);
   t.deepEqual(dropouts.map((d) => d.getState().seed), seeds);
   t.true(dropouts.every((d) => d.getState().counter > 0));
   // Another trainer with the same seed gives the Dropouts the same seeds.

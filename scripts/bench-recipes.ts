@@ -5,7 +5,7 @@
 // as a multiple of the plain run's.
 //
 //   node dist/scripts/bench-recipes.js [--model simple-convnet|lenet5|deep-convnet|all]
-//     [--seeds 0,1,2] [--plain-seeds 0,1,2] [--plain-epochs N] [--data DIR] [--out DIR] [--jobs N] [--json]
+//     [--seeds 0,1,2] [--plain-seeds 0,1,2|none] [--plain-epochs N] [--data DIR] [--out DIR] [--jobs N] [--json]
 //
 // --plain-epochs N stops the plain runs after N of their 20 epochs: their time is then their median
 // epoch × 20 and their accuracy is not reported (for DeepConvNet, whose plain run takes 20 minutes
@@ -56,7 +56,7 @@ function recipeArgs(r: Recipe): string[] {
 
 const fail = failFor('bench-recipes');
 const USAGE =
-  'node dist/scripts/bench-recipes.js [--model simple-convnet|lenet5|deep-convnet|all] [--seeds 0,1,2] [--plain-seeds 0,1,2] ' +
+  'node dist/scripts/bench-recipes.js [--model simple-convnet|lenet5|deep-convnet|all] [--seeds 0,1,2] [--plain-seeds 0,1,2|none] ' +
   '[--plain-epochs N] [--data DIR] [--out DIR] [--jobs N] [--time-steps N] [--json]\n';
 const values = parseFlags(fail, {
   model: { type: 'string', default: 'all' },
@@ -75,7 +75,8 @@ const models: RecipeModel[] = values.model === 'all'
     ? [values.model as RecipeModel]
     : fail(`--model must be one of ${RECIPE_MODELS.join(', ')} or all, received '${values.model}'.`);
 const seeds = seedList(fail, values.seeds!);
-const plainSeeds = values['plain-seeds'] !== undefined ? seedList(fail, values['plain-seeds']) : seeds;
+// `none`: no plain runs (their cost is still measured by the interleaved steps).
+const plainSeeds = values['plain-seeds'] === 'none' ? [] : values['plain-seeds'] !== undefined ? seedList(fail, values['plain-seeds']) : seeds;
 const jobs = intFlag(fail, 'jobs', values.jobs)!;
 const timeSteps = intFlag(fail, 'time-steps', values['time-steps'])!;
 /** The CLI's default epochs: the plain run's length. */
@@ -175,8 +176,8 @@ async function main(): Promise<void> {
     const recipe = of('recipe');
     const plain = of('plain');
     const accuracy = median(recipe.map((r) => r.testAccuracy!));
-    const plainAccuracy = plainEpochs < PLAIN_EPOCHS ? null : median(plain.map((r) => r.testAccuracy!));
-    const wallRatio = median(recipe.map((r) => r.seconds)) / median(plain.map((r) => r.seconds));
+    const plainAccuracy = plainEpochs < PLAIN_EPOCHS || plain.length === 0 ? null : median(plain.map((r) => r.testAccuracy!));
+    const wallRatio = plain.length === 0 ? null : median(recipe.map((r) => r.seconds)) / median(plain.map((r) => r.seconds));
     const stepRatio = stepRatios.get(model)!;
     const timeRatio = stepRatio * (RECIPES[model].epochs / PLAIN_EPOCHS);
     return {
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ cpu: os.cpus()[0]?.model, simd, timeSteps, report }) + '\n');
     return;
   }
-  const pct = (a: number | null): string => (a === null ? `— (${plainEpochs} of ${PLAIN_EPOCHS} epochs run)` : (100 * a).toFixed(2) + '%');
+  const pct = (a: number | null): string => (a === null ? `— (${plainSeeds.length === 0 ? 'not run' : `${plainEpochs} of ${PLAIN_EPOCHS} epochs run`})` : (100 * a).toFixed(2) + '%');
   const list = (rs: RunResult[]): string => rs.map((r) => `${r.seed}: ${pct(r.testAccuracy)}, ${r.seconds.toFixed(0)} s`).join('; ');
   const mark = (ok: boolean | null): string => (ok === null ? '?' : ok ? '✔' : '✘');
   process.stdout.write(`recipes on ${dataset} (${os.cpus()[0]?.model ?? 'unknown CPU'}, native ${simd}; each run's threads are in its run.json)\n`);
@@ -200,10 +201,10 @@ async function main(): Promise<void> {
     const goal = dataset === 'mnist' ? `target ≥ ${pct(r.target)}` : `plain ${pct(r.plainAccuracy)}`;
     process.stdout.write(
       `${r.model}: recipe ${pct(r.accuracy)} median (${list(r.recipe)}) ${mark(r.meetsTarget)} ${goal}\n` +
-        `  plain ${pct(r.plainAccuracy)} median (${list(r.plain)})\n` +
+        `  plain ${pct(r.plainAccuracy)}${r.plain.length ? ` median (${list(r.plain)})` : ''}\n` +
         `  time ${r.timeRatio.toFixed(2)}× the plain run's ${mark(r.meetsTime)} ≤ 2× (a step ×${r.stepRatio.toFixed(3)}, ` +
         `interleaved over ${timeSteps} steps each, × ${RECIPES[r.model].epochs}/${PLAIN_EPOCHS} epochs; ` +
-        `the runs' wall clocks: ×${r.wallRatio.toFixed(2)})\n  ${r.command}\n`,
+        `the runs' wall clocks: ${r.wallRatio === null ? 'no plain run' : `×${r.wallRatio.toFixed(2)}`})\n  ${r.command}\n`,
     );
   }
 }

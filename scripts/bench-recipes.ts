@@ -66,7 +66,7 @@ const values = parseFlags(fail, {
   data: { type: 'string' },
   out: { type: 'string' },
   jobs: { type: 'string', default: '1' },
-  'time-steps': { type: 'string', default: '100' },
+  'time-steps': { type: 'string', default: '300' },
   json: { type: 'boolean', default: false },
 }, USAGE);
 const models: RecipeModel[] = values.model === 'all'

@@ -6,6 +6,7 @@
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
 #include "simd/target.h"
+#include "simd/vec.h"
 
 SN_BEGIN_TARGET
 
@@ -16,9 +17,44 @@ thread_local Scratch t_field;
 // Uniform noise in [−1, 1): 24 bits of the hash (exact in float), as lib/backend/reference/augment.ts.
 inline float noise(uint32_t key, uint32_t i) { return float(int32_t(mix32(key ^ i) >> 8) - 8388608) * (1.0f / 8388608.0f); }
 
-// dx, dy (h × w) = the elastic displacement of batch image s, before scaling by alpha. In float,
-// tap-major (each pass adds one tap to a whole row at a time: vector code, while every pixel still
-// sums its taps in the order t = 0, 1, …, as the reference does).
+// out[x] = Σ_t taps[t]·in[x + t·step] for x < w, each pixel summing t = 0, 1, … with a rounded
+// multiply and a rounded add, as the reference does. Each pixel's sum is one chain of dependent
+// adds, so four vectors of pixels are summed side by side (a row of 28 is four AVX2 vectors) and
+// each stays in a register over all taps: accumulating in the output row instead made every add
+// wait on the store before it.
+inline void smooth_row(const float* in, int64_t step, const float* taps, int64_t k, int64_t w, float* out) {
+  constexpr int64_t kBlocks = 4;
+  int64_t x = 0;
+  for (; x + kBlocks * W <= w; x += kBlocks * W) {
+    V acc[kBlocks];
+    for (int64_t b = 0; b < kBlocks; ++b) acc[b] = vzero();
+    for (int64_t t = 0; t < k; ++t) {
+      const V wt = vset1(taps[t]);
+      const float* src = in + t * step + x;
+      for (int64_t b = 0; b < kBlocks; ++b) acc[b] = vadd(acc[b], vmul(wt, vload(src + b * W)));
+    }
+    for (int64_t b = 0; b < kBlocks; ++b) vstore(out + x + b * W, acc[b]);
+  }
+  // The rest of the row (28 = 3½ AVX2 vectors): whole vectors, then one masked (masked moves go
+  // lane by lane on SSE2 and NEON).
+  const int64_t full = (w - x) / W;
+  const Mask m = lane_range(0, (w - x) % W);
+  const bool partial = (w - x) % W != 0;
+  V acc[kBlocks] = {vzero(), vzero(), vzero(), vzero()};
+  for (int64_t t = 0; t < k; ++t) {
+    const V wt = vset1(taps[t]);
+    const float* src = in + t * step + x;
+    for (int64_t b = 0; b < kBlocks; ++b) {
+      if (b < full) acc[b] = vadd(acc[b], vmul(wt, vload(src + b * W)));
+      else if (b == full && partial) acc[b] = vadd(acc[b], vmul(wt, vloadm(src + b * W, m)));
+    }
+  }
+  for (int64_t b = 0; b < full; ++b) vstore(out + x + b * W, acc[b]);
+  if (partial) vstorem(out + x + full * W, acc[full], m);
+}
+
+// dx, dy (h × w) = the elastic displacement of batch image s, before scaling by alpha: uniform
+// noise smoothed by the separable Gaussian taps, along rows and then down columns, in float.
 // scratch: (w + 2r) noise values, then (h + 2r) × w horizontally smoothed ones.
 void elastic_field(int64_t h, int64_t w, const float* taps, int64_t r, uint32_t key, int64_t s, float* noise_row,
                    float* smooth, float* dx, float* dy) {
@@ -29,24 +65,10 @@ void elastic_field(int64_t h, int64_t w, const float* taps, int64_t r, uint32_t 
     for (int64_t yy = 0; yy < h + 2 * r; ++yy) {
       const uint32_t base = uint32_t(yy * pw);
       for (int64_t xx = 0; xx < pw; ++xx) noise_row[xx] = noise(kc, base + uint32_t(xx));
-      float* hrow = smooth + yy * w;
-      for (int64_t x = 0; x < w; ++x) hrow[x] = 0.0f;
-      for (int64_t t = 0; t < k; ++t) {
-        const float wt = taps[t];
-        const float* in = noise_row + t;
-        for (int64_t x = 0; x < w; ++x) hrow[x] += wt * in[x];
-      }
+      smooth_row(noise_row, 1, taps, k, w, smooth + yy * w);
     }
     float* field = comp == 0 ? dx : dy;
-    for (int64_t y = 0; y < h; ++y) {
-      float* frow = field + y * w;
-      for (int64_t x = 0; x < w; ++x) frow[x] = 0.0f;
-      for (int64_t t = 0; t < k; ++t) {
-        const float wt = taps[t];
-        const float* hrow = smooth + (y + t) * w;
-        for (int64_t x = 0; x < w; ++x) frow[x] += wt * hrow[x];
-      }
-    }
+    for (int64_t y = 0; y < h; ++y) smooth_row(smooth + y * w, w, taps, k, w, field + y * w);
   }
 }
 

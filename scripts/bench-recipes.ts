@@ -142,7 +142,12 @@ function train(run: Run): Promise<RunResult> {
     child.on('exit', (code, signal) => {
       const r = readFinished(run);
       if (code === 0 && r) resolve(r);
-      else reject(new Error(`scratchnet train ${run.args.join(' ')} ended with ${signal ?? `status ${code}`}; its run directory is ${run.dir}`));
+      else {
+        reject(new Error(
+          `scratchnet train ${run.args.join(' ')} ended with ${signal ?? `status ${code}`} instead of a finished run in ${run.dir}; ` +
+            'its own message is above. Fix that, then run the benchmark again: finished runs are kept, this one resumes from its checkpoint.',
+        ));
+      }
     });
   });
 }
@@ -213,9 +218,11 @@ async function main(): Promise<void> {
  * The recipe's training step over the plain one's, measured with their steps interleaved in this
  * process (the runs above may have shared the machine with anything).
  */
+let mnist: ReturnType<typeof loadMnist> | undefined;
+
 function interleavedStepRatio(model: RecipeModel): number {
   const backend = requireNative(fail, os.availableParallelism());
-  const data = loadMnist({ flatten: false, dir: values.data });
+  const data = (mnist ??= loadMnist({ flatten: false, dir: values.data }));
   const augment = checkAugmentOptions('--augment', parseAugmentSpec(RECIPES[model].augment));
   const trainers = [null, augment].map((a) => new Trainer(createPreset(model, { backend, seed: 0 }), data.xTrain, data.tTrain, data.xTest, data.tTest, {
     epochs: 1, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, seed: 0, trainAcc: 'running', verbose: false, augment: a,

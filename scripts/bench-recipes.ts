@@ -33,8 +33,14 @@ import { failFor, intFlag, median, parseFlags, requireNative, seedList } from '.
 const RECIPE_MODELS = ['simple-convnet', 'lenet5', 'deep-convnet'] as const;
 type RecipeModel = (typeof RECIPE_MODELS)[number];
 
-/** One augmentation for all three: small shifts, rotations and zooms keep a digit (or a garment) what it is. */
-const AUGMENT = 'shift=2,rotate=10,scale=0.1';
+/** Small shifts, rotations and zooms keep a digit (or a garment) what it is. */
+const WARP = 'shift=2,rotate=10,scale=0.1';
+/**
+ * SimpleConvNet's one convolution layer (30 filters) cannot fit warped Fashion-MNIST in 20 epochs:
+ * with WARP its running training accuracy stays at 89% and its test accuracy falls 1.5 points
+ * below the plain run's (median of 3 seeds). Shifts alone still take it past 99.2% on MNIST.
+ */
+const SHIFT = 'shift=2';
 
 interface Recipe { epochs: number; augment: string; lr: number; target: number }
 
@@ -45,9 +51,9 @@ interface Recipe { epochs: number; augment: string; lr: number; target: number }
  * start to diverge near 0.003) and it needs fewer epochs than the book's 20 once warped.
  */
 export const RECIPES: Record<RecipeModel, Recipe> = {
-  'simple-convnet': { epochs: 20, augment: AUGMENT, lr: 0.003, target: 0.992 },
-  'lenet5': { epochs: 20, augment: AUGMENT, lr: 0.003, target: 0.993 },
-  'deep-convnet': { epochs: 15, augment: AUGMENT, lr: 0.002, target: 0.995 },
+  'simple-convnet': { epochs: 20, augment: SHIFT, lr: 0.003, target: 0.992 },
+  'lenet5': { epochs: 20, augment: WARP, lr: 0.003, target: 0.993 },
+  'deep-convnet': { epochs: 15, augment: WARP, lr: 0.002, target: 0.995 },
 };
 
 function recipeArgs(r: Recipe): string[] {
@@ -110,6 +116,45 @@ function trainArgs(model: RecipeModel, kind: Kind, seed: number): string[] {
   ];
 }
 
+/**
+ * How a run directory's recorded settings (its run.json) differ from what this benchmark would
+ * train there, or null when they agree or the directory holds no run yet. Without this a changed
+ * recipe would silently report the old recipe's finished runs, or resume a different run.
+ */
+function settingsMismatch(run: Run): string | null {
+  let meta: {
+    trainer?: { seed?: number; epochs?: number; optimizerParam?: { lr?: number }; lrSchedule?: { type?: string } | null; augment?: unknown };
+    data?: { dir?: string };
+  };
+  try {
+    meta = JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+  const t = meta.trainer ?? {};
+  const recipe = run.kind === 'recipe' ? RECIPES[run.model] : null;
+  const wanted = {
+    seed: run.seed,
+    epochs: recipe ? recipe.epochs : plainEpochs,
+    lr: recipe ? recipe.lr : 0.001,
+    schedule: recipe ? 'onecycle' : 'none',
+    augment: JSON.stringify(recipe ? checkAugmentOptions('--augment', parseAugmentSpec(recipe.augment)) : null),
+    data: values.data !== undefined ? path.resolve(values.data) : 'mnist',
+  };
+  const found = {
+    seed: t.seed,
+    epochs: t.epochs,
+    lr: t.optimizerParam?.lr,
+    schedule: t.lrSchedule?.type ?? 'none',
+    augment: JSON.stringify(t.augment ?? null),
+    data: meta.data?.dir !== undefined ? path.resolve(meta.data.dir) : 'mnist',
+  };
+  const diffs = (Object.keys(wanted) as (keyof typeof wanted)[])
+    .filter((k) => wanted[k] !== found[k])
+    .map((k) => `${k} ${found[k]} where this benchmark trains ${wanted[k]}`);
+  return diffs.length === 0 ? null : diffs.join('; ');
+}
+
 /** A finished run's result, or null when the directory holds no finished run. */
 function readFinished(run: Run): RunResult | null {
   try {
@@ -154,13 +199,22 @@ function train(run: Run): Promise<RunResult> {
 
 async function main(): Promise<void> {
   const runs: Run[] = [];
+  // Seed by seed, the recipe beside the plain run: a benchmark stopped half-way has pairs to compare.
   for (const model of models) {
-    for (const kind of ['recipe', 'plain'] as const) {
-      for (const seed of kind === 'plain' ? plainSeeds : seeds) {
+    for (const seed of [...new Set([...seeds, ...plainSeeds])].sort((a, b) => a - b)) {
+      for (const kind of ['recipe', 'plain'] as const) {
+        if (!(kind === 'plain' ? plainSeeds : seeds).includes(seed)) continue;
         // A cut plain run gets a directory of its own, so it never replaces a full one.
         const name = kind === 'plain' && plainEpochs < PLAIN_EPOCHS ? `plain-${plainEpochs}-epochs-seed${seed}` : `${kind}-seed${seed}`;
         runs.push({ model, kind, seed, dir: path.join(outRoot, model, name), args: trainArgs(model, kind, seed) });
       }
+    }
+  }
+  for (const run of runs) {
+    const mismatch = settingsMismatch(run);
+    if (mismatch) {
+      fail(`${run.dir} holds a ${run.model} ${run.kind} run with other settings (${mismatch}). ` +
+        'Fix: move that directory away to keep it, or give another --out.');
     }
   }
   const results = new Map<Run, RunResult>();

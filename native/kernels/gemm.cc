@@ -35,6 +35,36 @@ constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 240;
 
 thread_local Scratch t_bpack;
+thread_local Scratch t_apack;
+
+// Aᵀ is packed when its block is bigger than L1 (Affine's weight gradient: xᵀ with x 100 × 4320
+// a batch). Read in place, each step p of a row tile broadcasts from a different row of x,
+// 17 KB apart: a new cache line for every step, from L2 at best, and the tile ran at 40% of the
+// FMA peak. A small Aᵀ (a convolution's weights, a few KB) stays in L1 and is read in place.
+constexpr int64_t kPackAFloats = 8192;
+// A packed row tile: kc steps of kMR floats, then room for the whole vector that the last step's
+// copy stores (each step is copied as one vector of W lanes, kMR of them kept).
+inline int64_t apack_tile_stride(int64_t kc) { return kc * kMR + (W > kMR ? W - kMR : 0); }
+
+// ap = the row tiles of the block Aᵀ(i, p) = a[p·lda + i], i < mc, p < kc: tile t holds, step by
+// step, the kMR values a[p·lda + t·kMR + r] (r < kMR; rows past mc are whatever the copy read,
+// and the micro-kernel never stores their results).
+void pack_at(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap) {
+  const int64_t tiles = (mc + kMR - 1) / kMR;
+  const int64_t stride = apack_tile_stride(kc);
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = a + p * lda;
+    float* dst = ap + p * kMR;
+    int64_t t = 0;
+    // Whole vectors while the source row has W floats from the tile's first: steps go in
+    // increasing p, so the W − kMR extra lanes a step stores are overwritten by the next step.
+    for (; t < tiles && t * kMR + W <= mc; ++t) vstore(dst + t * stride, vload(src + t * kMR));
+    for (; t < tiles; ++t) {
+      const int64_t left = std::min<int64_t>(kMR, mc - t * kMR);
+      for (int64_t r = 0; r < left; ++r) dst[t * stride + r] = src[t * kMR + r];
+    }
+  }
+}
 
 // ---- the GEMM micro-kernel ------------------------------------------------------------------
 
@@ -188,9 +218,19 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
     const float* cb = p0 == 0 ? col_bias : nullptr;
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       const int64_t mc = std::min<int64_t>(kMC, m - i0);
-      // A read in place: Aᵀ column-wise, a row-major A row-wise (see micro_tile).
+      // A read in place (Aᵀ column-wise, a row-major A row-wise; see micro_tile), or a big Aᵀ
+      // packed into row tiles once per block, then read by every column panel.
       const float* ablock = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
-      const int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
+      int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
+      int64_t a_tile = kMR * a_rs;  // from one row tile to the next
+      if (trans_a && kc * lda > kPackAFloats && n > kNR) {
+        float* ap = t_apack.get(size_t(((mc + kMR - 1) / kMR) * apack_tile_stride(kc)));
+        pack_at(ablock, lda, mc, kc, ap);
+        ablock = ap;
+        a_rs = 1;
+        a_cs = kMR;
+        a_tile = apack_tile_stride(kc);
+      }
       for (int64_t j0 = 0; j0 < n; j0 += kNR) {
         const int64_t nr = std::min<int64_t>(kNR, n - j0);
         const int nv = int((nr + W - 1) / W);
@@ -231,7 +271,7 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         }
         for (int64_t q = 0; q < mc; q += kMR) {
           const int mr = int(std::min<int64_t>(kMR, mc - q));
-          tile_for(mr, nv, last_n)(kc, ablock + q * a_rs, a_rs, a_cs, bpanel, b_step, last_n,
+          tile_for(mr, nv, last_n)(kc, ablock + (q / kMR) * a_tile, a_rs, a_cs, bpanel, b_step, last_n,
                            c + (i0 + q) * ldc + j0, ldc, add_c, rb ? rb + i0 + q : nullptr, cb ? cb + j0 : nullptr);
         }
       }

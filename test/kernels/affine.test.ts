@@ -40,11 +40,14 @@ eachBackend('affine forward and backward on a hand-computed 2×3 · 3×2 case', 
 
 function compareAffine(t: ExecutionContext, nb: Backend, ref: Backend, seed: number, label: string): void {
   const rng = new Rng(seed);
-  for (let i = 0; i < 30; i++) {
-    // Case 0 is a single row; d up to 150 puts the GEMM through more than one block.
-    const n = i === 0 ? 1 : intIn(rng, 1, 17);
-    const d = intIn(rng, 1, 150);
-    const m = intIn(rng, 1, 23);
+  for (let i = 0; i < 34; i++) {
+    // Case 0 is a single row; d up to 150 puts the GEMM through more than one block. The last
+    // four are batch-sized (n up to 300: more than one 256-deep pass), where the weight
+    // gradient's xᵀ is bigger than L1 and packed, over odd row counts and several column panels.
+    const big = i >= 30;
+    const n = i === 0 ? 1 : big ? intIn(rng, 60, 300) : intIn(rng, 1, 17);
+    const d = big ? intIn(rng, 140, 400) : intIn(rng, 1, 150);
+    const m = big ? intIn(rng, 17, 70) : intIn(rng, 1, 23);
     const ctx = `n ${n}, d ${d}, m ${m}, ${label}`;
     const x = randn32(rng, n * d);
     const w = randn32(rng, d * m, 0.1);

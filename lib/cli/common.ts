@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, BackendName } from '../backend/types';
 import { nativeStatus, resolveBackend } from '../backend/index';
-import { packageRoot } from '../backend/native';
+import { packageRoot, type NativeBackend } from '../backend/native';
 import type { ImageSet, LabelSet } from '../data/dataset';
 import { loadMnistSubset } from '../data/subset';
 import { loadSafetensors } from '../io/safetensors';
@@ -54,6 +54,13 @@ export function pickBackend(cmd: string, v: ParsedValues, note: (s: string) => v
   const threads = num(cmd, v, 'threads', { int: true, min: 1, max: 256 });
   if (threads !== undefined) b.setNumThreads(threads);
   return b;
+}
+
+/** The native backend's SIMD path and SGEMM, which decide a seed's bits; null on the reference backend. */
+export function nativeKernels(backend: Backend): { simd: string; gemm: string } | null {
+  if (backend.name !== 'native') return null;
+  const info = (backend as NativeBackend).info();
+  return { simd: info.simd, gemm: info.gemm };
 }
 
 export function oneLine(s: string): string {

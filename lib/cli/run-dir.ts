@@ -82,6 +82,11 @@ export interface RunInfo {
   data: DataChoice;
   backend: string;
   threads: number;
+  /**
+   * The native backend's SIMD path and SGEMM (null on the reference backend). A seed's bits
+   * depend on both: SCRATCHNET_SIMD and SCRATCHNET_GEMM set them to repeat a run elsewhere.
+   */
+  kernels: { simd: string; gemm: string } | null;
   trainer: Omit<TrainerOptions, 'onBatch' | 'onEpoch' | 'log' | 'optimizer'> & { optimizer: string };
   /** What the train and test accuracies measure, in words (the history carries them too). */
   trainAccMeasure: string;

@@ -6,7 +6,7 @@ import type { Backend } from '../backend/types';
 import { formatAugment } from '../data/augment';
 import { fraction, percent, plural } from '../format';
 import type { BatchInfo, EpochInfo, Trainer, TrainingHistory } from '../train/trainer';
-import { formatSeconds, io } from './common';
+import { formatSeconds, io, nativeKernels } from './common';
 import type { RunFiles } from './run-dir';
 
 /** What each sampling mode does, for the run's header line. */
@@ -29,6 +29,12 @@ function validationSummary(trainer: Trainer, h: TrainingHistory): { keptEpoch?: 
     bestValidation: trainer.validationMetric === 'accuracy' ? h.valAccList[best] : h.valLossList[best],
     valAccuracy: h.valAccList[kept - 1], valLoss: h.valLossList[kept - 1], earlyStopped: h.earlyStopped,
   };
+}
+
+/** "avx2, built-in GEMM, " for the native backend (what a seed's bits depend on), "" otherwise. */
+function kernelWords(backend: Backend): string {
+  const k = nativeKernels(backend);
+  return k ? `${k.simd}, ${k.gemm === 'builtin' ? 'built-in' : 'OpenBLAS'} GEMM, ` : '';
 }
 
 export class TrainProgress {
@@ -111,7 +117,7 @@ export class TrainProgress {
       `${trainer.xVal ? ` (+ ${trainer.xVal.count} held out for validation)` : ''} / ${plural(testCount, 'test image')}, ` +
       `${plural(trainer.epochs, 'epoch')} of ${plural(trainer.stepsPerEpoch, 'batch', 'batches')} of ${trainer.batchSize}, ${trainer.optimizer.name} ` +
       `${JSON.stringify(trainer.optimizer.config)}, ${trainer.sampling} sampling (${SAMPLING_WORDS[trainer.sampling]}), seed ${trainer.seed}, ` +
-      `backend ${backend.name} (${plural(backend.getNumThreads(), 'thread')}) → ${outDir}`);
+      `backend ${backend.name} (${kernelWords(backend)}${plural(backend.getNumThreads(), 'thread')}) → ${outDir}`);
     io.out(`train acc: ${trainer.history.trainAccMeasure}; test acc: ${trainer.history.testAccMeasure} (batches of ${trainer.evalBatchSize})`);
     if (trainer.schedule) io.out(`learning rate: ${trainer.schedule.describe()}`);
     if (trainer.xVal) {

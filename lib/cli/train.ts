@@ -20,7 +20,7 @@ import {
   CliError, type CommandSpec, type ParsedValues, flag, helpText, num, oneOf, parseCommand, str,
 } from './options';
 import {
-  buildNetwork, chooseModel, dataOptions, io, loadData, oneLine, pickBackend, type ModelChoice,
+  buildNetwork, chooseModel, dataOptions, io, loadData, nativeKernels, oneLine, pickBackend, type ModelChoice,
 } from './common';
 
 /** Which optimizer takes which hyper-parameter (the book's constructor arguments). */
@@ -262,6 +262,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     data: { ...data, dir: dataSource.dir ?? undefined },
     backend: backend.name,
     threads: backend.getNumThreads(),
+    kernels: nativeKernels(backend),
     trainer: trainerSettings(trainer),
     trainAccMeasure: trainer.history.trainAccMeasure,
     testAccMeasure: trainer.history.testAccMeasure,

@@ -157,6 +157,8 @@ test.serial('the same seed gives the same numbers in code and on the command lin
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
   t.is(run.trainer.sampling, 'random');
   const nb = run.backend === 'native' ? loadNative().backend : null;
+  // run.json names what the bits depend on: the SIMD path and the (pinned) GEMM.
+  t.deepEqual(run.kernels, nb ? { simd: nb.info().simd, gemm: 'builtin' } : null);
   if (nb) nb.setGemm('builtin');
   try {
     // What a reader writes in code for `scratchnet train --train-size 600 --test-size 200 --epochs 1 --seed 3`.
@@ -215,7 +217,7 @@ test.serial('Ctrl-C saves a checkpoint, says how to resume, exits 130; --resume 
   t.true(sent);
   t.is(r.code, 130, r.stderr);
   // The header says how batches are drawn and from which seed, with plurals that read right.
-  t.regex(r.stdout, /2000 training \/ 200 test images, 50 epochs of 20 batches of 100, Adam .*, random sampling \(the book's: random batches with replacement\), seed 0, backend \w+ \((1 thread|\d+ threads)\)/);
+  t.regex(r.stdout, /2000 training \/ 200 test images, 50 epochs of 20 batches of 100, Adam .*, random sampling \(the book's: random batches with replacement\), seed 0, backend (native \((avx512|avx2|sse2|neon), (built-in|OpenBLAS) GEMM, |reference \()(1 thread|\d+ threads)\)/);
   const ckpt = path.join(dir, 'checkpoint.safetensors');
   t.true(fs.existsSync(ckpt));
   t.true(r.stderr.includes(`scratchnet train --resume ${ckpt}`), r.stderr);

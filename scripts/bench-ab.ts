@@ -70,7 +70,8 @@ function loadSide(name: string, addon: string): Side {
   const { backend, error } = native.loadNative();
   if (!backend) return fail(`build ${name} (${addon}) did not load:\n${error}`);
   if (native.loadedAddonPath() !== path.resolve(addon)) {
-    fail(`build ${name}: the library loaded ${native.loadedAddonPath()} instead of ${path.resolve(addon)}; the comparison would not be of the two builds.`);
+    fail(`build ${name}: the library loaded ${native.loadedAddonPath()} instead of ${path.resolve(addon)}; the comparison would not be of the two builds. ` +
+      'Fix: unset SCRATCHNET_NATIVE_ADDON in the environment and name each build with --a/--b only (the script sets it per side).');
   }
   if (threads !== undefined) backend.setNumThreads(threads);
   const data = loadMnist({ flatten: false });

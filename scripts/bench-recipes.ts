@@ -56,6 +56,11 @@ export const RECIPES: Record<RecipeModel, Recipe> = {
   'deep-convnet': { epochs: 15, augment: WARP, lr: 0.002, target: 0.995 },
 };
 
+/** A recipe's augmentation as the Trainer (and run.json) holds it. */
+function recipeAugment(model: RecipeModel): ReturnType<typeof checkAugmentOptions> {
+  return checkAugmentOptions('--augment', parseAugmentSpec(RECIPES[model].augment));
+}
+
 function recipeArgs(r: Recipe): string[] {
   return ['--epochs', String(r.epochs), '--augment', r.augment, '--lr-schedule', 'onecycle', '--lr', String(r.lr)];
 }
@@ -93,7 +98,7 @@ const threads = Math.max(1, Math.floor(os.availableParallelism() / jobs));
 if (values.data !== undefined && !fs.existsSync(values.data)) fail(`--data ${values.data}: no such directory. Fix: name the directory with the four idx files.`);
 const dataset = values.data !== undefined ? path.basename(path.resolve(values.data)) : 'mnist';
 const outRoot = values.out ?? path.join('runs', 'recipes', dataset);
-const SCRATCHNET = path.join(__dirname, '..', '..', 'bin', 'scratchnet');
+const SCRATCHNET = path.join(__dirname, '..', '..', 'bin', 'scratchnet.js');
 
 type Kind = 'plain' | 'recipe';
 interface Run { model: RecipeModel; kind: Kind; seed: number; dir: string; args: string[] }
@@ -138,7 +143,7 @@ function settingsMismatch(run: Run): string | null {
     epochs: recipe ? recipe.epochs : plainEpochs,
     lr: recipe ? recipe.lr : 0.001,
     schedule: recipe ? 'onecycle' : 'none',
-    augment: JSON.stringify(recipe ? checkAugmentOptions('--augment', parseAugmentSpec(recipe.augment)) : null),
+    augment: JSON.stringify(recipe ? recipeAugment(run.model) : null),
     data: values.data !== undefined ? path.resolve(values.data) : 'mnist',
   };
   const found = {
@@ -277,7 +282,7 @@ let mnist: ReturnType<typeof loadMnist> | undefined;
 function interleavedStepRatio(model: RecipeModel): number {
   const backend = requireNative(fail, os.availableParallelism());
   const data = (mnist ??= loadMnist({ flatten: false, dir: values.data }));
-  const augment = checkAugmentOptions('--augment', parseAugmentSpec(RECIPES[model].augment));
+  const augment = recipeAugment(model);
   const trainers = [null, augment].map((a) => new Trainer(createPreset(model, { backend, seed: 0 }), data.xTrain, data.tTrain, data.xTest, data.tTest, {
     epochs: 1, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, seed: 0, trainAcc: 'running', verbose: false, augment: a,
   }));

@@ -147,6 +147,9 @@ void warp_row(const Warp& k, const double* pad, int64_t c, int64_t h, int64_t w,
   const __m256d lo = _mm256_set1_pd(-1.0), wd = _mm256_set1_pd(double(w)), hd = _mm256_set1_pd(double(h));
   const __m256d one = _mm256_set1_pd(1.0), vdiv = _mm256_set1_pd(divisor), fill = _mm256_set1_pd(0.0 / divisor);
   const __m128i vpw = _mm_set1_epi32(int32_t(pw)), one_i = _mm_set1_epi32(1);
+  // (The gathers are the masked form with a zero source: the plain one leaves GCC 12 warning of
+  // an uninitialized source operand.)
+  const __m256d zero = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
   for (; x + 4 <= w; x += 4) {
     const __m256d xd = _mm256_add_pd(_mm256_set1_pd(double(x)), _mm256_set_pd(3.0, 2.0, 1.0, 0.0));
     __m256d sx = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(va, xd), by), ve);
@@ -165,9 +168,6 @@ void warp_row(const Warp& k, const double* pad, int64_t c, int64_t h, int64_t w,
     const __m256d gx = _mm256_sub_pd(one, fx), gy = _mm256_sub_pd(one, fy);
     const __m128i i = _mm_add_epi32(_mm_mullo_epi32(_mm_add_epi32(_mm256_cvttpd_epi32(y0d), one_i), vpw),
                                     _mm_add_epi32(_mm256_cvttpd_epi32(x0d), one_i));
-    // (The masked gather with a zero source: the plain one leaves GCC 12 warning of an
-    // uninitialized source operand.)
-    const __m256d zero = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
     for (int64_t ch = 0; ch < c; ++ch) {
       const double* P = pad + ch * pplane;
       const __m256d p00 = _mm256_mask_i32gather_pd(zero, P, i, all, 8);

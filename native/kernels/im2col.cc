@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/scratch.h"
 #include "kernels/threadpool.h"
 #include "simd/vec.h"
 
@@ -79,17 +80,16 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
   }
 }
 
-#if SN_MASKED_SIMD
+#if defined(SN_TARGET_AVX512)
 // Stride 1: an output row of a tap is a shifted input row, so it is one masked load and one
 // store per W columns; the load mask zeroes the padded columns, and masked-off lanes are never
 // read, so addresses left of a padded row's start do not fault. The scalar loops above run
 // ~10-column rows (LeNet's conv2, DeepConvNet's 7×7 and 14×14 maps) at a few floats per cycle
 // and made im2col more than half of the forward pass.
 // Every store is a whole vector: lanes past a row's end spill into the next output row or tap,
-// which is written after it and overwrites them. Partial stores (per-lane masks on AVX2, where
-// vmaskmovps stores are microcoded, or 4-2-1 pieces behind unpredictable branches) cost more
-// than the copy. Only the image's very last row is stored partially: past it lies another
-// image's col, which another thread may be writing.
+// which is written after it and overwrites them. Partial stores cost more than the copy. Only
+// the image's very last row is stored partially: past it lies another image's col, which
+// another thread may be writing.
 static constexpr int64_t kMaxChunks = 16;
 
 static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
@@ -127,12 +127,99 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
     }
   }
 }
+static bool im2col_s1_fits(const ConvGeom& g) { return (g.ow + W - 1) / W <= kMaxChunks; }
+
+#else
+// Stride 1 on AVX2, SSE2 and NEON: the image is first copied into a zero-bordered one (the
+// padding made real), so that every output row of a tap is a plain copy of a padded input row
+// — whole-vector loads and stores, no masks, no clipping. On Zen 3 the masked form above
+// (vmaskmovps loads, a mask per tap, the clipping) took LeNet's conv2 6–13 µs an image against
+// 3.5 µs for this, and 10.5% of a LeNet5 training step against 4.1%; on SSE2/NEON a partial
+// vector is built lane by lane. The copy is c·(h+2p)·(w+2p) floats, a ninth to a 25th of the
+// col it feeds. (Maps of 28 × 28 gain little: their col, 450 KB an image for DeepConvNet's
+// second layer, is written at the speed of L2, not of the instructions.)
+// Lanes past a row's end read the next padded row (or the slack after the last plane) and
+// spill into the next output row or tap, which is written after it and overwrites them. Only
+// the image's very last row is stored partially: past it lies another image's col, which
+// another thread may be writing.
+thread_local Scratch t_padded;
+
+// xp = x_n with `pad` zeros around every plane, rows g.w + 2·pad floats apart.
+static void pad_image(const float* x_n, const ConvGeom& g, float* xp) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+  const float* const x_end = x_n + g.c * g.h * g.w;
+  for (int64_t ci = 0; ci < g.c; ++ci) {
+    const float* src = x_n + ci * g.h * g.w;
+    float* plane = xp + ci * ph * pw;
+    std::fill(plane, plane + g.pad * pw, 0.0f);
+    for (int64_t r = 0; r < g.h; ++r, src += g.w) {
+      float* dst = plane + (g.pad + r) * pw;
+      std::fill(dst, dst + g.pad, 0.0f);
+      // Whole vectors spill into this row's right border and the next row, written after it;
+      // near the image's end they would read past it.
+      int64_t j = 0;
+      if (src + ((g.w + W - 1) / W) * W <= x_end) {
+        for (; j < g.w; j += W) vstore(dst + g.pad + j, vload(src + j));
+      } else {
+        for (; j < g.w; ++j) dst[g.pad + j] = src[j];
+      }
+      std::fill(dst + g.pad + g.w, dst + pw, 0.0f);
+    }
+    std::fill(plane + (g.pad + g.h) * pw, plane + ph * pw, 0.0f);
+  }
+}
+
+// One tap's output rows: `oh` rows of CH vectors (CH = 0: `chunks`, known at run time only).
+template <int CH>
+static inline void copy_tap_rows(const float* src, int64_t pw, float* row, int64_t oh, int64_t ow, int64_t chunks,
+                                 const float* col_end) {
+  const int64_t ch = CH > 0 ? CH : chunks;
+  for (int64_t oi = 0; oi < oh; ++oi, src += pw, row += ow) {
+    if (row + ch * W <= col_end) {
+      SN_UNROLL
+      for (int64_t c = 0; c < ch; ++c) vstore(row + c * W, vload(src + c * W));
+    } else {
+      for (int64_t j = 0; j < ow; ++j) row[j] = src[j];
+    }
+  }
+}
+
+template <int CH>
+static void im2col_padded(const float* xp, const ConvGeom& g, float* col_n, int64_t chunks) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, ohw = g.oh * g.ow;
+  const float* const col_end = col_n + g.ckk() * ohw;
+  float* row = col_n;
+  for (int64_t ci = 0; ci < g.c; ++ci)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj, row += ohw)
+        copy_tap_rows<CH>(xp + (ci * ph + ki) * pw + kj, pw, row, g.oh, g.ow, chunks, col_end);
+}
+
+static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
+  // x_n is (c, h, w), col_n is (c·kh·kw, oh·ow)
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, chunks = (g.ow + W - 1) / W;
+  const size_t padded = size_t(g.c * ph * pw);
+  // W floats of slack: the last row's whole vectors read up to W − 1 past the last plane.
+  float* xp = t_padded.get(padded + W);
+  std::fill(xp + padded, xp + padded + W, 0.0f);
+  pad_image(x_n, g, xp);
+  switch (chunks) {
+    case 1: return im2col_padded<1>(xp, g, col_n, chunks);
+    case 2: return im2col_padded<2>(xp, g, col_n, chunks);
+    case 3: return im2col_padded<3>(xp, g, col_n, chunks);
+    case 4: return im2col_padded<4>(xp, g, col_n, chunks);
+    default: return im2col_padded<0>(xp, g, col_n, chunks);
+  }
+}
+static bool im2col_s1_fits(const ConvGeom&) { return true; }
 #endif
 
 #if defined(SN_TARGET_AVX512)
 // (AVX-512 only. On AVX2 (Zen 3) both this gather with vector-masked loads and a vector form of
 // the scatter — whose whole-vector read-modify-writes partly overlap the next row's and stall
-// store forwarding — ran about twice as slow as GCC's vectorisation of the generic loop.)
+// store forwarding — ran about twice as slow as GCC's vectorisation of the generic loop; so did
+// the gather with plain loads and an AND instead of the masked ones, in a LeNet5 training step
+// (col2im 9% → 12% of the profile, 2026-11-30).)
 // Stride 1, gathered per input row instead of scattered per tap: pixel (r, x) receives tap
 // (ki, kj) from output (r + pad − ki, x + pad − kj), so a W-pixel run of dx is the sum of
 // kh·kw shifted, masked col rows, kept in a register and stored once: dx needs no clearing and
@@ -177,16 +264,78 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
 }
 #endif
 
-void im2col_image(const float* x_n, const ConvGeom& g, float* col_n) {
-#if SN_MASKED_SIMD
-  if (g.stride == 1 && (g.ow + W - 1) / W <= kMaxChunks) return im2col_image_s1(x_n, g, col_n);
+#if defined(SN_TARGET_AVX2)
+// Stride 1 on AVX2: dx row by row, each W-pixel run loaded once per kernel row ki, the kw taps
+// of that row added to it in a register, and stored once — kw times fewer read-modify-writes
+// than the scatter, and no two of them overlap (the run past a row's end is stored piece by
+// piece, so no store straddles the next row's load). Tap kj of pixel x is output column
+// x + pad − kj, read with a plain load and an AND that drops the columns outside the map
+// (vmaskmovps loads are slow on AMD: see load_lanes). Each pixel still adds its taps in
+// (ki, kj) order starting from 0, as the scatter does (a masked-off tap adds +0, which changes
+// no sum), so both give the same bits.
+// (The full gather of the AVX-512 form below — all kh·kw taps of several rows in registers,
+// nothing read back — was slower here: col2im 9% → 12% of a LeNet5 training step on Zen 3.)
+static constexpr int64_t kRowsMaxKw = 8, kRowsMaxChunks = 8;
+
+// The lanes m of the W floats at p, the others 0: a plain load and an AND where the whole
+// vector lies inside [lo, hi) (masked-off lanes then read neighbouring values, which the AND
+// drops), else vmaskmovps, which never touches masked-off lanes.
+static inline V load_lanes(const float* p, Mask m, const float* lo, const float* hi) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a >= reinterpret_cast<uintptr_t>(lo) && a + W * sizeof(float) <= reinterpret_cast<uintptr_t>(hi))
+    return _mm256_and_ps(_mm256_loadu_ps(p), _mm256_castsi256_ps(m));
+  return vloadm(p, m);
+}
+
+static void col2im_image_rows(const float* col_n, const ConvGeom& g, float* dx_n) {
+  // col_n is (c·kh·kw, oh·ow), dx_n is (c, h, w)
+  const int64_t ow = g.ow, ohw = g.oh * g.ow, w = g.w, chunks = (w + W - 1) / W;
+  const float* const col_end = col_n + g.ckk() * ohw;
+  const float* const dx_end = dx_n + g.c * g.h * w;
+  // tap kj reaches pixels x in [kj − pad, kj − pad + ow) of the row
+  Mask m[kRowsMaxKw][kRowsMaxChunks];
+  for (int64_t kj = 0; kj < g.kw; ++kj)
+    for (int64_t c = 0; c < chunks; ++c)
+      m[kj][c] = lane_range(kj - g.pad - c * W, std::min(kj - g.pad + ow, w) - c * W);
+  std::memset(dx_n, 0, sizeof(float) * g.c * g.h * w);
+  for (int64_t ci = 0; ci < g.c; ++ci) {
+    float* plane = dx_n + ci * g.h * w;
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      int64_t oi_lo, oi_hi;
+      valid_range(ki, 1, g.pad, g.h, g.oh, &oi_lo, &oi_hi);
+      const float* taps = col_n + (ci * g.kh + ki) * g.kw * ohw;
+      for (int64_t oi = oi_lo; oi < oi_hi; ++oi) {
+        float* drow = plane + (oi - g.pad + ki) * w;
+        // pixel x of tap kj: taps[kj·ohw + oi·ow + x + pad − kj]
+        const float* crow = taps + oi * ow + g.pad;
+        for (int64_t c = 0; c < chunks; ++c) {
+          const int64_t x0 = c * W;
+          const bool whole = x0 + W <= w;
+          V acc = whole || drow + x0 + W <= dx_end ? vload(drow + x0) : vloadm(drow + x0, tail_mask(w - x0));
+          for (int64_t kj = 0; kj < g.kw; ++kj)
+            acc = vadd(acc, load_lanes(crow + kj * (ohw - 1) + x0, m[kj][c], col_n, col_end));
+          if (whole) {
+            vstore(drow + x0, acc);
+          } else {
+            vstore_first(drow + x0, acc, w - x0);
+          }
+        }
+      }
+    }
+  }
+}
 #endif
+
+void im2col_image(const float* x_n, const ConvGeom& g, float* col_n) {
+  if (g.stride == 1 && im2col_s1_fits(g)) return im2col_image_s1(x_n, g, col_n);
   im2col_image_generic(x_n, g, col_n);
 }
 
 void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n) {
 #if defined(SN_TARGET_AVX512)
   if (g.stride == 1) return col2im_image_s1(col_n, g, dx_n);
+#elif defined(SN_TARGET_AVX2)
+  if (g.stride == 1 && g.kw <= kRowsMaxKw && (g.w + W - 1) / W <= kRowsMaxChunks) return col2im_image_rows(col_n, g, dx_n);
 #endif
   col2im_image_generic(col_n, g, dx_n);
 }

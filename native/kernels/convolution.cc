@@ -281,14 +281,28 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
     }
   });
   if (!dw) return first_bad.load();
-  parallel_for(part_size, 4096, [&](int64_t e0, int64_t e1, int) {
-    for (int64_t e = e0; e < e1; ++e) {
-      float s = 0.0f;
-      for (int64_t blk = 0; blk < plan.blocks; ++blk) s += partials[blk * part_size + e];
-      if (e < g.f * ckk) {
-        dw[e] = s;
-      } else {
-        db[e - g.f * ckk] = s;
+  // Each element's sum runs from 0 over the blocks in order, as always; what matters is the
+  // order of the reads. Element by element, every step jumped to the next block's partial sums,
+  // a whole dw further on (DeepConvNet's last layer: 49 blocks of 148 KB, a 7 MB walk that touched
+  // a new page per load; the summing was 4% of a DeepConvNet step on Zen 3). Here a run of
+  // elements is summed in a buffer block by block, each block's run read in memory order.
+  constexpr int64_t kRun = 1024;
+  const int64_t runs = (part_size + kRun - 1) / kRun;
+  parallel_for(runs, 4, [&](int64_t r0, int64_t r1, int) {
+    alignas(64) float acc[kRun];
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t e0 = r * kRun, len = std::min(kRun, part_size - e0);
+      std::fill(acc, acc + len, 0.0f);
+      for (int64_t blk = 0; blk < plan.blocks; ++blk) {
+        const float* p = partials + blk * part_size + e0;
+        for (int64_t e = 0; e < len; ++e) acc[e] += p[e];
+      }
+      for (int64_t e = 0; e < len; ++e) {
+        if (e0 + e < g.f * ckk) {
+          dw[e0 + e] = acc[e];
+        } else {
+          db[e0 + e - g.f * ckk] = acc[e];
+        }
       }
     }
   });

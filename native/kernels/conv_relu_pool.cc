@@ -249,16 +249,10 @@ struct Row256 {
   }
   static M none() { return _mm256_setzero_si256(); }
   static V load(M m, const float* p) { return _mm256_maskload_ps(p, m); }
-  // The same lanes from a plain load and an AND when all 8 floats lie inside [lo, hi): on AMD
-  // vmaskmovps loads are slow, and most patch rows have neighbours on both sides. Used for
+  // Most patch rows have neighbours on both sides, so a plain load and an AND (vec.h). Used for
   // padded patches, whose masks vary from window to window (LeNet's conv1: dw 7.7–8.0% → 5.8–5.9%
   // of a training step on Zen 3); with a fixed mask (pad 0) the masked load was no slower.
-  static V load_in(M m, const float* p, const float* lo, const float* hi) {
-    const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-    if (a >= reinterpret_cast<uintptr_t>(lo) && a + 8 * sizeof(float) <= reinterpret_cast<uintptr_t>(hi))
-      return _mm256_and_ps(_mm256_loadu_ps(p), _mm256_castsi256_ps(m));
-    return load(m, p);
-  }
+  static V load_in(M m, const float* p, const float* lo, const float* hi) { return vloadm_within(p, m, lo, hi); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static void store(float* p, int64_t n, V v) { vstore_first(p, v, n); }

@@ -270,22 +270,12 @@ static void col2im_image_s1(const float* col_n, const ConvGeom& g, float* dx_n) 
 // than the scatter, and no two of them overlap (the run past a row's end is stored piece by
 // piece, so no store straddles the next row's load). Tap kj of pixel x is output column
 // x + pad − kj, read with a plain load and an AND that drops the columns outside the map
-// (vmaskmovps loads are slow on AMD: see load_lanes). Each pixel still adds its taps in
+// (vloadm_within: vmaskmovps loads are slow on AMD). Each pixel still adds its taps in
 // (ki, kj) order starting from 0, as the scatter does (a masked-off tap adds +0, which changes
 // no sum), so both give the same bits.
-// (The full gather of the AVX-512 form below — all kh·kw taps of several rows in registers,
+// (The full gather of the AVX-512 form above — all kh·kw taps of several rows in registers,
 // nothing read back — was slower here: col2im 9% → 12% of a LeNet5 training step on Zen 3.)
 static constexpr int64_t kRowsMaxKw = 8, kRowsMaxChunks = 8;
-
-// The lanes m of the W floats at p, the others 0: a plain load and an AND where the whole
-// vector lies inside [lo, hi) (masked-off lanes then read neighbouring values, which the AND
-// drops), else vmaskmovps, which never touches masked-off lanes.
-static inline V load_lanes(const float* p, Mask m, const float* lo, const float* hi) {
-  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  if (a >= reinterpret_cast<uintptr_t>(lo) && a + W * sizeof(float) <= reinterpret_cast<uintptr_t>(hi))
-    return _mm256_and_ps(_mm256_loadu_ps(p), _mm256_castsi256_ps(m));
-  return vloadm(p, m);
-}
 
 static void col2im_image_rows(const float* col_n, const ConvGeom& g, float* dx_n) {
   // col_n is (c·kh·kw, oh·ow), dx_n is (c, h, w)
@@ -313,7 +303,7 @@ static void col2im_image_rows(const float* col_n, const ConvGeom& g, float* dx_n
           const bool whole = x0 + W <= w;
           V acc = whole || drow + x0 + W <= dx_end ? vload(drow + x0) : vloadm(drow + x0, tail_mask(w - x0));
           for (int64_t kj = 0; kj < g.kw; ++kj)
-            acc = vadd(acc, load_lanes(crow + kj * (ohw - 1) + x0, m[kj][c], col_n, col_end));
+            acc = vadd(acc, vloadm_within(crow + kj * (ohw - 1) + x0, m[kj][c], col_n, col_end));
           if (whole) {
             vstore(drow + x0, acc);
           } else {

@@ -97,6 +97,15 @@ inline Mask lane_range(int64_t lo, int64_t hi) {
 }
 inline Mask no_lanes() { return _mm256_setzero_si256(); }
 inline void pin(V& v) { asm("" : "+x"(v)); }
+// vloadm(p, m), but a plain load and an AND where all W floats lie inside [lo, hi): vmaskmovps
+// loads are slow on AMD Zen, and the masked-off lanes then read neighbouring floats, which the
+// AND drops. Outside, the masked load, which never touches masked-off lanes.
+inline V vloadm_within(const float* p, Mask m, const float* lo, const float* hi) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a >= reinterpret_cast<uintptr_t>(lo) && a + W * sizeof(float) <= reinterpret_cast<uintptr_t>(hi))
+    return _mm256_and_ps(_mm256_loadu_ps(p), _mm256_castsi256_ps(m));
+  return vloadm(p, m);
+}
 
 #else
 // 4 lanes: SSE2 on x86-64, NEON on arm64.

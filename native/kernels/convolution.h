@@ -9,7 +9,8 @@ SN_BEGIN_TARGET
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col);
 
 // w (f, c·kh·kw) transposed to (c·kh·kw, f) in the calling thread's scratch, valid until its
-// next call: the GEMM reads it in place, where it would pack w again for every image.
+// next call: the GEMM reads it in place, where it would pack w again for every image (and
+// where it would pack wt instead, sgemm_packs_transposed_a, the other one is passed).
 const float* transpose_weights(const float* w, const ConvGeom& g);
 
 // One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow); wt is transpose_weights(w).

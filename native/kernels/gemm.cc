@@ -43,6 +43,7 @@ thread_local Scratch t_apack;
 // the time, one thread, Zen 3). A small Aᵀ (a convolution's weights, a few KB) stays in L1 and is
 // read in place.
 constexpr int64_t kPackAFloats = 8192;
+inline bool packs_at(int64_t n, int64_t kc, int64_t lda) { return kc * lda > kPackAFloats && n > kNR; }
 // A packed row tile: kc steps of kMR floats, then room for the whole vector that the last step's
 // copy stores (each step is copied as one vector of W lanes, kMR of them kept).
 inline int64_t apack_tile_stride(int64_t kc) { return kc * kMR + (W > kMR ? W - kMR : 0); }
@@ -224,7 +225,7 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
       const float* ablock = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
       int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
       int64_t a_tile = kMR * a_rs;  // from one row tile to the next
-      if (trans_a && kc * lda > kPackAFloats && n > kNR) {
+      if (trans_a && packs_at(n, kc, lda)) {
         float* ap = t_apack.get(size_t(((mc + kMR - 1) / kMR) * apack_tile_stride(kc)));
         pack_at(ablock, lda, mc, kc, ap);
         ablock = ap;
@@ -289,6 +290,11 @@ void set_gemm_impl(GemmImpl impl) {
   g_impl.store(openblas().found() ? impl : GemmImpl::Builtin, std::memory_order_relaxed);
 }
 const char* gemm_impl_name(GemmImpl impl) { return impl == GemmImpl::Builtin ? "builtin" : "openblas"; }
+
+bool sgemm_packs_transposed_a(int64_t n, int64_t k, int64_t lda) {
+  // OpenBLAS packs every operand; which layout it is handed matters little there.
+  return gemm_impl() == GemmImpl::Builtin && n > 0 && k > 0 && packs_at(n, std::min(k, kKC), lda);
+}
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, bool accumulate, float* c, int64_t ldc) {

@@ -89,7 +89,7 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
 // Every store is a whole vector: lanes past a row's end spill into the next output row or tap,
 // which is written after it and overwrites them. Partial stores cost more than the copy. Only
 // the image's very last row is stored partially: past it lies another image's col, which
-// another thread may be writing.
+// another thread may be writing (or, for a band of rows, whatever follows the band).
 static constexpr int64_t kMaxChunks = 16;
 
 static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
@@ -141,7 +141,7 @@ static bool im2col_s1_fits(const ConvGeom& g) { return (g.ow + W - 1) / W <= kMa
 // Lanes past a row's end read the next padded row (or the slack after the last plane) and
 // spill into the next output row or tap, which is written after it and overwrites them. Only
 // the image's very last row is stored partially: past it lies another image's col, which
-// another thread may be writing.
+// another thread may be writing (or, for a band of rows, whatever follows the band).
 thread_local Scratch t_padded;
 
 // xp = x_n with `pad` zeros around every plane, rows g.w + 2·pad floats apart.
@@ -184,32 +184,42 @@ static inline void copy_tap_rows(const float* src, int64_t pw, float* row, int64
   }
 }
 
+// col (c·kh·kw, (r1 − r0)·ow): output rows [r0, r1) of every tap.
 template <int CH>
-static void im2col_padded(const float* xp, const ConvGeom& g, float* col_n, int64_t chunks) {
-  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, ohw = g.oh * g.ow;
-  const float* const col_end = col_n + g.ckk() * ohw;
-  float* row = col_n;
+static void im2col_padded(const float* xp, const ConvGeom& g, int64_t r0, int64_t r1, float* col, int64_t chunks) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, band = (r1 - r0) * g.ow;
+  const float* const col_end = col + g.ckk() * band;
+  float* row = col;
   for (int64_t ci = 0; ci < g.c; ++ci)
     for (int64_t ki = 0; ki < g.kh; ++ki)
-      for (int64_t kj = 0; kj < g.kw; ++kj, row += ohw)
-        copy_tap_rows<CH>(xp + (ci * ph + ki) * pw + kj, pw, row, g.oh, g.ow, chunks, col_end);
+      for (int64_t kj = 0; kj < g.kw; ++kj, row += band)
+        copy_tap_rows<CH>(xp + (ci * ph + ki + r0) * pw + kj, pw, row, r1 - r0, g.ow, chunks, col_end);
 }
 
-static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
-  // x_n is (c, h, w), col_n is (c·kh·kw, oh·ow)
-  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, chunks = (g.ow + W - 1) / W;
+const float* im2col_pad_image(const float* x_n, const ConvGeom& g) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   const size_t padded = size_t(g.c * ph * pw);
   // W floats of slack: the last row's whole vectors read up to W − 1 past the last plane.
   float* xp = t_padded.get(padded + W);
   std::fill(xp + padded, xp + padded + W, 0.0f);
   pad_image(x_n, g, xp);
+  return xp;
+}
+
+void im2col_rows(const float* xp, const ConvGeom& g, int64_t r0, int64_t r1, float* col) {
+  const int64_t chunks = (g.ow + W - 1) / W;
   switch (chunks) {
-    case 1: return im2col_padded<1>(xp, g, col_n, chunks);
-    case 2: return im2col_padded<2>(xp, g, col_n, chunks);
-    case 3: return im2col_padded<3>(xp, g, col_n, chunks);
-    case 4: return im2col_padded<4>(xp, g, col_n, chunks);
-    default: return im2col_padded<0>(xp, g, col_n, chunks);
+    case 1: return im2col_padded<1>(xp, g, r0, r1, col, chunks);
+    case 2: return im2col_padded<2>(xp, g, r0, r1, col, chunks);
+    case 3: return im2col_padded<3>(xp, g, r0, r1, col, chunks);
+    case 4: return im2col_padded<4>(xp, g, r0, r1, col, chunks);
+    default: return im2col_padded<0>(xp, g, r0, r1, col, chunks);
   }
+}
+
+static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
+  // x_n is (c, h, w), col_n is (c·kh·kw, oh·ow)
+  im2col_rows(im2col_pad_image(x_n, g), g, 0, g.oh, col_n);
 }
 static bool im2col_s1_fits(const ConvGeom&) { return true; }
 #endif

@@ -199,9 +199,11 @@ static void im2col_padded(const float* xp, const ConvGeom& g, int64_t r0, int64_
 const float* im2col_pad_image(const float* x_n, const ConvGeom& g) {
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   const size_t padded = size_t(g.c * ph * pw);
-  // W floats of slack: the last row's whole vectors read up to W − 1 past the last plane.
-  float* xp = t_padded.get(padded + W);
-  std::fill(xp + padded, xp + padded + W, 0.0f);
+  // Slack past the last plane for the readers' whole vectors: im2col's last row reads up to
+  // W − 1 floats past it, the direct forward's (chunks of up to kPadSlackVectors vectors) up to
+  // kPadSlackVectors·W − 2.
+  float* xp = t_padded.get(padded + kPadSlackVectors * W);
+  std::fill(xp + padded, xp + padded + kPadSlackVectors * W, 0.0f);
   pad_image(x_n, g, xp);
   return xp;
 }

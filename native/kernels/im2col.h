@@ -19,7 +19,7 @@ void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n);
 #define SN_IM2COL_ROWS 1
 // Whole vectors a reader of the padded image may run past a row's end: the scratch has that
 // many vectors of zeros after the last plane.
-constexpr int64_t kPadSlackVectors = 2;
+constexpr int64_t kPadSlackVectors = 3;
 const float* im2col_pad_image(const float* x_n, const ConvGeom& g);
 void im2col_rows(const float* xp, const ConvGeom& g, int64_t r0, int64_t r1, float* col);
 #endif

@@ -152,7 +152,7 @@ WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t 
   // from L2 once, so a tile that covers f exactly in tall blocks reads col the fewest times
   // (measured: 8×3 over 6×4/5×5 for 16–64 filters, −10…20%; 6×4 for LeNet's 6). Then the
   // FMA/load cost of the tiling, then the taller tile.
-  WeightGradPlan plan{kDotShapes[0].rf, kDotShapes[0].rt, 1};
+  WeightGradPlan plan{kDotShapes[0].rf, kDotShapes[0].rt, 1, 0};
   int64_t best_rows = -1, best_cost = -1;
   for (const DotShape& s : kDotShapes) {
     const int64_t rows = (f + s.rf - 1) / s.rf * s.rf, cost = tiling_cost(f, ckk, s.rf, s.rt);

@@ -66,3 +66,28 @@ nativeVsReference('pooling: native vs reference on 40 random geometries, with an
     assertClose(t, 'dx', a.dx, e.dx, GEMM_TOL, ctx);
   }
 });
+
+nativeVsReference('2×2 stride-2 pooling on planes 1–33 windows wide (the vector paths of 8 and 4 windows and their scalar tail): native vs reference, ties and NaNs included', (t, nb, ref, threads) => {
+  // The random geometries above are a few windows wide; the book's planes are 5–14 wide, and the
+  // native kernel takes 8 (then 4) windows a step with whole-vector loads inside the two rows.
+  const rng = new Rng(2222 + threads);
+  for (const ow of [1, 3, 4, 5, 7, 8, 9, 12, 14, 16, 17, 20, 24, 33]) {
+    for (const oddColumn of [0, 1]) {
+      const oh = 1 + (ow % 4);
+      const g: PoolGeometry = { n: 2, c: 3, h: 2 * oh + oddColumn, w: 2 * ow + oddColumn, ph: 2, pw: 2, stride: 2, pad: 0, oh, ow };
+      const ctx = `${describePool(g)}, ${threads} thread(s)`;
+      const x = randn32(rng, g.n * g.c * g.h * g.w);
+      // Ties everywhere, and NaNs in some windows: the first maximum wins, a NaN never does
+      // unless it is the window's first cell.
+      for (let i = 0; i < x.length; i++) {
+        x[i] = Math.round(x[i]);
+        if (rng.uniform() < 0.05) x[i] = NaN;
+      }
+      const dout = randn32(rng, g.n * g.c * g.oh * g.ow);
+      const a = run(nb, g, x, dout);
+      const e = run(ref, g, x, dout);
+      assertEqualArrays(t, 'out', a.out, e.out, ctx);
+      assertEqualArrays(t, 'argmax', a.argmax, e.argmax, ctx);
+    }
+  }
+});

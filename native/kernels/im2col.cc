@@ -89,7 +89,7 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
 // Every store is a whole vector: lanes past a row's end spill into the next output row or tap,
 // which is written after it and overwrites them. Partial stores cost more than the copy. Only
 // the image's very last row is stored partially: past it lies another image's col, which
-// another thread may be writing (or, for a band of rows, whatever follows the band).
+// another thread may be writing.
 static constexpr int64_t kMaxChunks = 16;
 
 static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {

@@ -28,18 +28,20 @@ constexpr int64_t kDirectMaxKw = 16;
 // and read col_n back from L2 right after im2col wrote it; this reads the input once and skips
 // that pass (LeNet conv1 forward 0.65 → 0.51 ms on one AVX-512 core). Taps are summed in col
 // order from 0 and the bias added last, as the GEMM does.
+// AVX2 (SN_IM2COL_ROWS): the taps' rows are read from the zero-bordered image, xp =
+// im2col_pad_image(x_n), with plain loads. Through vmaskmovps (a mask per tap and chunk, the
+// padding rows masked off) this kernel took twice the time on Zen 3: LeNet's first layer, 12% of
+// its training step. The lanes past a row's outputs read the next row or the scratch's slack and
+// are never stored. Elsewhere xp is x_n itself, read through masks.
 template <int F, int NC, bool StoreCol>
-static void conv_forward_direct_image(const float* x_n, const float* w, const float* b, const ConvGeom& g,
-                                      float* out_n, float* col_n) {
-  // x_n is (c, h, w), w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow)
+static void conv_forward_direct_rows(const float* xp, const float* w, const float* b, const ConvGeom& g,
+                                     float* out_n, float* col_n) {
+  // w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow)
   const int64_t ckk = g.ckk(), ow = g.ow, ohw = g.oh * g.ow;
 #if SN_IM2COL_ROWS
-  // AVX2: the taps' rows are read from the zero-bordered image with plain loads. Through
-  // vmaskmovps (a mask per tap and chunk, the padding rows masked off) this kernel took twice
-  // the time on Zen 3: LeNet's first layer, 12% of its training step. The lanes past a row's
-  // outputs read the next row or the scratch's slack and are never stored.
-  const float* xp = im2col_pad_image(x_n, g);
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+#else
+  const float* x_n = xp;
 #endif
   for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
     int64_t n_out[NC];  // columns of each chunk's vector that are outputs
@@ -107,6 +109,23 @@ static void conv_forward_direct_image(const float* x_n, const float* w, const fl
   }
 }
 
+// The padded image is made per call; direct_in_groups below makes it once for all its groups.
+static const float* direct_input(const float* x_n, const ConvGeom& g) {
+#if SN_IM2COL_ROWS
+  return im2col_pad_image(x_n, g);
+#else
+  (void)g;
+  return x_n;
+#endif
+}
+
+template <int F, int NC, bool StoreCol>
+static void conv_forward_direct_image(const float* x_n, const float* w, const float* b, const ConvGeom& g,
+                                      float* out_n, float* col_n) {
+  // x_n is (c, h, w)
+  conv_forward_direct_rows<F, NC, StoreCol>(direct_input(x_n, g), w, b, g, out_n, col_n);
+}
+
 using DirectFn = void (*)(const float*, const float*, const float*, const ConvGeom&, float*, float*);
 
 template <int NC, bool StoreCol>
@@ -142,14 +161,22 @@ static DirectFn direct_for(const ConvGeom& g, bool keep_col) {
   return two ? direct_for_f<2, false>(g.f) : direct_for_f<1, false>(g.f);
 }
 
-// The direct kernel over any number of filters, F at a time (the last group takes what is left).
+// The direct kernel over any number of filters, F at a time (the last group takes what is left),
+// the input padded once for all of them.
 template <int F, int NC>
 static void direct_in_groups(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
                              float* col_n) {
+  static_assert(F <= 4, "the remainder switch below takes up to 3 filters");
   const int64_t ckk = g.ckk(), ohw = g.ohw();
+  const float* xp = direct_input(x_n, g);
   int64_t f0 = 0;
-  for (; f0 + F <= g.f; f0 += F) conv_forward_direct_image<F, NC, false>(x_n, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
-  if (DirectFn rest = direct_for_f<NC, false>(g.f - f0)) rest(x_n, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+  for (; f0 + F <= g.f; f0 += F) conv_forward_direct_rows<F, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+  switch (g.f - f0) {
+    case 1: return conv_forward_direct_rows<1, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+    case 2: return conv_forward_direct_rows<(F > 2 ? 2 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+    case 3: return conv_forward_direct_rows<(F > 3 ? 3 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+    default: return;
+  }
 }
 
 #endif

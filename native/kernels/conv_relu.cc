@@ -13,7 +13,7 @@ void conv_relu_forward(const float* x, const float* w, const float* b, const Con
   // x is (n, c, h, w), out_i = relu(w · col_i + b) is (f, oh·ow)
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * g.ohw();
   const float* wt = transpose_weights(w, g);
-  parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
+  parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* col = t_col.get(size_t(g.ckk() * g.ohw()));
     for (int64_t i = begin; i < end; ++i) {
       float* o = out + i * out_size;

@@ -24,7 +24,7 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
   const float* wt = transpose_weights(w, g);
-  parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
+  parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* conv = t_conv.get(size_t(g.f * ohw));
     float* col = t_col.get(size_t(ckk * ohw));
     for (int64_t i = begin; i < end; ++i) {
@@ -278,7 +278,7 @@ WindowLists find_positive_windows(const float* dout, const float* out, const int
   float* mem = t_windows.get(size_t(2 * slots * stride));
   WindowLists wl{reinterpret_cast<int32_t*>(mem), mem + slots * stride,
                  reinterpret_cast<int64_t*>(t_window_counts.get(size_t(2 * slots))), stride};
-  parallel_for(g.n, [&](int64_t i0, int64_t i1, int) {
+  parallel_for_pieces(g.n, [&](int64_t i0, int64_t i1, int) {
     for (int64_t i = i0; i < i1; ++i)
       for (int64_t fi = 0; fi < g.f; ++fi) {
         const int64_t base = (i * g.f + fi) * pohw, slot = fi * g.n + i;
@@ -399,7 +399,7 @@ int64_t backward_sparse(const float* dout, const float* out, const int32_t* argm
   const WindowLists wl = find_positive_windows(dout, out, argmax, g, pohw, first_bad);
   // By filters and row groups: each job owns whole rows of dw, so the sums (image order, window
   // order) do not depend on the thread count.
-  parallel_for(g.f * groups, [&](int64_t j0, int64_t j1, int) {
+  parallel_for_pieces(g.f * groups, [&](int64_t j0, int64_t j1, int) {
     for (int64_t j = j0; j < j1; ++j) {
       const int64_t fi = j / groups, grp = j % groups;
       const int64_t r0 = grp * rows / groups, r1 = (grp + 1) * rows / groups;

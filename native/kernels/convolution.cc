@@ -276,7 +276,7 @@ void conv_forward(const float* x, const float* w, const float* b, const ConvGeom
   // x is (n, c, h, w), w is (f, ckk), col_n is (ckk, ohw), out_n = w · col_n + b is (f, ohw)
   const int64_t in_size = g.c * g.h * g.w, col_size = g.ckk() * g.ohw(), out_size = g.f * g.ohw();
   const float* wt = transpose_weights(w, g);
-  parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
+  parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i)
       conv_forward_image(x + i * in_size, w, wt, b, g, out + i * out_size, col + i * col_size, true);
   });
@@ -330,7 +330,7 @@ void conv_backward(const float* dout, const float* w, float* col, const ConvGeom
   // dcol out to L3 and back (DeepConvNet's 16-channel 28×28 layer, 450 KB an image: backward
   // 14.3 → 11.9 ms on one core).
   const float* wt = weights_for_input_gradient(w, g);
-  parallel_for(g.n, [&](int64_t begin, int64_t end, int) {
+  parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* dcol = t_dcol.get(size_t(col_size));
     for (int64_t i = begin; i < end; ++i) {
       input_gradient_gemm(w, wt, g, dout + i * out_size, dcol);
@@ -375,7 +375,7 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
   float* partials = dw ? t_partials.get(size_t(plan.blocks * part_size)) : nullptr;
   std::atomic<int64_t> first_bad{-1};
   const float* wt = dx ? weights_for_input_gradient(w, g) : nullptr;
-  parallel_for(plan.blocks, [&](int64_t b0, int64_t b1, int) {
+  parallel_for_pieces(plan.blocks, [&](int64_t b0, int64_t b1, int) {
     float* dconv = t_block_dconv.get(size_t(plan.max_images * dconv_size));
     float* col = t_block_col.get(size_t(plan.max_images * col_size));
     for (int64_t blk = b0; blk < b1; ++blk) {

@@ -77,7 +77,12 @@ void pack_at(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap) {
 // B(p, j) = b[p·ldb + j] (in place or packed).
 // Full says whether the last of the NV vectors is whole (nr = NV·W): the edge form loads it
 // masked and stores it piecewise, and the whole form never pays for either.
-template <int MR, int NV, bool Full>
+// UnitRows: a_rs = 1 (Aᵀ read in place, or packed), so a step's MR values are adjacent and one
+// pointer walks them all instead of one per row. Used by micro_tiles below, whose loop otherwise
+// kept those pointers on the stack (35 stack accesses instead of 151 in the 6×16 run: the
+// convolutions' input gradients ×0.95–0.96 more, one thread, Zen 3); the one-tile function keeps
+// its registers either way and showed no difference.
+template <int MR, int NV, bool Full, bool UnitRows = false>
 __attribute__((always_inline)) inline void tile_body(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs,
                                                      const float* b, int64_t ldb, int64_t last_n, float* c,
                                                      int64_t ldc, bool add_c, const float* row_bias,
@@ -91,6 +96,7 @@ __attribute__((always_inline)) inline void tile_body(int64_t kc, const float* a,
   for (int r = 0; r < MR; ++r)
     SN_UNROLL
     for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
+  const float* ap = a;
 #if defined(SN_TARGET_AVX2)
   // Four k steps a loop trip: Affine's GEMMs ×0.87–0.93 and the convolutions' ×0.93–0.98 on Zen 3
   // (one thread, A/B in one process; 8 the same as 4, 2 slower). SSE2 showed no gain (×0.98–1.17,
@@ -104,11 +110,12 @@ __attribute__((always_inline)) inline void tile_body(int64_t kc, const float* a,
     bv[NV - 1] = Full ? vload(b + (NV - 1) * W) : vloadm(b + (NV - 1) * W, last);
     SN_UNROLL
     for (int r = 0; r < MR; ++r) {
-      const V ar = vset1(arow[r][p * a_cs]);
+      const V ar = UnitRows ? vset1(ap[r]) : vset1(arow[r][p * a_cs]);
       SN_UNROLL
       for (int v = 0; v < NV; ++v) acc[r][v] = vfma(ar, bv[v], acc[r][v]);
     }
     b += ldb;
+    if (UnitRows) ap += a_cs;
   }
   SN_UNROLL
   for (int r = 0; r < MR; ++r) {
@@ -143,12 +150,12 @@ void micro_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const fl
 // thread; whole steps at 2 threads LeNet5 ×0.965–0.969, DeepConvNet ×0.973–1.008, Zen 3). Not for
 // longer K: this loop's extra live values push the k loop's pointers out of registers (151 stack
 // accesses in the 6×16 tile instead of 15; LeNet's 150-deep forward up to ×1.15 slower).
-template <int NV, bool Full>
+template <int NV, bool Full, bool UnitRows>
 __attribute__((noinline)) void micro_tiles(int64_t count, int64_t a_tile, int64_t kc, const float* a, int64_t a_rs,
                                            int64_t a_cs, const float* b, int64_t ldb, int64_t last_n, float* c,
                                            int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
   for (int64_t t = 0; t < count; ++t) {
-    tile_body<kMR, NV, Full>(kc, a + t * a_tile, a_rs, a_cs, b, ldb, last_n, c + t * kMR * ldc, ldc, add_c,
+    tile_body<kMR, NV, Full, UnitRows>(kc, a + t * a_tile, a_rs, a_cs, b, ldb, last_n, c + t * kMR * ldc, ldc, add_c,
                              row_bias ? row_bias + t * kMR : nullptr, col_bias);
   }
 }
@@ -164,14 +171,19 @@ using TilesFn = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, int64
                          float*, int64_t, bool, const float*, const float*);
 
 // The full-height run of tiles for nv vectors whose last has last_n lanes.
-TilesFn tiles_for(int nv, int64_t last_n) {
+template <bool UnitRows>
+TilesFn tiles_for_rows(int nv, int64_t last_n) {
   static_assert(kNV <= 3, "extend the switch below");
   const bool full = last_n == W;
   switch (nv) {
-    case 1: return full ? micro_tiles<1, true> : micro_tiles<1, false>;
-    case 2: return full ? micro_tiles<(kNV >= 2 ? 2 : 1), true> : micro_tiles<(kNV >= 2 ? 2 : 1), false>;
-    default: return full ? micro_tiles<kNV, true> : micro_tiles<kNV, false>;
+    case 1: return full ? micro_tiles<1, true, UnitRows> : micro_tiles<1, false, UnitRows>;
+    case 2:
+      return full ? micro_tiles<(kNV >= 2 ? 2 : 1), true, UnitRows> : micro_tiles<(kNV >= 2 ? 2 : 1), false, UnitRows>;
+    default: return full ? micro_tiles<kNV, true, UnitRows> : micro_tiles<kNV, false, UnitRows>;
   }
+}
+TilesFn tiles_for(int nv, int64_t last_n, int64_t a_rs) {
+  return a_rs == 1 ? tiles_for_rows<true>(nv, last_n) : tiles_for_rows<false>(nv, last_n);
 }
 
 template <int MR, bool Full>
@@ -323,7 +335,7 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         int64_t q = 0;
         if (kc <= kShortK && mc >= 2 * kMR) {
           const int64_t full = mc / kMR;
-          tiles_for(nv, last_n)(full, a_tile, kc, ablock, a_rs, a_cs, bpanel, b_step, last_n, c + i0 * ldc + j0, ldc,
+          tiles_for(nv, last_n, a_rs)(full, a_tile, kc, ablock, a_rs, a_cs, bpanel, b_step, last_n, c + i0 * ldc + j0, ldc,
                                 add_c, rb ? rb + i0 : nullptr, cb ? cb + j0 : nullptr);
           q = full * kMR;
         }

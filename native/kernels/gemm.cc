@@ -155,8 +155,8 @@ __attribute__((noinline)) void micro_tiles(int64_t count, int64_t a_tile, int64_
                                            int64_t a_cs, const float* b, int64_t ldb, int64_t last_n, float* c,
                                            int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
   for (int64_t t = 0; t < count; ++t) {
-    tile_body<kMR, NV, Full, UnitRows>(kc, a + t * a_tile, a_rs, a_cs, b, ldb, last_n, c + t * kMR * ldc, ldc, add_c,
-                             row_bias ? row_bias + t * kMR : nullptr, col_bias);
+    tile_body<kMR, NV, Full, UnitRows>(kc, a + t * a_tile, a_rs, a_cs, b, ldb, last_n, c + t * kMR * ldc, ldc,
+                                       add_c, row_bias ? row_bias + t * kMR : nullptr, col_bias);
   }
 }
 #if defined(SN_TARGET_AVX2)
@@ -170,7 +170,8 @@ using TileFn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, i
 using TilesFn = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t,
                          float*, int64_t, bool, const float*, const float*);
 
-// The full-height run of tiles for nv vectors whose last has last_n lanes.
+// The run of full-height row tiles for nv vectors whose last has last_n lanes, A's rows a_rs
+// floats apart.
 template <bool UnitRows>
 TilesFn tiles_for_rows(int nv, int64_t last_n) {
   static_assert(kNV <= 3, "extend the switch below");
@@ -335,8 +336,8 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         int64_t q = 0;
         if (kc <= kShortK && mc >= 2 * kMR) {
           const int64_t full = mc / kMR;
-          tiles_for(nv, last_n, a_rs)(full, a_tile, kc, ablock, a_rs, a_cs, bpanel, b_step, last_n, c + i0 * ldc + j0, ldc,
-                                add_c, rb ? rb + i0 : nullptr, cb ? cb + j0 : nullptr);
+          tiles_for(nv, last_n, a_rs)(full, a_tile, kc, ablock, a_rs, a_cs, bpanel, b_step, last_n,
+                                      c + i0 * ldc + j0, ldc, add_c, rb ? rb + i0 : nullptr, cb ? cb + j0 : nullptr);
           q = full * kMR;
         }
         for (; q < mc; q += kMR) {

@@ -38,7 +38,7 @@ namespace {
 // tens of microseconds, which over ~20 kernels a step would be a visible share of 4 ms.
 constexpr auto kSpinTime = std::chrono::microseconds(100);
 
-// A contiguous range [begin, end), or, with next set, pieces of [0, end) taken in turn.
+// parallel_for_pieces's [0, count), in pieces of `size` items that the threads take in turn.
 struct Pieces {
   std::atomic<int64_t> next{0};
   int64_t count = 0, size = 1;
@@ -57,6 +57,7 @@ struct Pieces {
 // ×0.97 (SimpleConvNet), ×0.90 (DeepConvNet). 16 pieces a thread were no better than 8.
 constexpr int kPiecesPerThread = 8;
 
+// A worker's share: the range [begin, end), or, when pieces is set, pieces until none is left.
 struct Job {
   RangeFn fn = nullptr;
   void* ctx = nullptr;

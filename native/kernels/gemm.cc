@@ -147,9 +147,10 @@ void micro_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const fl
 // `count` full row tiles one after another, A a_tile floats from one to the next, in one call:
 // for a short K (a convolution's input gradient, K = its 16–64 filters) a tile is only 16–64
 // steps, and a call per tile cost a visible share of them (such GEMMs ×0.94–0.96 alone on one
-// thread; whole steps at 2 threads LeNet5 ×0.965–0.969, DeepConvNet ×0.973–1.008, Zen 3). Not for
-// longer K: this loop's extra live values push the k loop's pointers out of registers (151 stack
-// accesses in the 6×16 tile instead of 15; LeNet's 150-deep forward up to ×1.15 slower).
+// thread; whole steps at 2 threads LeNet5 ×0.965–0.969, DeepConvNet ×0.973–1.008, Zen 3). With a
+// pointer per row of A, not for longer K: this loop's extra live values push those pointers out
+// of registers (151 stack accesses in the 6×16 tile instead of 15; a 150-deep GEMM up to ×1.15
+// slower); with A's rows adjacent (UnitRows) one pointer does, and the run pays at any K.
 template <int NV, bool Full, bool UnitRows>
 __attribute__((noinline)) void micro_tiles(int64_t count, int64_t a_tile, int64_t kc, const float* a, int64_t a_rs,
                                            int64_t a_cs, const float* b, int64_t ldb, int64_t last_n, float* c,
@@ -159,11 +160,17 @@ __attribute__((noinline)) void micro_tiles(int64_t count, int64_t a_tile, int64_
                                        add_c, row_bias ? row_bias + t * kMR : nullptr, col_bias);
   }
 }
+// Whether sgemm_builtin runs a panel's full row tiles in one call: always when A's rows are
+// adjacent (a_rs = 1: the convolutions' wᵀ, Affine's packed xᵀ), whose loop keeps its pointers in
+// registers (Affine's weight gradient ×0.94–0.97, whole SimpleConvNet steps ×0.97–0.99 at 2 threads
+// against one call per tile); otherwise for K ≤ kShortK only. Measured on AVX2 only: AVX-512's
+// 10-row tile needs more pointers; SSE2 and NEON keep one call per tile.
 #if defined(SN_TARGET_AVX2)
-constexpr int64_t kShortK = 64;
+constexpr bool kRunsOfTiles = true;
 #else
-constexpr int64_t kShortK = 0;  // measured on AVX2 only (AVX-512's 10-row tile needs more pointers)
+constexpr bool kRunsOfTiles = false;
 #endif
+constexpr int64_t kShortK = 64;
 
 using TileFn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
                         bool, const float*, const float*);
@@ -334,7 +341,7 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
           b_step = kNR;
         }
         int64_t q = 0;
-        if (kc <= kShortK && mc >= 2 * kMR) {
+        if (kRunsOfTiles && (a_rs == 1 || kc <= kShortK) && mc >= 2 * kMR) {
           const int64_t full = mc / kMR;
           tiles_for(nv, last_n, a_rs)(full, a_tile, kc, ablock, a_rs, a_cs, bpanel, b_step, last_n,
                                       c + i0 * ldc + j0, ldc, add_c, rb ? rb + i0 : nullptr, cb ? cb + j0 : nullptr);

@@ -68,6 +68,29 @@ void pack_at(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap) {
   }
 }
 
+#if SN_MASKED_SIMD
+// d[j·stride + q] = r[q][j] for j, q < 8: column j of the 8 × 8 block whose row q is r[q], stored
+// as one vector (all 8 lanes, whatever the stride).
+inline void store_transposed_8x8(const __m256 r[8], float* d, int64_t stride) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d + 0 * stride, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(d + 1 * stride, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(d + 2 * stride, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(d + 3 * stride, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(d + 4 * stride, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(d + 5 * stride, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(d + 6 * stride, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(d + 7 * stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
 // ap = the row tiles of the block A(i, p) = a[i·lda + p] (row-major), in pack_at's layout. With
 // AVX2, eight steps of a tile at a time: its six rows' next eight values (and two rows of zeros)
 // transposed through registers, each step stored as one vector of which six lanes are kept.
@@ -85,24 +108,8 @@ void pack_a_rows(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap)
         __m256 r[8];
         for (int q = 0; q < kMR; ++q) r[q] = _mm256_loadu_ps(src + q * lda + p);
         for (int q = kMR; q < 8; ++q) r[q] = _mm256_setzero_ps();
-        const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
         // step p + j is column j of the 8 × 8 block: lanes 0–5 its six rows
-        float* d = dst + p * kMR;
-        _mm256_storeu_ps(d + 0 * kMR, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_storeu_ps(d + 1 * kMR, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_storeu_ps(d + 2 * kMR, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_storeu_ps(d + 3 * kMR, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_storeu_ps(d + 4 * kMR, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_storeu_ps(d + 5 * kMR, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_storeu_ps(d + 6 * kMR, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_storeu_ps(d + 7 * kMR, _mm256_permute2f128_ps(u3, u7, 0x31));
+        store_transposed_8x8(r, dst + p * kMR, kMR);
       }
     }
 #endif
@@ -204,27 +211,22 @@ __attribute__((noinline)) void micro_tiles(int64_t count, int64_t a_tile, int64_
                                        add_c, row_bias ? row_bias + t * kMR : nullptr, col_bias);
   }
 }
+
 // Whether sgemm_builtin runs a panel's full row tiles in one call: always when A's rows are
 // adjacent (a_rs = 1: the convolutions' wᵀ, Affine's packed xᵀ), whose loop keeps its pointers in
 // registers (Affine's weight gradient ×0.94–0.97, whole SimpleConvNet steps ×0.97–0.99 at 2 threads
-// against one call per tile); otherwise for K ≤ kShortK only. Measured on AVX2 only: AVX-512's
-// 10-row tile needs more pointers; SSE2 and NEON keep one call per tile.
+// against one call per tile); otherwise for K ≤ kShortK only. And a row-major A read by at least
+// kPackRowsMinN columns of C is packed into row tiles (pack_a_rows) for such a run: Affine's
+// input gradient (dout · Wᵀ, 2,160 columns a thread for SimpleConvNet) ×0.91–0.96 on one thread,
+// whole SimpleConvNet steps ×0.965 and ×0.984 at 2 threads; Affine's forward (100 columns) is read
+// in place: packed for 7 column panels it was ×1.05–1.13 slower. Measured on AVX2 (Zen 3) only:
+// AVX-512's 10-row tile needs more pointers; SSE2 and NEON keep one call per tile.
 #if defined(SN_TARGET_AVX2)
 constexpr bool kRunsOfTiles = true;
 #else
 constexpr bool kRunsOfTiles = false;
 #endif
 constexpr int64_t kShortK = 64;
-// A row-major A is packed into row tiles (pack_a_rows) when at least kPackRowsMinN columns of C
-// read it, so that the run of tiles walks it with one pointer: Affine's input gradient (dout ·
-// Wᵀ, 2,160 columns a thread for SimpleConvNet) ×0.91–0.96 on one thread, whole SimpleConvNet
-// steps ×0.965 and ×0.984 at 2 threads (Zen 3, AVX2). Affine's forward (100 columns) is read in
-// place: packed for 7 column panels it was ×1.05–1.13 slower.
-#if defined(SN_TARGET_AVX2)
-constexpr bool kPackRowMajorA = true;
-#else
-constexpr bool kPackRowMajorA = false;
-#endif
 constexpr int64_t kPackRowsMinN = 256;
 
 using TileFn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t,
@@ -293,23 +295,7 @@ void pack_transposed(const float* src, int64_t ld, int64_t nr, int64_t kc, float
     for (; p + 8 <= kc; p += 8) {
       __m256 r[8];
       for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (j + q) * ld + p);
-      const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-      const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-      const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-      const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float* d = bp + p * kNR + j;
-      _mm256_storeu_ps(d + 0 * kNR, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(d + 1 * kNR, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(d + 2 * kNR, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(d + 3 * kNR, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(d + 4 * kNR, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(d + 5 * kNR, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(d + 6 * kNR, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(d + 7 * kNR, _mm256_permute2f128_ps(u3, u7, 0x31));
+      store_transposed_8x8(r, bp + p * kNR + j, kNR);
     }
     for (; p < kc; ++p)
       for (int q = 0; q < 8; ++q) bp[p * kNR + j + q] = src[(j + q) * ld + p];
@@ -344,21 +330,20 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
     const float* cb = p0 == 0 ? col_bias : nullptr;
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       const int64_t mc = std::min<int64_t>(kMC, m - i0);
-      // A read in place (Aᵀ column-wise, a row-major A row-wise; see micro_tile), or a big Aᵀ
-      // packed into row tiles once per block, then read by every column panel.
+      // A read in place (Aᵀ column-wise, a row-major A row-wise; see micro_tile), or packed into
+      // row tiles once per block, then read by every column panel: a big Aᵀ, or a row-major A
+      // that many columns read (kPackRowsMinN).
       const float* ablock = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
       int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
       int64_t a_tile = kMR * a_rs;  // from one row tile to the next
-      if (trans_a && packs_at(n, kc, lda)) {
+      const bool pack_t = trans_a && packs_at(n, kc, lda);
+      if (pack_t || (!trans_a && kRunsOfTiles && n >= kPackRowsMinN && mc >= 2 * kMR)) {
         float* ap = t_apack.get(size_t(((mc + kMR - 1) / kMR) * apack_tile_stride(kc)));
-        pack_at(ablock, lda, mc, kc, ap);
-        ablock = ap;
-        a_rs = 1;
-        a_cs = kMR;
-        a_tile = apack_tile_stride(kc);
-      } else if (!trans_a && kPackRowMajorA && n >= kPackRowsMinN && mc >= 2 * kMR) {
-        float* ap = t_apack.get(size_t(((mc + kMR - 1) / kMR) * apack_tile_stride(kc)));
-        pack_a_rows(ablock, lda, mc, kc, ap);
+        if (pack_t) {
+          pack_at(ablock, lda, mc, kc, ap);
+        } else {
+          pack_a_rows(ablock, lda, mc, kc, ap);
+        }
         ablock = ap;
         a_rs = 1;
         a_cs = kMR;

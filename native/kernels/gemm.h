@@ -29,8 +29,10 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 
 // Whether the GEMM in use copies a transposed A (trans_a, k deep, rows lda floats apart) into
 // row tiles before multiplying, for n columns of C. A caller that holds A both ways (a
-// convolution's w and its transpose) passes the row-major one instead: read in place, it costs
-// nothing, where the copy is repeated on every call (once per image).
+// convolution's w and its transpose) passes the row-major one instead, read in place where the
+// copy would be repeated on every call (once per image). (On AVX2 a row-major A is copied too
+// when n ≥ 256 columns read it, the copy then paying for itself within the call; no preset
+// convolution has that many.)
 bool sgemm_packs_transposed_a(int64_t n, int64_t k, int64_t lda);
 
 SN_END_TARGET

@@ -23,12 +23,12 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
                             float* out, int32_t* argmax) {
   const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
-  const float* wt = transpose_weights(w, g);
+  const ForwardWeights fw = forward_weights(w, g);
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* conv = t_conv.get(size_t(g.f * ohw));
     float* col = t_col.get(size_t(ckk * ohw));
     for (int64_t i = begin; i < end; ++i) {
-      conv_forward_image(x + i * in_size, w, wt, b, g, conv, col, false);
+      conv_forward_image(x + i * in_size, fw, b, g, conv, col, false);
       float* o = out + i * out_size;
       if (!argmax) {
         // Inference: no winners to keep, the Relu in the same pass.

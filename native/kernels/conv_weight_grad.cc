@@ -9,6 +9,7 @@
 SN_BEGIN_TARGET
 
 thread_local Scratch t_dot;
+thread_local Scratch t_dout_t;
 
 namespace {
 
@@ -68,6 +69,58 @@ void dot_tile(int64_t p, int64_t nimg, const float* a, int64_t a_img, const floa
     SN_UNROLL
     for (int t = 0; t < RT; ++t) out[f * out_ld + t] = vadd(out[f * out_ld + t], acc[f][t]);
 }
+
+#if defined(SN_TARGET_AVX2)
+// The other way round, for AVX2's 16 registers: 16 filters in two vectors × RT ≤ 6 taps, each
+// tap's col value broadcast. A step is 2 vector loads (of doutᵀ) and RT broadcasts for 2·RT
+// FMAs, and every col value is read once per 16 filters instead of once per 4, which with
+// dot_tile's 4 × 3 made col's L2 stream the limit (DeepConvNet's weight gradient ran at about
+// half the FMA peak). at holds doutᵀ: step s of image i at at[(i·a_img + s)·16], 16 filters;
+// col rows are ld floats apart, b_img between images. out(t, f) = out[t·16 + f] gets the sums
+// added (one float per output, no horizontal sum).
+constexpr int kFilterLanes = 2 * W;
+constexpr int kFilterTileTaps = 6;
+
+template <int RT>
+void filter_tile(int64_t len, int64_t nimg, const float* at, int64_t a_img, const float* b, int64_t b_img,
+                 int64_t ld, float* out, bool add) {
+  V acc0[RT], acc1[RT];
+  SN_UNROLL
+  for (int t = 0; t < RT; ++t) acc0[t] = acc1[t] = vzero();
+  for (int64_t i = 0; i < nimg; ++i, at += a_img * kFilterLanes, b += b_img) {
+    const float* bt[RT];
+    SN_UNROLL
+    for (int t = 0; t < RT; ++t) bt[t] = b + t * ld;
+    for (int64_t s = 0; s < len; ++s) {
+      const V a0 = vload(at + s * kFilterLanes), a1 = vload(at + s * kFilterLanes + W);
+      SN_UNROLL
+      for (int t = 0; t < RT; ++t) {
+        const V v = vset1(bt[t][s]);
+        acc0[t] = vfma(a0, v, acc0[t]);
+        acc1[t] = vfma(a1, v, acc1[t]);
+      }
+    }
+  }
+  if (add) {
+    SN_UNROLL
+    for (int t = 0; t < RT; ++t) {
+      acc0[t] = vadd(vload(out + t * kFilterLanes), acc0[t]);
+      acc1[t] = vadd(vload(out + t * kFilterLanes + W), acc1[t]);
+    }
+  }
+  SN_UNROLL
+  for (int t = 0; t < RT; ++t) {
+    vstore(out + t * kFilterLanes, acc0[t]);
+    vstore(out + t * kFilterLanes + W, acc1[t]);
+  }
+}
+
+using FilterTileFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, bool);
+constexpr FilterTileFn kFilterTiles[kFilterTileTaps + 1] = {nullptr,        filter_tile<1>, filter_tile<2>,
+                                                            filter_tile<3>, filter_tile<4>, filter_tile<5>,
+                                                            filter_tile<6>};
+
+#endif
 
 using DotFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, V*, int64_t, float*,
                       int64_t);
@@ -147,12 +200,79 @@ int64_t tiling_cost(int64_t rows, int64_t cols, int rf, int rt) {
 
 }  // namespace
 
+namespace {
+
+// dbacc[f − f0] += the lane-wise sums of images [0, n)'s dout rows f, f0 ≤ f < f1, image by
+// image (the caller reduces each to db(f) at the end). Called per image group, while the
+// group's dout is in cache.
+void add_bias_grad(int64_t f0, int64_t f1, int64_t p, int64_t n, const float* dout, int64_t dout_stride, V* dbacc) {
+  const Mask tail = tail_mask(p % W == 0 ? W : p % W);
+  const int64_t p_full = p % W == 0 ? p : p - p % W;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t fi = f0; fi < f1; ++fi) {
+      const float* row = dout + i * dout_stride + fi * p;
+      V s = vzero();
+      for (int64_t q = 0; q < p_full; q += W) s = vadd(s, vload(row + q));
+      if (p_full < p) s = vadd(s, vloadm(row + p_full, tail));
+      dbacc[fi - f0] = vadd(dbacc[fi - f0], s);
+    }
+  }
+}
+
+#if defined(SN_TARGET_AVX2)
+void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1,
+                              int64_t ckk, int64_t p, int64_t n, const float* dout, int64_t dout_stride,
+                              const float* col, int64_t col_stride, float* dw, float* db) {
+  const int64_t nf = f1 - f0, nt = t1 - t0, blocks = nf / kFilterLanes;
+  const bool with_db = t0 == 0;
+  float* sums = t_dot.get(size_t(nf * nt + nf * W));  // (block, tap, 16 filters), then db's lanes
+  V* dbacc = reinterpret_cast<V*>(sums + nf * nt);
+  for (int64_t fi = 0; fi < nf; ++fi) dbacc[fi] = vzero();
+  float* at = t_dout_t.get(size_t(std::min(plan.images, n) * p * nf));
+  for (int64_t i0 = 0; i0 < n; i0 += plan.images) {
+    const int64_t ni = std::min<int64_t>(plan.images, n - i0);
+    for (int64_t fb = 0; fb < blocks; ++fb)
+      for (int64_t i = 0; i < ni; ++i)
+        transpose(dout + (i0 + i) * dout_stride + (f0 + fb * kFilterLanes) * p, kFilterLanes, p, p,
+                  at + (fb * ni + i) * p * kFilterLanes, kFilterLanes);
+    if (with_db) add_bias_grad(f0, f1, p, ni, dout + i0 * dout_stride, dout_stride, dbacc);
+    for (int64_t fb = 0; fb < blocks; ++fb) {
+      const float* a = at + fb * ni * p * kFilterLanes;
+      for (int64_t tb = t0; tb < t1; tb += kFilterTileTaps) {
+        const int rt = int(std::min<int64_t>(kFilterTileTaps, t1 - tb));
+        kFilterTiles[rt](p, ni, a, p, col + i0 * col_stride + tb * p, col_stride, p,
+                         sums + (fb * nt + tb - t0) * kFilterLanes, i0 > 0);
+      }
+    }
+  }
+  // dw(f, t) = sums(block, t, f mod 16)
+  for (int64_t fb = 0; fb < blocks; ++fb)
+    transpose(sums + fb * nt * kFilterLanes, nt, kFilterLanes, kFilterLanes, dw + (f0 + fb * kFilterLanes) * ckk + t0,
+              ckk);
+  if (with_db)
+    for (int64_t fi = 0; fi < nf; ++fi) db[f0 + fi] = vsum(dbacc[fi]);
+}
+#endif
+
+}  // namespace
+
 WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n) {
+#if defined(SN_TARGET_AVX2)
+  if (f % kFilterLanes == 0) {
+    // Filters in lanes. Images per pass: as many as keep their doutᵀ and a tile's col rows
+    // ((16 + 6)·P floats an image) within ~32 KB of L1, where doutᵀ then stays while the tiles
+    // walk the taps. A larger map is one image a pass, whole: cut into column slices that fit L1
+    // (DeepConvNet's 28 × 28 layer) it was no faster.
+    const int64_t per_image = (kFilterLanes + kFilterTileTaps) * p;
+    const int64_t images = std::clamp<int64_t>(8192 / std::max<int64_t>(per_image, 1), 1, std::max<int64_t>(n, 1));
+    return WeightGradPlan{kFilterLanes, kFilterTileTaps, images, p, true};
+  }
+#endif
   // Fewest padded filter rows first: every filter block streams all of col (the large operand)
   // from L2 once, so a tile that covers f exactly in tall blocks reads col the fewest times
   // (measured: 8×3 over 6×4/5×5 for 16–64 filters, −10…20%; 6×4 for LeNet's 6). Then the
   // FMA/load cost of the tiling, then the taller tile.
-  WeightGradPlan plan{kDotShapes[0].rf, kDotShapes[0].rt, 1, 0};
+  WeightGradPlan plan{kDotShapes[0].rf, kDotShapes[0].rt, 1, 0, false};
   int64_t best_rows = -1, best_cost = -1;
   for (const DotShape& s : kDotShapes) {
     const int64_t rows = (f + s.rf - 1) / s.rf * s.rf, cost = tiling_cost(f, ckk, s.rf, s.rt);
@@ -189,6 +309,12 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   const int64_t nf = f1 - f0, nt = t1 - t0;
   if (nt <= 0 || nf <= 0) return;
   const bool with_db = t0 == 0;
+#if defined(SN_TARGET_AVX2)
+  if (plan.filter_lanes) {
+    weight_grad_filter_lanes(plan, f0, f1, t0, t1, ckk, p, n, dout, dout_stride, col, col_stride, dw, db);
+    return;
+  }
+#endif
   // One image group: the tiles write dw themselves. Otherwise lane-wise partial sums, nf·nt
   // vectors for dw; then nf for db either way.
   const bool one_group = plan.images >= n && plan.columns >= p;
@@ -196,8 +322,6 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   V* acc = reinterpret_cast<V*>(t_dot.get(size_t(acc_count * W)));
   V* dbacc = acc + (one_group ? 0 : nf * nt);
   for (int64_t e = 0; e < acc_count; ++e) acc[e] = vzero();
-  const Mask tail = tail_mask(p % W == 0 ? W : p % W);
-  const int64_t p_full = p % W == 0 ? p : p - p % W;
   // Image groups and column slices outermost: a group's slice of dout and col rows stays in L2
   // while every tile reads it.
   for (int64_t i0 = 0; i0 < n; i0 += plan.images) {
@@ -221,16 +345,7 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
         }
       }
     }
-    if (!with_db) continue;
-    for (int64_t i = i0; i < i0 + ni; ++i) {
-      for (int64_t fi = f0; fi < f1; ++fi) {
-        const float* row = dout + i * dout_stride + fi * p;
-        V s = vzero();
-        for (int64_t q = 0; q < p_full; q += W) s = vadd(s, vload(row + q));
-        if (p_full < p) s = vadd(s, vloadm(row + p_full, tail));
-        dbacc[fi - f0] = vadd(dbacc[fi - f0], s);
-      }
-    }
+    if (with_db) add_bias_grad(f0, f1, p, ni, dout + i0 * dout_stride, dout_stride, dbacc);
   }
   for (int64_t fi = 0; fi < nf; ++fi) {
     if (!one_group)

@@ -13,6 +13,9 @@ struct WeightGradPlan {
   int rf, rt;
   int64_t images;
   int64_t columns;
+  // Filters in vector lanes (AVX2, filters a multiple of 16): rf = 16 filters × rt taps, col
+  // broadcast a float at a time, dout transposed per image (filter_tile in the .cc).
+  bool filter_lanes;
 };
 WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n);
 
@@ -22,9 +25,10 @@ WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t 
 // rows P floats apart); that block of dw (and of db) is overwritten. Both operands are contiguous
 // along P = oh·ow, so this runs as register-blocked dot products kept in vector lanes across all
 // images (one horizontal sum per output at the end) instead of a GEMM that would transpose col_i
-// per image. Each output's sum runs in its own lane-wise accumulator in the same order whatever
-// tile or block holds it, so any split of the filters and taps gives the same bits; splits at
-// multiples of plan.rf / plan.rt avoid edge tiles.
+// per image — or, with plan.filter_lanes, with 16 filters in the lanes and col broadcast, dout_i
+// transposed per image (f0 and f1 then multiples of 16). Each output's sum runs in its own
+// accumulator in the same order whatever tile or block holds it, so any split of the filters and
+// taps gives the same bits; splits at multiples of plan.rf / plan.rt avoid edge tiles.
 void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1, int64_t ckk,
                       int64_t p, int64_t n, const float* dout, int64_t dout_stride, const float* col,
                       int64_t col_stride, float* dw, float* db);

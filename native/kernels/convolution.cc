@@ -196,8 +196,36 @@ const float* transpose_weights(const float* w, const ConvGeom& g) {
   return wt;
 }
 
-void conv_forward_image(const float* x_n, const float* w, const float* wt, const float* b, const ConvGeom& g,
-                        float* out_n, float* col_n, bool keep_col) {
+static thread_local Scratch t_wt_panels, t_out_t;
+
+// The image's product computed transposed, outᵀ(positions × filters) = colᵀ · wᵀ, then outᵀ
+// transposed into out: where the usual form copies col into panels for every image (more than
+// 18 filters, AVX2) and the filters fill whole panels, or where the positions leave the usual
+// form a mostly empty edge panel (a 7 × 7 map: 49 columns, the last panel one column of 16).
+// wᵀ is packed once per batch. DeepConvNet's 14 × 14 and 7 × 7 layers' forward ×0.85–0.92 (one
+// thread, Zen 3). Every output is the same sum in the same order as before: the same bits.
+static bool forward_runs_transposed(const ConvGeom& g) {
+  if (gemm_impl() != GemmImpl::Builtin) return false;
+  const int64_t ohw = g.ohw();
+  if (sgemm_transposed_is_cheaper(ohw, g.f)) return false;
+  return sgemm_transposed_is_cheaper(g.f, ohw) ||
+         (sgemm_copies_b_per_call(g.f, ohw) && g.f % sgemm_panel_columns() == 0);
+}
+
+ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
+  ForwardWeights fw{w, transpose_weights(w, g), nullptr};
+  if (forward_runs_transposed(g)) {
+    float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
+    sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
+    fw.wt_panels = panels;
+  }
+  return fw;
+}
+
+void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_n,
+                        float* col_n, bool keep_col) {
+  const float* w = fw.w;
+  const float* wt = fw.wt;
 #if SN_MASKED_SIMD
   if (DirectFn direct = direct_for(g, keep_col)) {
     direct(x_n, w, b, g, out_n, col_n);
@@ -224,7 +252,11 @@ void conv_forward_image(const float* x_n, const float* w, const float* wt, const
   const auto gemm = [&](int64_t r0, int64_t r1, const float* col) {
     const int64_t n = (r1 - r0) * g.ow;
     float* out = out_n + r0 * g.ow;
-    if (sgemm_packs_transposed_a(n, ckk, g.f)) {
+    if (fw.wt_panels) {
+      float* out_t = t_out_t.get(size_t(n * g.f));
+      sgemm_packed_b(true, n, g.f, ckk, col, n, fw.wt_panels, b, out_t, g.f);
+      transpose(out_t, n, g.f, g.f, out, ohw);
+    } else if (sgemm_packs_transposed_a(n, ckk, g.f)) {
       sgemm_bias(false, false, g.f, n, ckk, w, ckk, col, n, b, nullptr, out, ohw);
     } else {
       sgemm_bias(true, false, g.f, n, ckk, wt, g.f, col, n, b, nullptr, out, ohw);
@@ -254,31 +286,56 @@ void conv_forward_image(const float* x_n, const float* w, const float* wt, const
   gemm(0, g.oh, col_n);
 }
 
-// dcol_i = wᵀ · dconv_i, (ckk, ohw). w read as the transposed operand, or wt (w transposed once
-// by the caller) read row-major in place where the GEMM would copy wᵀ for every image
-// (DeepConvNet's last two layers: backward ×0.96, one thread, Zen 3).
-static void input_gradient_gemm(const float* w, const float* wt, const ConvGeom& g, const float* dconv_i,
-                                float* dcol) {
-  const int64_t ckk = g.ckk(), ohw = g.ohw();
-  if (wt) {
-    sgemm(false, false, ckk, ohw, g.f, wt, g.f, dconv_i, ohw, false, dcol, ohw);
-  } else {
-    sgemm(true, false, ckk, ohw, g.f, w, ckk, dconv_i, ohw, false, dcol, ohw);
+// The weights as every image's input gradient reads them, made once per batch: w, and wᵀ
+// (transpose_weights) where the GEMM would otherwise copy wᵀ for every image, or w packed into
+// panels where the product runs transposed.
+struct InputGradWeights {
+  const float* w;
+  const float* wt;
+  const float* w_panels;
+};
+
+static thread_local Scratch t_w_panels, t_dcol_t;
+
+// dcolᵀ(positions × taps) = dconvᵀ · w, then transposed into dcol, where the positions would
+// leave the usual form a mostly empty edge panel (7 × 7 maps: DeepConvNet's last two layers,
+// backward ×0.95 with the weight gradient, one thread, Zen 3); w packed once per batch, dconv
+// read in place. The same sums in the same order as the usual form.
+static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
+  InputGradWeights iw{w, nullptr, nullptr};
+  if (gemm_impl() == GemmImpl::Builtin && sgemm_transposed_is_cheaper(g.ckk(), g.ohw())) {
+    float* panels = t_w_panels.get(size_t(sgemm_packed_b_floats(g.f, g.ckk())));
+    sgemm_pack_b(g.f, g.ckk(), w, g.ckk(), panels);
+    iw.w_panels = panels;
+  } else if (sgemm_packs_transposed_a(g.ohw(), g.f, g.ckk())) {
+    iw.wt = transpose_weights(w, g);
   }
+  return iw;
 }
 
-// transpose_weights(w) when input_gradient_gemm is better off with it, else null.
-static const float* weights_for_input_gradient(const float* w, const ConvGeom& g) {
-  return sgemm_packs_transposed_a(g.ohw(), g.f, g.ckk()) ? transpose_weights(w, g) : nullptr;
+// dcol_i = wᵀ · dconv_i, (ckk, ohw): transposed with packed w (above), or w read as the
+// transposed operand, or wt read row-major in place where the GEMM would copy wᵀ for every image
+// (DeepConvNet's last two layers: backward ×0.96, one thread, Zen 3).
+static void input_gradient_gemm(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dcol) {
+  const int64_t ckk = g.ckk(), ohw = g.ohw();
+  if (iw.w_panels) {
+    float* dcol_t = t_dcol_t.get(size_t(ohw * ckk));
+    sgemm_packed_b(true, ohw, ckk, g.f, dconv_i, ohw, iw.w_panels, nullptr, dcol_t, ckk);
+    transpose(dcol_t, ohw, ckk, ckk, dcol, ohw);
+  } else if (iw.wt) {
+    sgemm(false, false, ckk, ohw, g.f, iw.wt, g.f, dconv_i, ohw, false, dcol, ohw);
+  } else {
+    sgemm(true, false, ckk, ohw, g.f, iw.w, ckk, dconv_i, ohw, false, dcol, ohw);
+  }
 }
 
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col) {
   // x is (n, c, h, w), w is (f, ckk), col_n is (ckk, ohw), out_n = w · col_n + b is (f, ohw)
   const int64_t in_size = g.c * g.h * g.w, col_size = g.ckk() * g.ohw(), out_size = g.f * g.ohw();
-  const float* wt = transpose_weights(w, g);
+  const ForwardWeights fw = forward_weights(w, g);
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i)
-      conv_forward_image(x + i * in_size, w, wt, b, g, out + i * out_size, col + i * col_size, true);
+      conv_forward_image(x + i * in_size, fw, b, g, out + i * out_size, col + i * col_size, true);
   });
 }
 
@@ -329,11 +386,11 @@ void conv_backward(const float* dout, const float* w, float* col, const ConvGeom
   // stays in L2 from one image to the next: writing it over col_n instead sent every image's
   // dcol out to L3 and back (DeepConvNet's 16-channel 28×28 layer, 450 KB an image: backward
   // 14.3 → 11.9 ms on one core).
-  const float* wt = weights_for_input_gradient(w, g);
+  const InputGradWeights iw = input_grad_weights(w, g);
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* dcol = t_dcol.get(size_t(col_size));
     for (int64_t i = begin; i < end; ++i) {
-      input_gradient_gemm(w, wt, g, dout + i * out_size, dcol);
+      input_gradient_gemm(iw, g, dout + i * out_size, dcol);
       col2im_image(dcol, g, dx + i * in_size);
     }
   });
@@ -374,7 +431,7 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
   const int64_t part_size = g.f * ckk + g.f;
   float* partials = dw ? t_partials.get(size_t(plan.blocks * part_size)) : nullptr;
   std::atomic<int64_t> first_bad{-1};
-  const float* wt = dx ? weights_for_input_gradient(w, g) : nullptr;
+  const InputGradWeights iw = dx ? input_grad_weights(w, g) : InputGradWeights{w, nullptr, nullptr};
   parallel_for_pieces(plan.blocks, [&](int64_t b0, int64_t b1, int) {
     float* dconv = t_block_dconv.get(size_t(plan.max_images * dconv_size));
     float* col = t_block_col.get(size_t(plan.max_images * col_size));
@@ -401,7 +458,7 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
       for (int64_t i = i0; i < i1; ++i) {
         // dcol_i = wᵀ · dconv_i over col_i, which the weight gradient no longer needs
         float* dcol = col + (i - i0) * col_size;
-        input_gradient_gemm(w, wt, g, dconv + (i - i0) * dconv_size, dcol);
+        input_gradient_gemm(iw, g, dconv + (i - i0) * dconv_size, dcol);
         col2im_image(dcol, g, dx + i * in_size);
       }
     }

@@ -13,12 +13,22 @@ void conv_forward(const float* x, const float* w, const float* b, const ConvGeom
 // where it would pack wt instead, sgemm_packs_transposed_a, the other one is passed).
 const float* transpose_weights(const float* w, const ConvGeom& g);
 
-// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow); wt is transpose_weights(w).
+// The weights as every image of a batch's forward reads them, made once per batch in the
+// calling thread's scratch (valid until its next call): w, wᵀ, and wᵀ packed into the GEMM's
+// panels when the images' products run transposed (null otherwise; see forward_weights).
+struct ForwardWeights {
+  const float* w;
+  const float* wt;
+  const float* wt_panels;
+};
+ForwardWeights forward_weights(const float* w, const ConvGeom& g);
+
+// One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow).
 // col_n (c·kh·kw, oh·ow) is scratch that holds im2col(x_n) afterwards when keep_col (else its
 // contents are undefined: the fused small-filter path then skips writing it). Single-threaded:
 // callers split the batch.
-void conv_forward_image(const float* x_n, const float* w, const float* wt, const float* b, const ConvGeom& g,
-                        float* out_n, float* col_n, bool keep_col);
+void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_n,
+                        float* col_n, bool keep_col);
 
 // dout is (n, f, oh·ow), w is (f, c·kh·kw), col is convForward's; dw (f, c·kh·kw) and db (f)
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.

@@ -68,28 +68,6 @@ void pack_at(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap) {
   }
 }
 
-#if SN_MASKED_SIMD
-// d[j·stride + q] = r[q][j] for j, q < 8: column j of the 8 × 8 block whose row q is r[q], stored
-// as one vector (all 8 lanes, whatever the stride).
-inline void store_transposed_8x8(const __m256 r[8], float* d, int64_t stride) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  _mm256_storeu_ps(d + 0 * stride, _mm256_permute2f128_ps(u0, u4, 0x20));
-  _mm256_storeu_ps(d + 1 * stride, _mm256_permute2f128_ps(u1, u5, 0x20));
-  _mm256_storeu_ps(d + 2 * stride, _mm256_permute2f128_ps(u2, u6, 0x20));
-  _mm256_storeu_ps(d + 3 * stride, _mm256_permute2f128_ps(u3, u7, 0x20));
-  _mm256_storeu_ps(d + 4 * stride, _mm256_permute2f128_ps(u0, u4, 0x31));
-  _mm256_storeu_ps(d + 5 * stride, _mm256_permute2f128_ps(u1, u5, 0x31));
-  _mm256_storeu_ps(d + 6 * stride, _mm256_permute2f128_ps(u2, u6, 0x31));
-  _mm256_storeu_ps(d + 7 * stride, _mm256_permute2f128_ps(u3, u7, 0x31));
-}
-#endif
 
 // ap = the row tiles of the block A(i, p) = a[i·lda + p] (row-major), in pack_at's layout. With
 // AVX2, eight steps of a tile at a time: its six rows' next eight values (and two rows of zeros)
@@ -284,34 +262,18 @@ TileFn tile_for(int mr, int nv, int64_t last_n) {
   return last_n == W ? tile_for_mr<true>(mr, nv) : tile_for_mr<false>(mr, nv);
 }
 
-// bp(p, j) = src(j, p) for j < nr, p < kc (src rows ld floats apart), bp rows kNR floats apart.
+// bp(p, j) = src(j, p) for j < nr, p < kc (src rows ld floats apart), bp rows kNR floats apart:
+// 8 × 8 blocks through registers (the scalar copy of Affine's Wᵀ, 16 strided stores per column
+// of 100, was a tenth of its backward).
 void pack_transposed(const float* src, int64_t ld, int64_t nr, int64_t kc, float* bp) {
-  int64_t j = 0;
-#if SN_MASKED_SIMD
-  // 8 × 8 blocks through registers (the scalar copy of Affine's Wᵀ, 16 strided stores per
-  // column of 100, was a tenth of its backward).
-  for (; j + 8 <= nr; j += 8) {
-    int64_t p = 0;
-    for (; p + 8 <= kc; p += 8) {
-      __m256 r[8];
-      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (j + q) * ld + p);
-      store_transposed_8x8(r, bp + p * kNR + j, kNR);
-    }
-    for (; p < kc; ++p)
-      for (int q = 0; q < 8; ++q) bp[p * kNR + j + q] = src[(j + q) * ld + p];
-  }
-#endif
-  for (; j < nr; ++j) {
-    const float* row = src + j * ld;
-    for (int64_t p = 0; p < kc; ++p) bp[p * kNR + j] = row[p];
-  }
+  transpose(src, nr, kc, ld, bp, kNR);
 }
 
-}  // namespace
 
-void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                   const float* b, int64_t ldb, bool accumulate, const float* row_bias, const float* col_bias,
-                   float* c, int64_t ldc) {
+// sgemm_builtin, or with b_packed non-null: B from sgemm_pack_b.
+void gemm_blocks(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, const float* b_packed, bool accumulate, const float* row_bias,
+                 const float* col_bias, float* c, int64_t ldc) {
   // C is (m, n); op(A)(i, p) = trans_a ? a[p·lda + i] : a[i·lda + p]; op(B)(p, j) likewise
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -332,12 +294,14 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
       const int64_t mc = std::min<int64_t>(kMC, m - i0);
       // A read in place (Aᵀ column-wise, a row-major A row-wise; see micro_tile), or packed into
       // row tiles once per block, then read by every column panel: a big Aᵀ, or a row-major A
-      // that many columns read (kPackRowsMinN).
+      // that many columns read (kPackRowsMinN). With B packed by the caller (a convolution's
+      // colᵀ · wᵀ) a big Aᵀ is packed only for 4 panels or more: 64 filters ×0.92 faster, 32
+      // (two panels, the copy then paid for by only two reads) ×1.17–1.19 slower (Zen 3).
       const float* ablock = trans_a ? a + p0 * lda + i0 : a + i0 * lda + p0;
       int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
       int64_t a_tile = kMR * a_rs;  // from one row tile to the next
-      const bool pack_t = trans_a && packs_at(n, kc, lda);
-      if (pack_t || (!trans_a && kRunsOfTiles && n >= kPackRowsMinN && mc >= 2 * kMR)) {
+      const bool pack_t = trans_a && packs_at(n, kc, lda) && (!b_packed || n >= 4 * kNR);
+      if (pack_t || (!b_packed && !trans_a && kRunsOfTiles && n >= kPackRowsMinN && mc >= 2 * kMR)) {
         float* ap = t_apack.get(size_t(((mc + kMR - 1) / kMR) * apack_tile_stride(kc)));
         if (pack_t) {
           pack_at(ablock, lda, mc, kc, ap);
@@ -355,7 +319,10 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         const int64_t last_n = nr - (nv - 1) * W;
         const float* bpanel;
         int64_t b_step;
-        if (!trans_b && (mc <= 3 * kMR || ldb <= kNR)) {
+        if (b_packed) {
+          bpanel = b_packed + ((j0 / kNR) * k + p0) * kNR;
+          b_step = kNR;
+        } else if (!trans_b && (mc <= 3 * kMR || ldb <= kNR)) {
           // Read in place: too few row tiles to repay a copy, or B's rows are the panel's rows.
           bpanel = b + p0 * ldb + j0;
           b_step = ldb;
@@ -403,6 +370,54 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
     }
   }
 }
+
+}  // namespace
+
+void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                   const float* b, int64_t ldb, bool accumulate, const float* row_bias, const float* col_bias,
+                   float* c, int64_t ldc) {
+  gemm_blocks(trans_a, trans_b, m, n, k, a, lda, b, ldb, nullptr, accumulate, row_bias, col_bias, c, ldc);
+}
+
+int64_t sgemm_packed_b_floats(int64_t k, int64_t n) { return ((n + kNR - 1) / kNR) * k * kNR; }
+
+void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed) {
+  for (int64_t j0 = 0; j0 < n; j0 += kNR) {
+    const int64_t nr = std::min<int64_t>(kNR, n - j0);
+    float* panel = packed + (j0 / kNR) * k * kNR;
+    for (int64_t p = 0; p < k; ++p) {
+      const float* src = b + p * ldb + j0;
+      float* dst = panel + p * kNR;
+      for (int64_t j = 0; j < kNR; ++j) dst[j] = j < nr ? src[j] : 0.0f;
+    }
+  }
+}
+
+void sgemm_packed_b(bool trans_a, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b_packed,
+                    const float* col_bias, float* c, int64_t ldc) {
+  gemm_blocks(trans_a, false, m, n, k, a, lda, nullptr, 0, b_packed, false, nullptr, col_bias, c, ldc);
+}
+
+int64_t sgemm_panel_columns() { return kNR; }
+
+bool sgemm_copies_b_per_call(int64_t m, int64_t ldb) { return kRunsOfTiles && !(m <= 3 * kMR || ldb <= kNR); }
+
+bool sgemm_transposed_is_cheaper(int64_t m, int64_t n) {
+  if (!kRunsOfTiles) return false;
+  // Per k step: a tile of mr rows × nv vectors costs its FMAs or its loads, whichever is more.
+  const auto cost = [](int64_t rows, int64_t cols) {
+    const auto tile = [](int64_t mr, int64_t nv) { return std::max(3 * mr * nv, 2 * (mr + nv)); };
+    const int64_t full_rows = rows / kMR, edge_rows = rows % kMR;
+    const int64_t full_panels = cols / kNR, edge_vectors = (cols % kNR + W - 1) / W;
+    int64_t c = full_rows * full_panels * tile(kMR, kNV);
+    if (edge_rows) c += full_panels * tile(edge_rows, kNV);
+    if (edge_vectors) c += full_rows * tile(kMR, edge_vectors);
+    if (edge_rows && edge_vectors) c += tile(edge_rows, edge_vectors);
+    return c;
+  };
+  return cost(n, m) * 20 < cost(m, n) * 19;
+}
+
 
 // ---- which implementation ------------------------------------------------------------------
 

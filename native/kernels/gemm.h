@@ -27,6 +27,25 @@ void sgemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
                    const float* b, int64_t ldb, bool accumulate, const float* row_bias, const float* col_bias,
                    float* c, int64_t ldc);
 
+// A B used by many products (a convolution's weights, for every image of a batch), copied once
+// into the column panels the built-in kernel reads: sgemm_packed_b_floats(k, n) floats from a
+// row-major B(k × n) (rows ldb floats apart). Then C(m × n) = op(A) · B [+ col_bias] (built-in
+// GEMM only; the same sums, in the same order, as sgemm_builtin on the unpacked B).
+int64_t sgemm_packed_b_floats(int64_t k, int64_t n);
+void sgemm_pack_b(int64_t k, int64_t n, const float* b, int64_t ldb, float* packed);
+void sgemm_packed_b(bool trans_a, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b_packed,
+                    const float* col_bias, float* c, int64_t ldc);
+
+// Whether the built-in kernel's register tiles cover C(n × m) with clearly fewer steps than
+// C(m × n) (edge tiles counted): a convolution's 49 positions make a 16-wide column panel of one
+// column, but as rows only a 1-row tile. Only where it was measured (AVX2); false elsewhere.
+bool sgemm_transposed_is_cheaper(int64_t m, int64_t n);
+// Whether the built-in kernel copies a row-major B into panels on every call with m rows of C
+// (then a B shared by many calls is better packed once). Only where measured (AVX2).
+bool sgemm_copies_b_per_call(int64_t m, int64_t ldb);
+// The built-in kernel's column panel: its register tile's width in floats.
+int64_t sgemm_panel_columns();
+
 // Whether the GEMM in use copies a transposed A (trans_a, k deep, rows lda floats apart) into
 // row tiles before multiplying, for n columns of C. A caller that holds A both ways (a
 // convolution's w and its transpose) passes the row-major one instead, read in place where the

@@ -148,13 +148,22 @@ thread_local Scratch t_padded;
 static void pad_image(const float* x_n, const ConvGeom& g, float* xp) {
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   const float* const x_end = x_n + g.c * g.h * g.w;
+  // Borders of up to W floats as one whole vector of zeros each (a memset call per border was
+  // 2% of DeepConvNet's 28 × 28 forward): the left one is overwritten by the row's copy past
+  // the border, the right one spills into the next row's start (or the bottom border), which
+  // is written after it.
+  const bool vector_borders = g.pad <= W && g.pad * pw >= W;
   for (int64_t ci = 0; ci < g.c; ++ci) {
     const float* src = x_n + ci * g.h * g.w;
     float* plane = xp + ci * ph * pw;
     std::fill(plane, plane + g.pad * pw, 0.0f);
     for (int64_t r = 0; r < g.h; ++r, src += g.w) {
       float* dst = plane + (g.pad + r) * pw;
-      std::fill(dst, dst + g.pad, 0.0f);
+      if (vector_borders) {
+        vstore(dst, vzero());
+      } else {
+        std::fill(dst, dst + g.pad, 0.0f);
+      }
       // Whole vectors spill into this row's right border and the next row, written after it;
       // near the image's end they would read past it.
       int64_t j = 0;
@@ -163,7 +172,11 @@ static void pad_image(const float* x_n, const ConvGeom& g, float* xp) {
       } else {
         for (; j < g.w; ++j) dst[g.pad + j] = src[j];
       }
-      std::fill(dst + g.pad + g.w, dst + pw, 0.0f);
+      if (vector_borders) {
+        vstore(dst + g.pad + g.w, vzero());
+      } else {
+        std::fill(dst + g.pad + g.w, dst + pw, 0.0f);
+      }
     }
     std::fill(plane + (g.pad + g.h) * pw, plane + ph * pw, 0.0f);
   }

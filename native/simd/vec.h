@@ -176,6 +176,57 @@ inline void vstore_first(float* p, V v, int64_t n) {
 #define SN_MASKED_SIMD 0
 #endif
 
+#if SN_MASKED_SIMD
+// d[j·stride + q] = r[q][j] for j, q < 8: column j of the 8 × 8 block whose row q is r[q], stored
+// as one vector (all 8 lanes, whatever the stride).
+inline void store_transposed_8x8(const __m256 r[8], float* d, int64_t stride) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d + 0 * stride, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(d + 1 * stride, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(d + 2 * stride, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(d + 3 * stride, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(d + 4 * stride, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(d + 5 * stride, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(d + 6 * stride, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(d + 7 * stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+// dst(j, i) = src(i, j) for i < rows, j < cols (src rows lds floats apart, dst rows ldd): 8 × 8
+// blocks through registers where the target has them.
+// (GCC 12, given a constant row count of 16, warns that the scalar tail — which then never
+// runs — would overflow its index after 2^62 steps.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
+inline void transpose(const float* src, int64_t rows, int64_t cols, int64_t lds, float* dst, int64_t ldd) {
+  int64_t i = 0;
+#if SN_MASKED_SIMD
+  for (; i + 8 <= rows; i += 8) {
+    int64_t j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      __m256 r[8];
+      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + (i + q) * lds + j);
+      store_transposed_8x8(r, dst + j * ldd + i, ldd);
+    }
+    for (; j < cols; ++j)
+      for (int q = 0; q < 8; ++q) dst[j * ldd + i + q] = src[(i + q) * lds + j];
+  }
+#endif
+  for (; i < rows; ++i) {
+    const float* row = src + i * lds;
+    float* column = dst + i;
+    for (int64_t j = 0; j < cols; ++j) column[j * ldd] = row[j];
+  }
+}
+#pragma GCC diagnostic pop
+
 // The first n lanes.
 inline Mask tail_mask(int64_t n) { return lane_range(0, n); }
 

@@ -91,8 +91,15 @@ export function largeConvCases(rng: Rng, count: number): ConvGeometry[] {
     s('DeepConvNet Conv2', 2, 16, 28, 16, 3, 1),
     s('DeepConvNet Conv4', 2, 32, 14, 32, 3, 2),
     s('DeepConvNet Conv6', 2, 64, 8, 64, 3, 1),
+    // The AVX2 weight gradient with 16 filters in vector lanes: taps not a multiple of its 6,
+    // maps not a multiple of 8 (two images a pass), a large map.
+    s('16 filters, 45 taps, 13×13 map', 3, 5, 13, 16, 3, 1),
+    s('32 filters, 75 taps, stride 2', 2, 3, 17, 32, 5, 2, 2),
+    s('16 filters, 30×30 map', 2, 2, 30, 16, 3, 1),
+    // 49 positions: the AVX2 GEMMs then run transposed (positions as rows).
+    s('64 filters on a 7×7 map', 2, 32, 7, 64, 3, 1),
   ];
-  while (out.length < count + 6) {
+  while (out.length < count + 10) {
     const i = out.length;
     const stride = 1 + (i % 2);
     const pad = intIn(rng, 0, 3);

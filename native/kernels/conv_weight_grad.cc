@@ -198,10 +198,6 @@ int64_t tiling_cost(int64_t rows, int64_t cols, int rf, int rt) {
   return c;
 }
 
-}  // namespace
-
-namespace {
-
 // dbacc[f − f0] += the lane-wise sums of images [0, n)'s dout rows f, f0 ≤ f < f1, image by
 // image (the caller reduces each to db(f) at the end). Called per image group, while the
 // group's dout is in cache.

@@ -68,6 +68,9 @@ void pack_at(const float* a, int64_t lda, int64_t mc, int64_t kc, float* ap) {
   }
 }
 
+// A row-major B is read in place by a block of mc rows of C when there are too few row tiles to
+// repay a copy, or when B's rows already are a panel's rows; otherwise each panel is copied.
+inline bool reads_b_in_place(int64_t mc, int64_t ldb) { return mc <= 3 * kMR || ldb <= kNR; }
 
 // ap = the row tiles of the block A(i, p) = a[i·lda + p] (row-major), in pack_at's layout. With
 // AVX2, eight steps of a tile at a time: its six rows' next eight values (and two rows of zeros)
@@ -321,8 +324,8 @@ void gemm_blocks(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, co
         if (b_packed) {
           bpanel = b_packed + ((j0 / kNR) * k + p0) * kNR;
           b_step = kNR;
-        } else if (!trans_b && (mc <= 3 * kMR || ldb <= kNR)) {
-          // Read in place: too few row tiles to repay a copy, or B's rows are the panel's rows.
+        } else if (!trans_b && reads_b_in_place(mc, ldb)) {
+          // Read in place (reads_b_in_place).
           bpanel = b + p0 * ldb + j0;
           b_step = ldb;
         } else if (!trans_b) {
@@ -399,7 +402,9 @@ void sgemm_packed_b(bool trans_a, int64_t m, int64_t n, int64_t k, const float* 
 
 int64_t sgemm_panel_columns() { return kNR; }
 
-bool sgemm_copies_b_per_call(int64_t m, int64_t ldb) { return kRunsOfTiles && !(m <= 3 * kMR || ldb <= kNR); }
+bool sgemm_copies_b_per_call(int64_t m, int64_t ldb) {
+  return kRunsOfTiles && !reads_b_in_place(std::min(m, kMC), ldb);
+}
 
 bool sgemm_transposed_is_cheaper(int64_t m, int64_t n) {
   if (!kRunsOfTiles) return false;

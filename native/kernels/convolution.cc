@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdint>
 
 #include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
@@ -33,20 +35,144 @@ constexpr int64_t kDirectMaxKw = 16;
 // padding rows masked off) this kernel took twice the time on Zen 3: LeNet's first layer, 12% of
 // its training step. The lanes past a row's outputs read the next row or the scratch's slack and
 // are never stored. Elsewhere xp is x_n itself, read through masks.
+// An output row's accumulators plus the bias, into out (filter fi's row at out + fi·ohw).
+template <int F, int NC>
+__attribute__((always_inline)) inline void store_output_row(const V (&acc)[F][NC], const float* b, float* out,
+                                                            int64_t ohw, const int64_t (&n_out)[NC]) {
+  SN_UNROLL
+  for (int fi = 0; fi < F; ++fi) {
+    const V bv = vset1(b[fi]);
+    SN_UNROLL
+    for (int ch = 0; ch < NC; ++ch) vstore_first(out + fi * ohw + W * ch, vadd(acc[fi][ch], bv), n_out[ch]);
+  }
+}
+
+#if SN_IM2COL_ROWS
+// The kw taps of one filter row for the chunks in Live (bit ch: chunk ch), from the input row
+// src (output column oj reads src[oj + kj]); w points at the row's first tap of filter 0.
+template <int F, int NC, unsigned Live, bool StoreCol>
+__attribute__((always_inline)) inline void row_taps(V (&acc)[F][NC], const float* src, const float* w, int64_t ckk,
+                                                    int64_t kw, float* dst, int64_t ohw, const int64_t (&n_out)[NC]) {
+#if defined(SN_TARGET_AVX2)
+  // SimpleConvNet's layer ×0.90, LeNet's first ×0.96 on Zen 3 (unrolled 8: slower than
+  // rolled); AVX-512 is not measured and keeps GCC's choice.
+#pragma GCC unroll 4
+#endif
+  for (int64_t kj = 0; kj < kw; ++kj) {
+    V v[NC];
+    SN_UNROLL
+    for (int ch = 0; ch < NC; ++ch) {
+      if (!(Live >> ch & 1u)) continue;
+      v[ch] = vload(src + kj + W * ch);
+      if (StoreCol) vstore_first(dst + kj * ohw + W * ch, v[ch], n_out[ch]);
+    }
+    SN_UNROLL
+    for (int fi = 0; fi < F; ++fi) {
+      const V wv = vset1(w[fi * ckk + kj]);
+      SN_UNROLL
+      for (int ch = 0; ch < NC; ++ch)
+        if (Live >> ch & 1u) acc[fi][ch] = vfma(wv, v[ch], acc[fi][ch]);
+    }
+  }
+}
+
+// row_taps for the chunks in live, a run-time mask: one instantiation per mask.
+template <int F, int NC, bool StoreCol, unsigned Live = (1u << NC) - 1>
+__attribute__((always_inline)) inline void live_row_taps(unsigned live, V (&acc)[F][NC], const float* src,
+                                                         const float* w, int64_t ckk, int64_t kw, float* dst,
+                                                         int64_t ohw, const int64_t (&n_out)[NC]) {
+  if constexpr (Live > 0) {
+    if (live != Live) return live_row_taps<F, NC, StoreCol, Live - 1>(live, acc, src, w, ckk, kw, dst, ohw, n_out);
+    row_taps<F, NC, Live, StoreCol>(acc, src, w, ckk, kw, dst, ohw, n_out);
+  }
+}
+
+// Which output chunks of W columns each padded input row can reach with a non-zero value: bit j
+// of live[ci·ph + r] is set unless row r of plane ci is ±0 in every column that chunk j's taps
+// read (columns jW … min((j + 1)W, ow) + kw − 2). A handwritten digit leaves about a third of
+// MNIST's (row, chunk) pairs zero. NaN and ±∞ count as non-zero. live needs c·ph entries.
+static void live_chunks(const float* xp, const ConvGeom& g, uint32_t* live) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad, chunks = (g.ow + W - 1) / W;
+  uint64_t span[64 / W];
+  for (int64_t j = 0; j < chunks; ++j) {
+    const int64_t width = std::min<int64_t>(W, g.ow - j * W) + g.kw - 1;
+    span[j] = (width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1) << (j * W);
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t r = 0; r < g.c * ph; ++r) {
+    const float* row = xp + r * pw;
+    uint64_t nonzero = 0;  // bit x: column x is not ±0 (past pw: the next row, masked off below)
+    for (int64_t x = 0; x < pw; x += W)
+      nonzero |= uint64_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + x), zero, _CMP_NEQ_UQ))) << x;
+    if (pw < 64) nonzero &= (uint64_t(1) << pw) - 1;
+    uint32_t bits = 0;
+    for (int64_t j = 0; j < chunks; ++j)
+      if (nonzero & span[j]) bits |= 1u << j;
+    live[r] = bits;
+  }
+}
+
+// Output row oi, columns c0 … c0 + NC·W − 1 (the lanes past ow are never stored), of F filters.
+// live (optional, live_chunks): each filter row's taps only for the chunks its input row reaches
+// with a non-zero value.
+template <int F, int NC, bool StoreCol>
+__attribute__((always_inline)) inline void direct_output_row(const float* xp, const float* w, const float* b,
+                                                             const ConvGeom& g, int64_t oi, int64_t c0,
+                                                             const int64_t (&n_out)[NC], float* out_n, float* col_n,
+                                                             const uint32_t* live) {
+  const int64_t ckk = g.ckk(), ow = g.ow, ohw = g.oh * g.ow;
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+  constexpr unsigned kAll = (1u << NC) - 1;
+  V acc[F][NC];
+  SN_UNROLL
+  for (int fi = 0; fi < F; ++fi)
+    SN_UNROLL
+    for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vzero();
+  float* dst = col_n + oi * ow + c0;
+  int64_t tap = 0;
+  for (int64_t ci = 0; ci < g.c; ++ci) {
+    for (int64_t ki = 0; ki < g.kh; ++ki, tap += g.kw) {
+      // output column oj reads padded column oj + kj
+      const float* src = xp + ci * ph * pw + (oi + ki) * pw + c0;
+      if (!live) {
+        row_taps<F, NC, kAll, StoreCol>(acc, src, w + tap, ckk, g.kw, dst + tap * ohw, ohw, n_out);
+      } else {
+        live_row_taps<F, NC, StoreCol>((live[ci * ph + oi + ki] >> (c0 / W)) & kAll, acc, src, w + tap, ckk, g.kw,
+                                       dst + tap * ohw, ohw, n_out);
+      }
+    }
+  }
+  store_output_row(acc, b, out_n + oi * ow + c0, ohw, n_out);
+}
+
+#endif
+
 template <int F, int NC, bool StoreCol>
 static void conv_forward_direct_rows(const float* xp, const float* w, const float* b, const ConvGeom& g,
-                                     float* out_n, float* col_n) {
-  // w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow)
-  const int64_t ckk = g.ckk(), ow = g.ow, ohw = g.oh * g.ow;
+                                     float* out_n, float* col_n, const uint32_t* live = nullptr) {
+  // w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow). live (SN_IM2COL_ROWS, optional):
+  // live_chunks(xp); the taps whose inputs are zero in every lane a chunk stores add nothing
+  // there and are skipped: about a third of them for MNIST. With finite weights (the caller's
+  // check) that changes no bit: each skipped term is w·(±0) = ±0, and an accumulator that starts
+  // at +0 never holds −0. On MNIST's test images (one thread, Zen 3): SimpleConvNet's layer
+  // ×0.89–0.90, LeNet's first ×0.85–0.87; whole inference ×0.94–0.96, a training step ×0.97–0.98
+  // (its forward skips them too). Skipping the chunks a whole output row's patches leave zero,
+  // with one branch a row instead of one per filter row, gained nothing (×1.00).
+  const int64_t ow = g.ow;
 #if SN_IM2COL_ROWS
-  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
-#else
-  const float* x_n = xp;
-#endif
   for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
     int64_t n_out[NC];  // columns of each chunk's vector that are outputs
     for (int ch = 0; ch < NC; ++ch) n_out[ch] = ow - c0 - W * ch;
-#if !SN_IM2COL_ROWS
+    for (int64_t oi = 0; oi < g.oh; ++oi)
+      direct_output_row<F, NC, StoreCol>(xp, w, b, g, oi, c0, n_out, out_n, col_n, StoreCol ? nullptr : live);
+  }
+#else
+  const int64_t ckk = g.ckk(), ohw = g.oh * g.ow;
+  const float* x_n = xp;
+  (void)live;
+  for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
+    int64_t n_out[NC];  // columns of each chunk's vector that are outputs
+    for (int ch = 0; ch < NC; ++ch) n_out[ch] = ow - c0 - W * ch;
     // m_in[kj][ch]: the lanes of chunk ch whose input column oj + kj − pad lies inside the row
     Mask m_in[kDirectMaxKw][NC];
     for (int64_t kj = 0; kj < g.kw; ++kj) {
@@ -54,7 +180,6 @@ static void conv_forward_direct_rows(const float* xp, const float* w, const floa
       const int64_t lo = std::max<int64_t>(-shift, 0), hi = std::min<int64_t>(g.w - shift, ow);
       for (int ch = 0; ch < NC; ++ch) m_in[kj][ch] = lane_range(lo - c0 - W * ch, hi - c0 - W * ch);
     }
-#endif
     for (int64_t oi = 0; oi < g.oh; ++oi) {
       V acc[F][NC];
       SN_UNROLL
@@ -63,36 +188,18 @@ static void conv_forward_direct_rows(const float* xp, const float* w, const floa
         for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vzero();
       int64_t tap = 0;
       for (int64_t ci = 0; ci < g.c; ++ci) {
-#if SN_IM2COL_ROWS
-        const float* plane = xp + ci * ph * pw;
-#else
         const float* plane = x_n + ci * g.h * g.w;
-#endif
         for (int64_t ki = 0; ki < g.kh; ++ki) {
-#if SN_IM2COL_ROWS
-          // output column oj reads padded column oj + kj
-          const float* src = plane + (oi + ki) * pw + c0;
-#else
+          float* dst = col_n + oi * ow + c0;
           const int64_t r = oi - g.pad + ki;
           const bool row_in = r >= 0 && r < g.h;
           const float* src = plane + (row_in ? r : 0) * g.w + c0;
-#endif
-          float* dst = col_n + oi * ow + c0;
-#if defined(SN_TARGET_AVX2)
-          // SimpleConvNet's layer ×0.90, LeNet's first ×0.96 on Zen 3 (unrolled 8: slower than
-          // rolled); AVX-512 is not measured and keeps GCC's choice.
-#pragma GCC unroll 4
-#endif
           for (int64_t kj = 0; kj < g.kw; ++kj, ++tap) {
             V v[NC];
             SN_UNROLL
             for (int ch = 0; ch < NC; ++ch) {
-#if SN_IM2COL_ROWS
-              v[ch] = vload(src + kj + W * ch);
-#else
               // output column oj reads input column oj + kj − pad
               v[ch] = vloadm(src + kj - g.pad + W * ch, row_in ? m_in[kj][ch] : no_lanes());
-#endif
               if (StoreCol) vstore_first(dst + tap * ohw + W * ch, v[ch], n_out[ch]);
             }
             SN_UNROLL
@@ -104,14 +211,10 @@ static void conv_forward_direct_rows(const float* xp, const float* w, const floa
           }
         }
       }
-      SN_UNROLL
-      for (int fi = 0; fi < F; ++fi) {
-        const V bv = vset1(b[fi]);
-        SN_UNROLL
-        for (int ch = 0; ch < NC; ++ch) vstore_first(out_n + fi * ohw + oi * ow + c0 + W * ch, vadd(acc[fi][ch], bv), n_out[ch]);
-      }
+      store_output_row(acc, b, out_n + oi * ow + c0, ohw, n_out);
     }
   }
+#endif
 }
 
 // The padded image is made per call; direct_in_groups below makes it once for all its groups.
@@ -124,14 +227,33 @@ static const float* direct_input(const float* x_n, const ConvGeom& g) {
 #endif
 }
 
-template <int F, int NC, bool StoreCol>
-static void conv_forward_direct_image(const float* x_n, const float* w, const float* b, const ConvGeom& g,
-                                      float* out_n, float* col_n) {
-  // x_n is (c, h, w)
-  conv_forward_direct_rows<F, NC, StoreCol>(direct_input(x_n, g), w, b, g, out_n, col_n);
+static thread_local Scratch t_live;
+
+// live_chunks of the padded image xp in the calling thread's scratch, or null (every chunk
+// computed) where zeros cannot be skipped: col is kept (it needs every tap), a weight is not
+// finite, or the target reads the unpadded image (AVX-512, not measured).
+static const uint32_t* direct_live(const float* xp, const ConvGeom& g, bool finite, bool store_col) {
+#if SN_IM2COL_ROWS
+  if (store_col || !finite) return nullptr;
+  static_assert(sizeof(uint32_t) == sizeof(float), "live bits are kept in float-sized slots");
+  uint32_t* live = reinterpret_cast<uint32_t*>(t_live.get(size_t(g.c * (g.h + 2 * g.pad))));
+  live_chunks(xp, g, live);
+  return live;
+#else
+  (void)xp, (void)g, (void)finite, (void)store_col;
+  return nullptr;
+#endif
 }
 
-using DirectFn = void (*)(const float*, const float*, const float*, const ConvGeom&, float*, float*);
+template <int F, int NC, bool StoreCol>
+static void conv_forward_direct_image(const float* x_n, const float* w, bool finite, const float* b,
+                                      const ConvGeom& g, float* out_n, float* col_n) {
+  // x_n is (c, h, w)
+  const float* xp = direct_input(x_n, g);
+  conv_forward_direct_rows<F, NC, StoreCol>(xp, w, b, g, out_n, col_n, direct_live(xp, g, finite, StoreCol));
+}
+
+using DirectFn = void (*)(const float*, const float*, bool, const float*, const ConvGeom&, float*, float*);
 
 template <int NC, bool StoreCol>
 static DirectFn direct_for_f(int64_t f) {
@@ -169,17 +291,23 @@ static DirectFn direct_for(const ConvGeom& g, bool keep_col) {
 // The direct kernel over any number of filters, F at a time (the last group takes what is left),
 // the input padded once for all of them.
 template <int F, int NC>
-static void direct_in_groups(const float* x_n, const float* w, const float* b, const ConvGeom& g, float* out_n,
-                             float* col_n) {
+static void direct_in_groups(const float* x_n, const float* w, bool finite, const float* b, const ConvGeom& g,
+                             float* out_n, float* col_n) {
   static_assert(F <= 4, "the remainder switch below takes up to 3 filters");
   const int64_t ckk = g.ckk(), ohw = g.ohw();
   const float* xp = direct_input(x_n, g);
+  const uint32_t* live = direct_live(xp, g, finite, false);
   int64_t f0 = 0;
-  for (; f0 + F <= g.f; f0 += F) conv_forward_direct_rows<F, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+  for (; f0 + F <= g.f; f0 += F)
+    conv_forward_direct_rows<F, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n, live);
   switch (g.f - f0) {
-    case 1: return conv_forward_direct_rows<1, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
-    case 2: return conv_forward_direct_rows<(F > 2 ? 2 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
-    case 3: return conv_forward_direct_rows<(F > 3 ? 3 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n);
+    case 1: return conv_forward_direct_rows<1, NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n, live);
+    case 2:
+      return conv_forward_direct_rows<(F > 2 ? 2 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n,
+                                                                  live);
+    case 3:
+      return conv_forward_direct_rows<(F > 3 ? 3 : 1), NC, false>(xp, w + f0 * ckk, b + f0, g, out_n + f0 * ohw, col_n,
+                                                                  live);
     default: return;
   }
 }
@@ -212,8 +340,14 @@ static bool forward_runs_transposed(const ConvGeom& g) {
          (sgemm_copies_b_per_call(g.f, ohw) && g.f % sgemm_panel_columns() == 0);
 }
 
+static bool all_finite(const float* v, int64_t n) {
+  bool finite = true;
+  for (int64_t i = 0; i < n; ++i) finite &= std::isfinite(v[i]);
+  return finite;
+}
+
 ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
-  ForwardWeights fw{w, transpose_weights(w, g), nullptr};
+  ForwardWeights fw{w, transpose_weights(w, g), nullptr, all_finite(w, g.f * g.ckk())};
   if (forward_runs_transposed(g)) {
     float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
     sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
@@ -228,7 +362,7 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   const float* wt = fw.wt;
 #if SN_MASKED_SIMD
   if (DirectFn direct = direct_for(g, keep_col)) {
-    direct(x_n, w, b, g, out_n, col_n);
+    direct(x_n, w, fw.finite, b, g, out_n, col_n);
     return;
   }
 #if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
@@ -238,7 +372,7 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   // for more taps or other widths: DeepConvNet's and LeNet's second layers took ×1.17–1.55.
   if (!keep_col && g.stride == 1 && g.f > 8 && g.ckk() <= 32 && g.ow > 2 * W && g.ow <= 3 * W &&
       g.kw <= kDirectMaxKw) {
-    return direct_in_groups<4, 3>(x_n, w, b, g, out_n, col_n);
+    return direct_in_groups<4, 3>(x_n, w, fw.finite, b, g, out_n, col_n);
   }
 #endif
 #endif

@@ -15,11 +15,14 @@ const float* transpose_weights(const float* w, const ConvGeom& g);
 
 // The weights as every image of a batch's forward reads them, made once per batch in the
 // calling thread's scratch (valid until its next call): w, wᵀ, and wᵀ packed into the GEMM's
-// panels when the images' products run transposed (null otherwise; see forward_weights).
+// panels when the images' products run transposed (null otherwise; see forward_weights), and
+// whether every weight is finite (then an input that is zero adds exactly nothing and the direct
+// kernel may skip it: w·0 would be NaN for w = ±∞ or NaN).
 struct ForwardWeights {
   const float* w;
   const float* wt;
   const float* wt_panels;
+  bool finite;
 };
 ForwardWeights forward_weights(const float* w, const ConvGeom& g);
 

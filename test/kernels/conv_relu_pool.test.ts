@@ -198,3 +198,72 @@ eachBackend('convReluPoolForward in inference (argmax null) gives the same bits 
     assertEqualArrays(t, 'out', inferred, trained.out, describe(c));
   }
 });
+
+/**
+ * Inputs shaped like handwriting: per plane, all zero, a random rectangle kept (the rest ±0),
+ * that rectangle with random rows and columns zeroed, or dense.
+ */
+function mostlyZero(rng: Rng, g: ConvGeometry): Float32Array {
+  const x = randn32(rng, g.n * g.c * g.h * g.w);
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const mode = rng.int(4);
+    if (mode === 3) continue;
+    const r0 = rng.int(g.h), r1 = r0 + 1 + rng.int(g.h - r0), c0 = rng.int(g.w), c1 = c0 + 1 + rng.int(g.w - c0);
+    const deadRow = rng.int(g.h), deadCol = rng.int(g.w);
+    for (let r = 0; r < g.h; r++) {
+      for (let c = 0; c < g.w; c++) {
+        const kept = mode !== 0 && r >= r0 && r < r1 && c >= c0 && c < c1 && !(mode === 2 && (r === deadRow || c === deadCol));
+        if (!kept) x[(plane * g.h + r) * g.w + c] = rng.int(2) ? 0 : -0;
+      }
+    }
+  }
+  return x;
+}
+
+function mostlyZeroCases(rng: Rng): FusedCase[] {
+  const book = (n: number, c: number, h: number, f: number, k: number, pad: number): FusedCase => {
+    const g = convGeometry('mostly zero', [n, c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+    return { g, p: poolGeometry('pool', [n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+  };
+  // The book's first layers, then filters in groups of 4 with a remainder of 3 and of 1 (two
+  // channels), and the random fused geometries.
+  return [book(3, 1, 28, 30, 5, 0), book(3, 1, 28, 6, 5, 2), book(2, 1, 20, 11, 3, 0), book(2, 2, 24, 9, 4, 0),
+    ...fusedCases(rng, 30)];
+}
+
+eachBackend('convReluPool on mostly-zero inputs (the native forward skips zero rows) gives the bits of the separate kernels', (t, bk) => {
+  const rng = new Rng(73);
+  for (const c of mostlyZeroCases(rng)) {
+    const x = mostlyZero(rng, c.g);
+    const { w, b, dout } = inputs(rng, c.g, c.p);
+    const sep = separate(bk, c, x, w, b, dout);
+    assertEqualArrays(t, 'out', fusedForward(bk, c, x, w, b).out, sep.out, describe(c));
+    const inferred = new Float32Array(sep.out.length);
+    bk.convReluPoolForward(x, w, b, c.g, c.p, inferred, null);
+    assertEqualArrays(t, 'inference out', inferred, sep.out, describe(c));
+  }
+});
+
+nativeVsReference('convReluPool on mostly-zero inputs with a ±∞ or NaN weight: NaN and ∞ where the reference has them (∞ · 0 is not skipped)', (t, nb, ref) => {
+  const rng = new Rng(79);
+  for (const c of mostlyZeroCases(rng)) {
+    const x = mostlyZero(rng, c.g);
+    const { w, b } = inputs(rng, c.g, c.p);
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const wb = Float32Array.from(w);
+      wb[rng.int(wb.length)] = bad;
+      const e = fusedForward(ref, c, x, wb, b).out;
+      const inferred = new Float32Array(e.length);
+      nb.convReluPoolForward(x, wb, b, c.g, c.p, inferred, null);
+      for (const [name, a] of [['training out', fusedForward(nb, c, x, wb, b).out], ['inference out', inferred]] as const) {
+        let first = -1;
+        for (let i = 0; i < e.length && first < 0; i++) {
+          if (Number.isFinite(e[i]) !== Number.isFinite(a[i]) || (!Number.isFinite(e[i]) && !Object.is(e[i], a[i]))) first = i;
+        }
+        t.is(first, -1, `${name} (a weight ${bad}): [${first}] is ${a[first]}, the reference has ${e[first]} (${describe(c)})`);
+        assertClose(t, name, a.map((v, i) => (Number.isFinite(e[i]) ? v : 0)), e.map((v) => (Number.isFinite(v) ? v : 0)),
+          GEMM_TOL, describe(c));
+      }
+    }
+  }
+});

@@ -159,10 +159,11 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
 }
 #else
 // AVX2 has no compress: a table gives, for each 8-bit keep mask, the permutation that moves the
-// kept lanes to the front (8 KB, built once).
+// kept lanes to the front (8 KB). Built at compile time: a static initialiser in a file compiled
+// for AVX2 runs at load on every CPU, and the compiler may give it AVX2 or BMI2 instructions.
 struct CompressTable {
-  alignas(32) int32_t perm[256][8];
-  CompressTable() {
+  alignas(32) int32_t perm[256][8]{};
+  constexpr CompressTable() {
     for (int m = 0; m < 256; ++m) {
       int k = 0;
       for (int l = 0; l < 8; ++l)
@@ -171,7 +172,7 @@ struct CompressTable {
     }
   }
 };
-const CompressTable kCompress;
+constexpr CompressTable kCompress;
 
 // As above; at and d need room for count + 7 entries.
 int64_t positive_windows(const float* dout, const float* out, const int32_t* argmax, int64_t count, int64_t ohw,

@@ -23,18 +23,6 @@ static thread_local Scratch t_dcol;
 // The widest filter row the direct kernel handles (its load masks are precomputed per tap column).
 constexpr int64_t kDirectMaxKw = 16;
 
-// One image, stride 1, F filters, output columns in chunks of NC vectors: im2col and the GEMM
-// in one pass. Each tap's shifted input row is loaded once, stored into col_n (backward needs
-// it) and multiplied into F × NC accumulators while still in a register. With few filters
-// (LeNet's first layer: 6 filters, 25 taps) the GEMM ran a 6-row tile through a 25-deep loop
-// and read col_n back from L2 right after im2col wrote it; this reads the input once and skips
-// that pass (LeNet conv1 forward 0.65 → 0.51 ms on one AVX-512 core). Taps are summed in col
-// order from 0 and the bias added last, as the GEMM does.
-// AVX2 (SN_IM2COL_ROWS): the taps' rows are read from the zero-bordered image, xp =
-// im2col_pad_image(x_n), with plain loads. Through vmaskmovps (a mask per tap and chunk, the
-// padding rows masked off) this kernel took twice the time on Zen 3: LeNet's first layer, 12% of
-// its training step. The lanes past a row's outputs read the next row or the scratch's slack and
-// are never stored. Elsewhere xp is x_n itself, read through masks.
 // An output row's accumulators plus the bias, into out (filter fi's row at out + fi·ohw).
 template <int F, int NC>
 __attribute__((always_inline)) inline void store_output_row(const V (&acc)[F][NC], const float* b, float* out,
@@ -55,7 +43,8 @@ __attribute__((always_inline)) inline void row_taps(V (&acc)[F][NC], const float
                                                     int64_t kw, float* dst, int64_t ohw, const int64_t (&n_out)[NC]) {
 #if defined(SN_TARGET_AVX2)
   // SimpleConvNet's layer ×0.90, LeNet's first ×0.96 on Zen 3 (unrolled 8: slower than
-  // rolled); AVX-512 is not measured and keeps GCC's choice.
+  // rolled; a 5-tap row fully unrolled, kw a constant: ×1.3–1.4 slower); AVX-512 is not
+  // measured and keeps GCC's choice.
 #pragma GCC unroll 4
 #endif
   for (int64_t kj = 0; kj < kw; ++kj) {
@@ -147,6 +136,18 @@ __attribute__((always_inline)) inline void direct_output_row(const float* xp, co
 
 #endif
 
+// One image, stride 1, F filters, output columns in chunks of NC vectors: im2col and the GEMM
+// in one pass. Each tap's shifted input row is loaded once, stored into col_n (backward needs
+// it) and multiplied into F × NC accumulators while still in a register. With few filters
+// (LeNet's first layer: 6 filters, 25 taps) the GEMM ran a 6-row tile through a 25-deep loop
+// and read col_n back from L2 right after im2col wrote it; this reads the input once and skips
+// that pass (LeNet conv1 forward 0.65 → 0.51 ms on one AVX-512 core). Taps are summed in col
+// order from 0 and the bias added last, as the GEMM does.
+// AVX2 (SN_IM2COL_ROWS): the taps' rows are read from the zero-bordered image, xp =
+// im2col_pad_image(x_n), with plain loads. Through vmaskmovps (a mask per tap and chunk, the
+// padding rows masked off) this kernel took twice the time on Zen 3: LeNet's first layer, 12% of
+// its training step. The lanes past a row's outputs read the next row or the scratch's slack and
+// are never stored. Elsewhere xp is x_n itself, read through masks.
 template <int F, int NC, bool StoreCol>
 static void conv_forward_direct_rows(const float* xp, const float* w, const float* b, const ConvGeom& g,
                                      float* out_n, float* col_n, const uint32_t* live = nullptr) {

@@ -11,6 +11,7 @@
 #include "kernels/pooling.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
+#include "simd/compress.h"
 #include "simd/vec.h"
 
 SN_BEGIN_TARGET
@@ -158,22 +159,6 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
   return k;
 }
 #else
-// AVX2 has no compress: a table gives, for each 8-bit keep mask, the permutation that moves the
-// kept lanes to the front (8 KB). Built at compile time: a static initialiser in a file compiled
-// for AVX2 runs at load on every CPU, and the compiler may give it AVX2 or BMI2 instructions.
-struct CompressTable {
-  alignas(32) int32_t perm[256][8]{};
-  constexpr CompressTable() {
-    for (int m = 0; m < 256; ++m) {
-      int k = 0;
-      for (int l = 0; l < 8; ++l)
-        if (m & (1 << l)) perm[m][k++] = l;
-      for (; k < 8; ++k) perm[m][k] = 0;
-    }
-  }
-};
-constexpr CompressTable kCompress;
-
 // As above; at and d need room for count + 7 entries.
 int64_t positive_windows(const float* dout, const float* out, const int32_t* argmax, int64_t count, int64_t ohw,
                          int64_t base, std::atomic<int64_t>& first_bad, int32_t* at, float* d) {
@@ -194,7 +179,7 @@ int64_t positive_windows(const float* dout, const float* out, const int32_t* arg
     if (bad) report_bad(first_bad, base + q + __builtin_ctz(bad));
     const uint32_t live = uint32_t(_mm256_movemask_ps(_mm256_castsi256_ps(m))) & ~bad;
     const uint32_t keep = live & uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(o, _mm256_setzero_ps(), _CMP_GT_OQ)));
-    const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress.perm[keep]));
+    const __m256i perm = compress_permutation(keep);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + k), _mm256_permutevar8x32_epi32(a, perm));
     _mm256_storeu_ps(d + k, _mm256_permutevar8x32_ps(g, perm));
     k += __builtin_popcount(keep);

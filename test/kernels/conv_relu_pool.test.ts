@@ -244,6 +244,17 @@ eachBackend('convReluPool on mostly-zero inputs (the native forward skips zero r
   }
 });
 
+/** NaN and ±∞ exactly where expected has them; the finite values within GEMM_TOL. */
+function assertSameNonFinite(t: ExecutionContext, name: string, a: Float32Array, e: Float32Array, ctx: string): void {
+  let first = -1;
+  for (let i = 0; i < e.length && first < 0; i++) {
+    if (Number.isFinite(e[i]) !== Number.isFinite(a[i]) || (!Number.isFinite(e[i]) && !Object.is(e[i], a[i]))) first = i;
+  }
+  t.is(first, -1, `${name}: [${first}] is ${a[first]}, the reference has ${e[first]} (${ctx})`);
+  assertClose(t, name, a.map((v, i) => (Number.isFinite(e[i]) ? v : 0)), e.map((v) => (Number.isFinite(v) ? v : 0)),
+    GEMM_TOL, ctx);
+}
+
 nativeVsReference('convReluPool on mostly-zero inputs with a ±∞ or NaN weight: NaN and ∞ where the reference has them (∞ · 0 is not skipped)', (t, nb, ref) => {
   const rng = new Rng(79);
   for (const c of mostlyZeroCases(rng)) {
@@ -252,18 +263,31 @@ nativeVsReference('convReluPool on mostly-zero inputs with a ±∞ or NaN weight
     for (const bad of [Infinity, -Infinity, NaN]) {
       const wb = Float32Array.from(w);
       wb[rng.int(wb.length)] = bad;
+      const ctx = `a weight ${bad}, ${describe(c)}`;
       const e = fusedForward(ref, c, x, wb, b).out;
       const inferred = new Float32Array(e.length);
       nb.convReluPoolForward(x, wb, b, c.g, c.p, inferred, null);
-      for (const [name, a] of [['training out', fusedForward(nb, c, x, wb, b).out], ['inference out', inferred]] as const) {
-        let first = -1;
-        for (let i = 0; i < e.length && first < 0; i++) {
-          if (Number.isFinite(e[i]) !== Number.isFinite(a[i]) || (!Number.isFinite(e[i]) && !Object.is(e[i], a[i]))) first = i;
-        }
-        t.is(first, -1, `${name} (a weight ${bad}): [${first}] is ${a[first]}, the reference has ${e[first]} (${describe(c)})`);
-        assertClose(t, name, a.map((v, i) => (Number.isFinite(e[i]) ? v : 0)), e.map((v) => (Number.isFinite(v) ? v : 0)),
-          GEMM_TOL, describe(c));
-      }
+      assertSameNonFinite(t, 'training out', fusedForward(nb, c, x, wb, b).out, e, ctx);
+      assertSameNonFinite(t, 'inference out', inferred, e, ctx);
     }
+  }
+});
+
+nativeVsReference('convReluPoolBackward dx, whose pooled gradient is mostly zero (the native input gradient by non-zeros), for every length of the last chunk of taps', (t, nb, ref) => {
+  const rng = new Rng(83);
+  // c·k·k from 32 to 288: every remainder of 8-float vectors after whole 96-tap chunks (0 … 12
+  // vectors), with 3 to 24 filters (one, two and three groups of 8, partly filled)
+  const shapes: [number, number][] = [[2, 4], [5, 3], [6, 3], [7, 3], [8, 3], [9, 3], [10, 3], [11, 3], [2, 7], [4, 5],
+    [12, 3], [13, 3], [14, 3], [15, 3], [16, 3], [6, 5], [17, 3], [21, 3], [32, 3]];
+  for (const [i, [c, k]] of shapes.entries()) {
+    const f = [3, 9, 17, 24][i % 4];
+    const h = 8 + 2 * rng.int(3);
+    const g = convGeometry('sparse dx', [1 + rng.int(2), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad: k >> 1 });
+    const p = poolGeometry('pool', [g.n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 });
+    const { x, w, b, dout } = inputs(rng, g, p);
+    const e = fusedForward(ref, { g, p }, x, w, b);
+    const eg = fusedBackward(ref, { g, p }, dout, e.out, e.argmax, x, w, true);
+    const ag = fusedBackward(nb, { g, p }, dout, e.out, e.argmax, x, w, true);
+    assertClose(t, 'dx', ag.dx!, eg.dx!, GEMM_TOL, describe({ g, p }));
   }
 });

@@ -9,9 +9,9 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_choice.h"
 #include "kernels/im2col.h"
+#include "kernels/nonzero_rows.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
-#include "simd/compress.h"
 #include "simd/dispatch.h"
 #include "simd/vec.h"
 
@@ -456,16 +456,11 @@ static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
 #if defined(SN_TARGET_AVX2)
 namespace {
 
-// The input gradient by non-zeros. Behind a Pooling only each window's winner gets a gradient,
-// and only where the Relu passed it: DeepConvNet's pooled layers' dconv is about 1 value in 8,
-// yet the GEMM multiplies them all (the 16-deep product of its 28 × 28 layer ran at a third of
-// the FMA peak). Here each position's dcolᵀ row is the sum of its non-zero filters' weight rows,
-// scaled: Σ_f dconv(f, pos) · w(f, ·) over f in order from 0, kInputGradChunk vectors of the row
-// in registers at a time — every output the sum the GEMM makes, in its order (one pass, K = f
-// filters), less the zero terms, which with finite weights change no bit. dcolᵀ is then
-// transposed into dcol for col2im. Used below kInputGradNonZero non-zeros (the relu-only layers'
-// half dense maps stay with the GEMM).
-constexpr int kInputGradChunk = 12;
+// The input gradient by non-zeros (kernels/nonzero_rows.h): each position's dcolᵀ row is the sum
+// of its non-zero filters' weight rows, scaled: Σ_f dconv(f, pos) · w(f, ·) over f in order from
+// 0 — every output the sum the GEMM makes (one pass, K = f filters), less the zero terms. dcolᵀ
+// is then transposed into dcol for col2im. Used below kInputGradNonZero non-zeros (the relu-only
+// layers' half dense maps stay with the GEMM).
 constexpr double kInputGradNonZero = 0.3;
 // Fewer taps than this (a first layer's 3 × 3 on one channel: 9) leave too little work a position
 // to repay finding its non-zero filters (×1.75–1.95 slower than the GEMM at 16% non-zeros).
@@ -473,54 +468,20 @@ constexpr int64_t kInputGradMinTaps = 32;
 
 thread_local Scratch t_dconv_rows, t_nonzero_f, t_dcol_rows;
 
-// out[0, n) = Σ_t gs[t] · w[fs[t]·ckk + k0 + (0 … n)] from 0, n ≤ NV·W (the last vector partial).
-template <int NV>
-__attribute__((always_inline)) inline void weighted_rows(const float* w, int64_t ckk, const int32_t* fs,
-                                                         const float* gs, int64_t count, int64_t k0, int64_t n,
-                                                         float* out) {
-  const int64_t last_n = n - (NV - 1) * W;
-  const Mask last = tail_mask(last_n);
-  V acc[NV];
-  SN_UNROLL
-  for (int v = 0; v < NV; ++v) acc[v] = vzero();
-  for (int64_t t = 0; t < count; ++t) {
-    const V gv = vset1(gs[t]);
-    const float* wr = w + fs[t] * ckk + k0;
-    SN_UNROLL
-    for (int v = 0; v < NV - 1; ++v) acc[v] = vfma(gv, vload(wr + v * W), acc[v]);
-    acc[NV - 1] = vfma(gv, NV * W == n ? vload(wr + (NV - 1) * W) : vloadm(wr + (NV - 1) * W, last), acc[NV - 1]);
-  }
-  SN_UNROLL
-  for (int v = 0; v < NV - 1; ++v) vstore(out + v * W, acc[v]);
-  vstore_first(out + (NV - 1) * W, acc[NV - 1], last_n);
-}
-
 // dcol (ckk × ohw) from rows = dconvᵀ (ohw × f): per position its non-zero filters (fs, gs: room
-// for f + W), then its dcolᵀ row in chunks of kInputGradChunk vectors and a last one of TailNV
+// for f + W), then its dcolᵀ row in chunks of kRowChunkVectors vectors and a last one of TailNV
 // (0: none); 8 positions' rows (buf, 8 × ckk) transposed into dcol at a time.
 template <int TailNV>
 void dcol_by_nonzeros(const float* w, int64_t ckk, int64_t f, int64_t ohw, const float* rows, int32_t* fs, float* gs,
                       float* buf, float* dcol) {
-  constexpr int64_t kChunkFloats = kInputGradChunk * W;
-  const __m256 zero = _mm256_setzero_ps();
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  constexpr int64_t kChunkFloats = kRowChunkVectors * W;
   for (int64_t pos = 0; pos < ohw; ++pos) {
     const int64_t p = pos % W;
-    const float* row = rows + pos * f;
-    int64_t count = 0;
-    for (int64_t q = 0; q < f; q += W) {
-      const __m256 v = f - q >= W ? _mm256_loadu_ps(row + q) : vloadm(row + q, tail_mask(f - q));
-      const uint32_t keep = uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_NEQ_UQ)));
-      const __m256i perm = compress_permutation(keep);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(fs + count),
-                          _mm256_permutevar8x32_epi32(_mm256_add_epi32(lanes, _mm256_set1_epi32(int32_t(q))), perm));
-      _mm256_storeu_ps(gs + count, _mm256_permutevar8x32_ps(v, perm));
-      count += __builtin_popcount(keep);
-    }
+    const int64_t count = append_nonzeros(rows + pos * f, f, 0, fs, gs, 0);
     float* out = buf + p * ckk;
     int64_t k0 = 0;
     for (; k0 + kChunkFloats <= ckk; k0 += kChunkFloats)
-      weighted_rows<kInputGradChunk>(w, ckk, fs, gs, count, k0, kChunkFloats, out + k0);
+      weighted_rows<kRowChunkVectors>(w, ckk, fs, gs, count, k0, kChunkFloats, out + k0);
     if constexpr (TailNV > 0) weighted_rows<TailNV>(w, ckk, fs, gs, count, k0, ckk - k0, out + k0);
     if (p == W - 1 || pos == ohw - 1) transpose(buf, p + 1, ckk, ckk, dcol + pos - p, ohw);
   }
@@ -529,8 +490,8 @@ void dcol_by_nonzeros(const float* w, int64_t ckk, int64_t f, int64_t ohw, const
 using DcolFn = decltype(&dcol_by_nonzeros<0>);
 
 DcolFn dcol_by_nonzeros_for(int64_t ckk) {
-  static_assert(kInputGradChunk == 12, "extend the switch below");
-  switch ((ckk % (kInputGradChunk * W) + W - 1) / W) {
+  static_assert(kRowChunkVectors == 12, "extend the switch below");
+  switch ((ckk % (kRowChunkVectors * W) + W - 1) / W) {
     case 0: return dcol_by_nonzeros<0>;
     case 1: return dcol_by_nonzeros<1>;
     case 2: return dcol_by_nonzeros<2>;
@@ -545,16 +506,6 @@ DcolFn dcol_by_nonzeros_for(int64_t ckk) {
     case 11: return dcol_by_nonzeros<11>;
     default: return dcol_by_nonzeros<12>;  // 89 … 95 taps left
   }
-}
-
-// How many values of v[0, n) are not ±0 (NaN counts).
-int64_t count_nonzero(const float* v, int64_t n) {
-  const __m256 zero = _mm256_setzero_ps();
-  int64_t count = 0, i = 0;
-  for (; i + W <= n; i += W)
-    count += __builtin_popcount(uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(v + i), zero, _CMP_NEQ_UQ))));
-  for (; i < n; ++i) count += !(v[i] == 0.0f);
-  return count;
 }
 
 // dcol_i from dconv_i by non-zeros, or false (nothing written) where the GEMM is the better or

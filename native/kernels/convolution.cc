@@ -342,14 +342,23 @@ static bool forward_runs_transposed(const ConvGeom& g) {
          (sgemm_copies_b_per_call(g.f, ohw) && g.f % sgemm_panel_columns() == 0);
 }
 
+#if defined(SN_TARGET_AVX2)
+// Read by the AVX2 kernels that skip zeros (w·0 is NaN for w = ±∞ or NaN).
 static bool all_finite(const float* v, int64_t n) {
   bool finite = true;
   for (int64_t i = 0; i < n; ++i) finite &= std::isfinite(v[i]);
   return finite;
 }
+#endif
 
 ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
-  ForwardWeights fw{w, transpose_weights(w, g), nullptr, all_finite(w, g.f * g.ckk())};
+  // finite: read only by the AVX2 direct kernel's zero skipping
+#if defined(SN_TARGET_AVX2)
+  const bool finite = all_finite(w, g.f * g.ckk());
+#else
+  const bool finite = false;
+#endif
+  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite};
   if (forward_runs_transposed(g)) {
     float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
     sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
@@ -439,7 +448,13 @@ static thread_local Scratch t_w_panels, t_dcol_t;
 // backward ×0.95 with the weight gradient, one thread, Zen 3); w packed once per batch, dconv
 // read in place. The same sums in the same order as the usual form.
 static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
-  InputGradWeights iw{w, nullptr, nullptr, all_finite(w, g.f * g.ckk())};
+  // finite: read only by the AVX2 input gradient by non-zeros
+#if defined(SN_TARGET_AVX2)
+  const bool finite = all_finite(w, g.f * g.ckk());
+#else
+  const bool finite = false;
+#endif
+  InputGradWeights iw{w, nullptr, nullptr, finite};
   if (gemm_impl() == GemmImpl::Builtin && sgemm_transposed_is_cheaper(g.ckk(), g.ohw())) {
     float* panels = t_w_panels.get(size_t(sgemm_packed_b_floats(g.f, g.ckk())));
     sgemm_pack_b(g.f, g.ckk(), w, g.ckk(), panels);
@@ -489,24 +504,11 @@ void dcol_by_nonzeros(const float* w, int64_t ckk, int64_t f, int64_t ohw, const
 
 using DcolFn = decltype(&dcol_by_nonzeros<0>);
 
-DcolFn dcol_by_nonzeros_for(int64_t ckk) {
-  static_assert(kRowChunkVectors == 12, "extend the switch below");
-  switch ((ckk % (kRowChunkVectors * W) + W - 1) / W) {
-    case 0: return dcol_by_nonzeros<0>;
-    case 1: return dcol_by_nonzeros<1>;
-    case 2: return dcol_by_nonzeros<2>;
-    case 3: return dcol_by_nonzeros<3>;
-    case 4: return dcol_by_nonzeros<4>;
-    case 5: return dcol_by_nonzeros<5>;
-    case 6: return dcol_by_nonzeros<6>;
-    case 7: return dcol_by_nonzeros<7>;
-    case 8: return dcol_by_nonzeros<8>;
-    case 9: return dcol_by_nonzeros<9>;
-    case 10: return dcol_by_nonzeros<10>;
-    case 11: return dcol_by_nonzeros<11>;
-    default: return dcol_by_nonzeros<12>;  // 89 … 95 taps left
-  }
-}
+// Indexed by the vectors left after the whole chunks (0 … 12: up to 95 taps).
+constexpr DcolFn kDcolByNonzeros[kRowChunkVectors + 1] = {
+    dcol_by_nonzeros<0>, dcol_by_nonzeros<1>, dcol_by_nonzeros<2>,  dcol_by_nonzeros<3>,  dcol_by_nonzeros<4>,
+    dcol_by_nonzeros<5>, dcol_by_nonzeros<6>, dcol_by_nonzeros<7>,  dcol_by_nonzeros<8>,  dcol_by_nonzeros<9>,
+    dcol_by_nonzeros<10>, dcol_by_nonzeros<11>, dcol_by_nonzeros<12>};
 
 // dcol_i from dconv_i by non-zeros, or false (nothing written) where the GEMM is the better or
 // the only exact form: a weight not finite, OpenBLAS in use (its own order), or a dense dconv.
@@ -519,7 +521,7 @@ bool input_gradient_by_nonzeros(const InputGradWeights& iw, const ConvGeom& g, c
   transpose(dconv_i, f, ohw, ohw, rows, f);
   float* mem = t_nonzero_f.get(size_t(2 * (f + W)));
   float* buf = t_dcol_rows.get(size_t(W * ckk));
-  dcol_by_nonzeros_for(ckk)(iw.w, ckk, f, ohw, rows, reinterpret_cast<int32_t*>(mem), mem + f + W, buf, dcol);
+  kDcolByNonzeros[(ckk % (kRowChunkVectors * W) + W - 1) / W](iw.w, ckk, f, ohw, rows, reinterpret_cast<int32_t*>(mem), mem + f + W, buf, dcol);
   return true;
 }
 

@@ -70,35 +70,59 @@ void dot_tile(int64_t p, int64_t nimg, const float* a, int64_t a_img, const floa
     for (int t = 0; t < RT; ++t) out[f * out_ld + t] = vadd(out[f * out_ld + t], acc[f][t]);
 }
 
+// Where the weight gradient reads col_i(t, s), tap t's value at position s of image i:
+// base + i·image_stride + offset(t) + (s / row_len)·row_step + s % row_len. im2col's col is one
+// run a tap (rows = 1, row_len = P, offset(t) = t·P); a padded image at stride 1 is a run an
+// output row (row_len = ow, row_step = the padded width), tap (c, ky, kx) at c·plane + ky·row_step
+// + kx, which spares the weight gradient writing and reading col.
+struct TapRows {
+  const float* base;
+  int64_t image_stride;
+  int64_t rows, row_len, row_step;
+  int64_t kh, kw, plane;  // kw = 0: im2col's col
+  int64_t offset(int64_t t) const {
+    if (kw == 0) return t * row_len;
+    const int64_t c = t / (kh * kw), k = t % (kh * kw);
+    return c * plane + (k / kw) * row_step + k % kw;
+  }
+};
+
 #if defined(SN_TARGET_AVX2)
 // The other way round, for AVX2's 16 registers: 16 filters in two vectors × RT ≤ 6 taps, each
 // tap's col value broadcast. A step is 2 vector loads (of doutᵀ) and RT broadcasts for 2·RT
 // FMAs, and every col value is read once per 16 filters instead of once per 4, which with
 // dot_tile's 4 × 3 made col's L2 stream the limit (DeepConvNet's weight gradient ran at about
-// half the FMA peak). at holds doutᵀ: step s of image i at at[(i·a_img + s)·16], 16 filters;
-// col rows are ld floats apart, b_img between images. out(t, f) = out[t·16 + f] gets the sums
-// added (one float per output, no horizontal sum).
+// half the FMA peak). at holds doutᵀ: step s of image i at at[(i·a_img + s)·16], 16 filters.
+// Tap t's col values of image i start at src.base + i·src.image_stride + off[t], in src.rows
+// runs of src.row_len positions src.row_step floats apart (see TapRows). out(t, f) =
+// out[t·16 + f] gets the sums added (one float per output, no horizontal sum).
 constexpr int kFilterLanes = 2 * W;
 constexpr int kFilterTileTaps = 6;
 
 template <int RT>
-void filter_tile(int64_t len, int64_t nimg, const float* at, int64_t a_img, const float* b, int64_t b_img,
-                 int64_t ld, float* out, bool add) {
+void filter_tile(const TapRows& src, const int64_t* off, int64_t nimg, const float* at, int64_t a_img, float* out,
+                 bool add) {
   V acc0[RT], acc1[RT];
   SN_UNROLL
   for (int t = 0; t < RT; ++t) acc0[t] = acc1[t] = vzero();
-  for (int64_t i = 0; i < nimg; ++i, at += a_img * kFilterLanes, b += b_img) {
+  const float* b = src.base;
+  for (int64_t i = 0; i < nimg; ++i, at += a_img * kFilterLanes, b += src.image_stride) {
     const float* bt[RT];
     SN_UNROLL
-    for (int t = 0; t < RT; ++t) bt[t] = b + t * ld;
-    for (int64_t s = 0; s < len; ++s) {
-      const V a0 = vload(at + s * kFilterLanes), a1 = vload(at + s * kFilterLanes + W);
-      SN_UNROLL
-      for (int t = 0; t < RT; ++t) {
-        const V v = vset1(bt[t][s]);
-        acc0[t] = vfma(a0, v, acc0[t]);
-        acc1[t] = vfma(a1, v, acc1[t]);
+    for (int t = 0; t < RT; ++t) bt[t] = b + off[t];
+    const float* a = at;
+    for (int64_t r = 0; r < src.rows; ++r, a += src.row_len * kFilterLanes) {
+      for (int64_t s = 0; s < src.row_len; ++s) {
+        const V a0 = vload(a + s * kFilterLanes), a1 = vload(a + s * kFilterLanes + W);
+        SN_UNROLL
+        for (int t = 0; t < RT; ++t) {
+          const V v = vset1(bt[t][s]);
+          acc0[t] = vfma(a0, v, acc0[t]);
+          acc1[t] = vfma(a1, v, acc1[t]);
+        }
       }
+      SN_UNROLL
+      for (int t = 0; t < RT; ++t) bt[t] += src.row_step;
     }
   }
   if (add) {
@@ -115,7 +139,7 @@ void filter_tile(int64_t len, int64_t nimg, const float* at, int64_t a_img, cons
   }
 }
 
-using FilterTileFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, bool);
+using FilterTileFn = void (*)(const TapRows&, const int64_t*, int64_t, const float*, int64_t, float*, bool);
 constexpr FilterTileFn kFilterTiles[kFilterTileTaps + 1] = {nullptr,        filter_tile<1>, filter_tile<2>,
                                                             filter_tile<3>, filter_tile<4>, filter_tile<5>,
                                                             filter_tile<6>};
@@ -218,7 +242,7 @@ void add_bias_grad(int64_t f0, int64_t f1, int64_t p, int64_t n, const float* do
 #if defined(SN_TARGET_AVX2)
 void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1,
                               int64_t ckk, int64_t p, int64_t n, const float* dout, int64_t dout_stride,
-                              const float* col, int64_t col_stride, float* dw, float* db) {
+                              const TapRows& col, float* dw, float* db) {
   const int64_t nf = f1 - f0, nt = t1 - t0, blocks = nf / kFilterLanes;
   const bool with_db = t0 == 0;
   float* sums = t_dot.get(size_t(nf * nt + nf * W));  // (block, tap, 16 filters), then db's lanes
@@ -232,12 +256,15 @@ void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1
         transpose(dout + (i0 + i) * dout_stride + (f0 + fb * kFilterLanes) * p, kFilterLanes, p, p,
                   at + (fb * ni + i) * p * kFilterLanes, kFilterLanes);
     if (with_db) add_bias_grad(f0, f1, p, ni, dout + i0 * dout_stride, dout_stride, dbacc);
+    TapRows group = col;
+    group.base = col.base + i0 * col.image_stride;
     for (int64_t fb = 0; fb < blocks; ++fb) {
       const float* a = at + fb * ni * p * kFilterLanes;
       for (int64_t tb = t0; tb < t1; tb += kFilterTileTaps) {
         const int rt = int(std::min<int64_t>(kFilterTileTaps, t1 - tb));
-        kFilterTiles[rt](p, ni, a, p, col + i0 * col_stride + tb * p, col_stride, p,
-                         sums + (fb * nt + tb - t0) * kFilterLanes, i0 > 0);
+        int64_t off[kFilterTileTaps];
+        for (int t = 0; t < rt; ++t) off[t] = col.offset(tb + t);
+        kFilterTiles[rt](group, off, ni, a, p, sums + (fb * nt + tb - t0) * kFilterLanes, i0 > 0);
       }
     }
   }
@@ -307,7 +334,8 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   const bool with_db = t0 == 0;
 #if defined(SN_TARGET_AVX2)
   if (plan.filter_lanes) {
-    weight_grad_filter_lanes(plan, f0, f1, t0, t1, ckk, p, n, dout, dout_stride, col, col_stride, dw, db);
+    const TapRows rows{col, col_stride, 1, p, 0, 0, 0, 0};
+    weight_grad_filter_lanes(plan, f0, f1, t0, t1, ckk, p, n, dout, dout_stride, rows, dw, db);
     return;
   }
 #endif
@@ -349,5 +377,14 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
     if (with_db) db[f0 + fi] = vsum(dbacc[fi]);
   }
 }
+
+#if defined(SN_TARGET_AVX2)
+void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
+                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+  const TapRows rows{xp, xp_stride, g.oh, g.ow, pw, g.kh, g.kw, ph * pw};
+  weight_grad_filter_lanes(plan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dout, dout_stride, rows, dw, db);
+}
+#endif
 
 SN_END_TARGET

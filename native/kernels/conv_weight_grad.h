@@ -1,6 +1,7 @@
 // The convolution weight gradient as register-blocked dot products: dw = Σ_i dout_i · col_iᵀ.
 #pragma once
 #include <cstdint>
+#include "kernels/geometry.h"
 #include "simd/target.h"
 
 SN_BEGIN_TARGET
@@ -32,5 +33,14 @@ WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t 
 void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1, int64_t ckk,
                       int64_t p, int64_t n, const float* dout, int64_t dout_stride, const float* col,
                       int64_t col_stride, float* dw, float* db);
+
+#if defined(SN_TARGET_AVX2)
+// The same weight gradient over all filters and taps, for plan.filter_lanes and stride 1, with
+// col_i read from image i's padded planes (xp + i·xp_stride, each (g.h + 2·pad) × (g.w + 2·pad),
+// as im2col_pad_image makes them) instead of from im2col: the same values in the same order,
+// so the same bits, without writing col and reading it back.
+void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
+                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db);
+#endif
 
 SN_END_TARGET

@@ -209,15 +209,22 @@ static void im2col_padded(const float* xp, const ConvGeom& g, int64_t r0, int64_
         copy_tap_rows<CH>(xp + (ci * ph + ki + r0) * pw + kj, pw, row, r1 - r0, g.ow, chunks, col_end);
 }
 
-const float* im2col_pad_image(const float* x_n, const ConvGeom& g) {
-  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
-  const size_t padded = size_t(g.c * ph * pw);
+int64_t padded_image_floats(const ConvGeom& g) {
   // Slack past the last plane for the readers' whole vectors: im2col's last row reads up to
   // W − 1 floats past it, the direct forward's (chunks of up to kPadSlackVectors vectors) up to
   // kPadSlackVectors·W − 2.
-  float* xp = t_padded.get(padded + kPadSlackVectors * W);
+  return g.c * (g.h + 2 * g.pad) * (g.w + 2 * g.pad) + kPadSlackVectors * W;
+}
+
+void im2col_pad_image_into(const float* x_n, const ConvGeom& g, float* xp) {
+  const int64_t padded = padded_image_floats(g) - kPadSlackVectors * W;
   std::fill(xp + padded, xp + padded + kPadSlackVectors * W, 0.0f);
   pad_image(x_n, g, xp);
+}
+
+const float* im2col_pad_image(const float* x_n, const ConvGeom& g) {
+  float* xp = t_padded.get(size_t(padded_image_floats(g)));
+  im2col_pad_image_into(x_n, g, xp);
   return xp;
 }
 

@@ -21,6 +21,9 @@ void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n);
 // many vectors of zeros after the last plane.
 constexpr int64_t kPadSlackVectors = 3;
 const float* im2col_pad_image(const float* x_n, const ConvGeom& g);
+// The same into the caller's xp, of padded_image_floats(g) floats (slack included).
+int64_t padded_image_floats(const ConvGeom& g);
+void im2col_pad_image_into(const float* x_n, const ConvGeom& g, float* xp);
 void im2col_rows(const float* xp, const ConvGeom& g, int64_t r0, int64_t r1, float* col);
 #endif
 

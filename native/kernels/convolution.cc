@@ -438,23 +438,125 @@ struct InputGradWeights {
   const float* w;
   const float* wt;
   const float* w_panels;
-  bool finite;  // every weight: then a zero of dconv adds exactly nothing (see by_nonzeros below)
+  // For the input gradient by non-zeros (below), else null: w with each filter's taps in (ki, kj,
+  // channel) order, each kernel row's kw·c taps padded with zeros to whole vectors (hwc_row
+  // floats a filter), and where each vector of such a row lands in the channels-innermost padded
+  // dx, relative to its output position's first pixel.
+  const float* w_hwc;
+  const int32_t* hwc_offsets;
+  int64_t hwc_row;
 };
 
 static thread_local Scratch t_w_panels, t_dcol_t;
+
+#if defined(SN_TARGET_AVX2)
+namespace {
+
+// The input gradient by non-zeros (kernels/nonzero_rows.h). Behind a Pooling most of dconv is
+// zero (only each window's winner gets a gradient, and only where the Relu passed it: 14–16% of
+// DeepConvNet's pooled layers' dconv after 300 steps), yet the GEMM multiplies every zero, and
+// col2im then reads all of dcol. Here each output position's column of dcol (its dcolᵀ row) is
+// the sum of its non-zero filters' weight rows, scaled — Σ_f dconv(f, pos) · w(f, ·) over f in
+// order from 0, every output the sum the GEMM makes (one pass, K = f), less the zero terms — and
+// is added straight into dx, kept channels-innermost and padded (dxp: pixel (y, x) of the padded
+// map at (y·pw + x)·c), so that one kernel row's taps are whole vectors added to kw adjacent
+// pixels. Positions are taken from the last to the first, so that each pixel receives its taps
+// in (ki, kj) order from +0, as col2im adds them: pixel (y, x) gets tap (ki, kj) from position
+// ((y − ki) / s, (x − kj) / s), later for smaller ki, kj. A zero term adds ±0, which changes no
+// sum that starts at +0 (w·0 is NaN for w = ±∞ or NaN: then the GEMM runs), and so does a kernel
+// row's padding (zero weights). The same bits as GEMM + col2im. Against the form before it, which
+// wrote the rows into dcol (transposed, 8 positions at a time) for col2im: the pooled layers'
+// backward (one thread, Zen 3, random data at 23% non-zeros) DeepConvNet's ×0.79, ×0.82, ×0.91,
+// LeNet5's second ×0.75; whole steps at 2 threads DeepConvNet ×0.90, LeNet5 ×0.89.
+// Used below kInputGradNonZero non-zeros (the relu-only layers' half dense maps stay with the
+// GEMM), with the built-in GEMM (OpenBLAS sums in its own order).
+constexpr double kInputGradNonZero = 0.3;
+// Fewer taps than this (a first layer's 3 × 3 on one channel: 9) leave too little work a position
+// to repay finding its non-zero filters (×1.75–1.95 slower than the GEMM at 16% non-zeros).
+constexpr int64_t kInputGradMinTaps = 32;
+
+thread_local Scratch t_w_hwc, t_hwc_offsets, t_dconv_rows, t_nonzero_f, t_dxp;
+
+// iw's w_hwc, hwc_offsets and hwc_row for w, when the input gradient by non-zeros applies.
+void hwc_weights(const float* w, const ConvGeom& g, InputGradWeights& iw) {
+  if (g.ckk() < kInputGradMinTaps || gemm_impl() != GemmImpl::Builtin || !all_finite(w, g.f * g.ckk())) return;
+  const int64_t ckk = g.ckk(), taps = g.kh * g.kw, pw = g.w + 2 * g.pad;
+  const int64_t kernel_row = (g.kw * g.c + W - 1) / W * W, row = g.kh * kernel_row;
+  float* w_hwc = t_w_hwc.get(size_t(g.f * row));
+  std::fill(w_hwc, w_hwc + g.f * row, 0.0f);
+  for (int64_t fi = 0; fi < g.f; ++fi)
+    for (int64_t ci = 0; ci < g.c; ++ci)
+      for (int64_t k = 0; k < taps; ++k)
+        w_hwc[fi * row + (k / g.kw) * kernel_row + (k % g.kw) * g.c + ci] = w[fi * ckk + ci * taps + k];
+  static_assert(sizeof(int32_t) == sizeof(float), "offsets are kept in float-sized slots");
+  int32_t* offsets = reinterpret_cast<int32_t*>(t_hwc_offsets.get(size_t(row / W)));
+  // float j of kernel row ki: pixel (ki, j / c), channel j % c, at ki·pw·c + j
+  for (int64_t v = 0; v < row / W; ++v) offsets[v] = int32_t((v * W / kernel_row) * pw * g.c + v * W % kernel_row);
+  iw.w_hwc = w_hwc;
+  iw.hwc_offsets = offsets;
+  iw.hwc_row = row;
+}
+
+// dxp += every position's dcol column, from rows = dconvᵀ (ohw × f): per position its non-zero
+// filters (fs, gs: room for f + W), then its row of w_hwc's layout (`row` floats) in chunks of
+// kRowChunkVectors vectors and a last one of TailNV (0: none).
+template <int TailNV>
+void dx_by_nonzeros(const float* w_hwc, const int32_t* offsets, int64_t row, const ConvGeom& g, const float* rows,
+                    int32_t* fs, float* gs, float* dxp) {
+  constexpr int64_t kChunkFloats = kRowChunkVectors * W;
+  const int64_t f = g.f, pw = g.w + 2 * g.pad;
+  for (int64_t pos = g.ohw() - 1; pos >= 0; --pos) {
+    const int64_t count = append_nonzeros(rows + pos * f, f, 0, fs, gs, 0);
+    if (count == 0) continue;
+    float* first = dxp + ((pos / g.ow) * g.stride * pw + (pos % g.ow) * g.stride) * g.c;
+    int64_t k0 = 0;
+    for (; k0 + kChunkFloats <= row; k0 += kChunkFloats)
+      add_weighted_rows<kRowChunkVectors>(w_hwc, row, fs, gs, count, k0, first, offsets + k0 / W);
+    if constexpr (TailNV > 0) add_weighted_rows<TailNV>(w_hwc, row, fs, gs, count, k0, first, offsets + k0 / W);
+  }
+}
+
+using DxFn = decltype(&dx_by_nonzeros<0>);
+
+// Indexed by the vectors left after the whole chunks (0 … 11).
+constexpr DxFn kDxByNonzeros[kRowChunkVectors] = {
+    dx_by_nonzeros<0>, dx_by_nonzeros<1>, dx_by_nonzeros<2>, dx_by_nonzeros<3>,  dx_by_nonzeros<4>,  dx_by_nonzeros<5>,
+    dx_by_nonzeros<6>, dx_by_nonzeros<7>, dx_by_nonzeros<8>, dx_by_nonzeros<9>, dx_by_nonzeros<10>, dx_by_nonzeros<11>};
+
+// dx_i from dconv_i by non-zeros, or false (nothing written) where that form does not apply
+// (iw.w_hwc null) or the GEMM is the better one (a dense dconv).
+bool input_gradient_by_nonzeros(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dx_i) {
+  const int64_t ohw = g.ohw(), f = g.f, row = iw.hwc_row;
+  if (!iw.w_hwc || double(count_nonzero(dconv_i, f * ohw)) > kInputGradNonZero * double(f * ohw)) return false;
+  // dconvᵀ: a position's filters side by side
+  float* rows = t_dconv_rows.get(size_t(ohw * f));
+  transpose(dconv_i, f, ohw, ohw, rows, f);
+  float* mem = t_nonzero_f.get(size_t(2 * (f + W)));
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+  // W floats of slack: a kernel row's padding lanes add +0 up to W − 1 floats past its last pixel
+  const int64_t dxp_size = ph * pw * g.c + W;
+  float* dxp = t_dxp.get(size_t(dxp_size));
+  std::fill(dxp, dxp + dxp_size, 0.0f);
+  kDxByNonzeros[(row % (kRowChunkVectors * W)) / W](iw.w_hwc, iw.hwc_offsets, row, g, rows,
+                                                     reinterpret_cast<int32_t*>(mem), mem + f + W, dxp);
+  // dx (c, h, w): the padded map's inner pixels, channels outermost
+  for (int64_t y = 0; y < g.h; ++y)
+    transpose(dxp + ((y + g.pad) * pw + g.pad) * g.c, g.w, g.c, g.c, dx_i + y * g.w, g.h * g.w);
+  return true;
+}
+
+}  // namespace
+#endif
 
 // dcolᵀ(positions × taps) = dconvᵀ · w, then transposed into dcol, where the positions would
 // leave the usual form a mostly empty edge panel (7 × 7 maps: DeepConvNet's last two layers,
 // backward ×0.95 with the weight gradient, one thread, Zen 3); w packed once per batch, dconv
 // read in place. The same sums in the same order as the usual form.
 static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
-  // finite: read only by the AVX2 input gradient by non-zeros
+  InputGradWeights iw{w, nullptr, nullptr, nullptr, nullptr, 0};
 #if defined(SN_TARGET_AVX2)
-  const bool finite = all_finite(w, g.f * g.ckk());
-#else
-  const bool finite = false;
+  hwc_weights(w, g, iw);
 #endif
-  InputGradWeights iw{w, nullptr, nullptr, finite};
   if (gemm_impl() == GemmImpl::Builtin && sgemm_transposed_is_cheaper(g.ckk(), g.ohw())) {
     float* panels = t_w_panels.get(size_t(sgemm_packed_b_floats(g.f, g.ckk())));
     sgemm_pack_b(g.f, g.ckk(), w, g.ckk(), panels);
@@ -468,71 +570,8 @@ static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
 // dcol_i = wᵀ · dconv_i, (ckk, ohw): transposed with packed w (above), or w read as the
 // transposed operand, or wt read row-major in place where the GEMM would copy wᵀ for every image
 // (DeepConvNet's last two layers: backward ×0.96, one thread, Zen 3).
-#if defined(SN_TARGET_AVX2)
-namespace {
-
-// The input gradient by non-zeros (kernels/nonzero_rows.h): each position's dcolᵀ row is the sum
-// of its non-zero filters' weight rows, scaled: Σ_f dconv(f, pos) · w(f, ·) over f in order from
-// 0 — every output the sum the GEMM makes (one pass, K = f filters), less the zero terms. dcolᵀ
-// is then transposed into dcol for col2im. Used below kInputGradNonZero non-zeros (the relu-only
-// layers' half dense maps stay with the GEMM).
-constexpr double kInputGradNonZero = 0.3;
-// Fewer taps than this (a first layer's 3 × 3 on one channel: 9) leave too little work a position
-// to repay finding its non-zero filters (×1.75–1.95 slower than the GEMM at 16% non-zeros).
-constexpr int64_t kInputGradMinTaps = 32;
-
-thread_local Scratch t_dconv_rows, t_nonzero_f, t_dcol_rows;
-
-// dcol (ckk × ohw) from rows = dconvᵀ (ohw × f): per position its non-zero filters (fs, gs: room
-// for f + W), then its dcolᵀ row in chunks of kRowChunkVectors vectors and a last one of TailNV
-// (0: none); 8 positions' rows (buf, 8 × ckk) transposed into dcol at a time.
-template <int TailNV>
-void dcol_by_nonzeros(const float* w, int64_t ckk, int64_t f, int64_t ohw, const float* rows, int32_t* fs, float* gs,
-                      float* buf, float* dcol) {
-  constexpr int64_t kChunkFloats = kRowChunkVectors * W;
-  for (int64_t pos = 0; pos < ohw; ++pos) {
-    const int64_t p = pos % W;
-    const int64_t count = append_nonzeros(rows + pos * f, f, 0, fs, gs, 0);
-    float* out = buf + p * ckk;
-    int64_t k0 = 0;
-    for (; k0 + kChunkFloats <= ckk; k0 += kChunkFloats)
-      weighted_rows<kRowChunkVectors>(w, ckk, fs, gs, count, k0, kChunkFloats, out + k0);
-    if constexpr (TailNV > 0) weighted_rows<TailNV>(w, ckk, fs, gs, count, k0, ckk - k0, out + k0);
-    if (p == W - 1 || pos == ohw - 1) transpose(buf, p + 1, ckk, ckk, dcol + pos - p, ohw);
-  }
-}
-
-using DcolFn = decltype(&dcol_by_nonzeros<0>);
-
-// Indexed by the vectors left after the whole chunks (0 … 12: up to 95 taps).
-constexpr DcolFn kDcolByNonzeros[kRowChunkVectors + 1] = {
-    dcol_by_nonzeros<0>, dcol_by_nonzeros<1>, dcol_by_nonzeros<2>,  dcol_by_nonzeros<3>,  dcol_by_nonzeros<4>,
-    dcol_by_nonzeros<5>, dcol_by_nonzeros<6>, dcol_by_nonzeros<7>,  dcol_by_nonzeros<8>,  dcol_by_nonzeros<9>,
-    dcol_by_nonzeros<10>, dcol_by_nonzeros<11>, dcol_by_nonzeros<12>};
-
-// dcol_i from dconv_i by non-zeros, or false (nothing written) where the GEMM is the better or
-// the only exact form: a weight not finite, OpenBLAS in use (its own order), or a dense dconv.
-bool input_gradient_by_nonzeros(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dcol) {
-  const int64_t ckk = g.ckk(), ohw = g.ohw(), f = g.f;
-  if (!iw.finite || gemm_impl() != GemmImpl::Builtin || ckk < kInputGradMinTaps) return false;
-  if (double(count_nonzero(dconv_i, f * ohw)) > kInputGradNonZero * double(f * ohw)) return false;
-  // dconvᵀ: a position's filters side by side
-  float* rows = t_dconv_rows.get(size_t(ohw * f));
-  transpose(dconv_i, f, ohw, ohw, rows, f);
-  float* mem = t_nonzero_f.get(size_t(2 * (f + W)));
-  float* buf = t_dcol_rows.get(size_t(W * ckk));
-  kDcolByNonzeros[(ckk % (kRowChunkVectors * W) + W - 1) / W](iw.w, ckk, f, ohw, rows, reinterpret_cast<int32_t*>(mem), mem + f + W, buf, dcol);
-  return true;
-}
-
-}  // namespace
-#endif
-
 static void input_gradient_gemm(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dcol) {
   const int64_t ckk = g.ckk(), ohw = g.ohw();
-#if defined(SN_TARGET_AVX2)
-  if (input_gradient_by_nonzeros(iw, g, dconv_i, dcol)) return;
-#endif
   if (iw.w_panels) {
     float* dcol_t = t_dcol_t.get(size_t(ohw * ckk));
     sgemm_packed_b(true, ohw, ckk, g.f, dconv_i, ohw, iw.w_panels, nullptr, dcol_t, ckk);
@@ -542,6 +581,16 @@ static void input_gradient_gemm(const InputGradWeights& iw, const ConvGeom& g, c
   } else {
     sgemm(true, false, ckk, ohw, g.f, iw.w, ckk, dconv_i, ohw, false, dcol, ohw);
   }
+}
+
+// dx_i = col2im(wᵀ · dconv_i), dcol (ckk × ohw) as scratch.
+static void input_gradient(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dcol,
+                           float* dx_i) {
+#if defined(SN_TARGET_AVX2)
+  if (input_gradient_by_nonzeros(iw, g, dconv_i, dx_i)) return;
+#endif
+  input_gradient_gemm(iw, g, dconv_i, dcol);
+  col2im_image(dcol, g, dx_i);
 }
 
 void conv_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out, float* col) {
@@ -605,8 +654,7 @@ void conv_backward(const float* dout, const float* w, float* col, const ConvGeom
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* dcol = t_dcol.get(size_t(col_size));
     for (int64_t i = begin; i < end; ++i) {
-      input_gradient_gemm(iw, g, dout + i * out_size, dcol);
-      col2im_image(dcol, g, dx + i * in_size);
+      input_gradient(iw, g, dout + i * out_size, dcol, dx + i * in_size);
     }
   });
 }
@@ -686,7 +734,7 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
   const int64_t part_size = g.f * ckk + g.f;
   float* partials = dw ? t_partials.get(size_t(plan.blocks * part_size)) : nullptr;
   std::atomic<int64_t> first_bad{-1};
-  const InputGradWeights iw = dx ? input_grad_weights(w, g) : InputGradWeights{w, nullptr, nullptr, false};
+  const InputGradWeights iw = dx ? input_grad_weights(w, g) : InputGradWeights{w, nullptr, nullptr, nullptr, nullptr, 0};
   const bool from_padded = dw && weight_grad_reads_padded(wplan, g);
   const int64_t source_size = weight_grad_source_floats(g, from_padded);
   parallel_for_pieces(plan.blocks, [&](int64_t b0, int64_t b1, int) {
@@ -713,8 +761,7 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
       }
       if (!dx) continue;
       for (int64_t i = i0; i < i1; ++i) {
-        input_gradient_gemm(iw, g, dconv + (i - i0) * dconv_size, dcol);
-        col2im_image(dcol, g, dx + i * in_size);
+        input_gradient(iw, g, dconv + (i - i0) * dconv_size, dcol, dx + i * in_size);
       }
     }
   });

@@ -20,15 +20,13 @@ SN_BEGIN_TARGET
 // Vectors of a result row summed in registers at a time.
 constexpr int kRowChunkVectors = 12;
 
-// out[0, n) = Σ_t gs[t] · m[rows[t]·ld + k0 + (0 … n)], the terms in order from 0; n ≤ NV·W
-// (the last vector partial).
+// acc = Σ_t gs[t] · m[rows[t]·ld + k0 + (0 … NV·W)], the terms in order from 0; the last vector
+// loads its first last_n lanes only (the last row of m may end there).
 template <int NV>
-__attribute__((always_inline)) inline void weighted_rows(const float* m, int64_t ld, const int32_t* rows,
-                                                         const float* gs, int64_t count, int64_t k0, int64_t n,
-                                                         float* out) {
-  const int64_t last_n = n - (NV - 1) * W;
+__attribute__((always_inline)) inline void sum_weighted_rows(const float* m, int64_t ld, const int32_t* rows,
+                                                             const float* gs, int64_t count, int64_t k0,
+                                                             int64_t last_n, V (&acc)[NV]) {
   const Mask last = tail_mask(last_n);
-  V acc[NV];
   SN_UNROLL
   for (int v = 0; v < NV; ++v) acc[v] = vzero();
   for (int64_t t = 0; t < count; ++t) {
@@ -36,12 +34,23 @@ __attribute__((always_inline)) inline void weighted_rows(const float* m, int64_t
     const float* r = m + rows[t] * ld + k0;
     SN_UNROLL
     for (int v = 0; v < NV - 1; ++v) acc[v] = vfma(gv, vload(r + v * W), acc[v]);
-    // masked: the last row of m may end there
-    acc[NV - 1] = vfma(gv, NV * W == n ? vload(r + (NV - 1) * W) : vloadm(r + (NV - 1) * W, last), acc[NV - 1]);
+    acc[NV - 1] = vfma(gv, last_n == W ? vload(r + (NV - 1) * W) : vloadm(r + (NV - 1) * W, last), acc[NV - 1]);
   }
+}
+
+// The same sums over NV whole vectors, each then added to the vector at base + offsets[v] (one
+// add per float, after its sum is complete).
+template <int NV>
+__attribute__((always_inline)) inline void add_weighted_rows(const float* m, int64_t ld, const int32_t* rows,
+                                                             const float* gs, int64_t count, int64_t k0, float* base,
+                                                             const int32_t* offsets) {
+  V acc[NV];
+  sum_weighted_rows<NV>(m, ld, rows, gs, count, k0, W, acc);
   SN_UNROLL
-  for (int v = 0; v < NV - 1; ++v) vstore(out + v * W, acc[v]);
-  vstore_first(out + (NV - 1) * W, acc[NV - 1], last_n);
+  for (int v = 0; v < NV; ++v) {
+    float* d = base + offsets[v];
+    vstore(d, vadd(vload(d), acc[v]));
+  }
 }
 
 // Appends the positions base + i (i < n) where v[i] is not ±0 (NaN counts), and those values,

@@ -6,7 +6,8 @@ import type { Backend, ConvGeometry } from '../../lib/backend/types';
 import { eachBackend, gemmChoices, nativeVsReference } from '../helpers/backends';
 import { assertClose, assertEqualArrays } from '../helpers/compare';
 import { Rng, convCases, describeConv, largeConvCases, randn32 } from '../helpers/random';
-import { colLength } from '../../lib/tensor/shape';
+import { colLength, convGeometry } from '../../lib/tensor/shape';
+import type { NativeBackend } from '../../lib/backend/native';
 import { GEMM_TOL } from '../helpers/tolerance';
 
 /** out[n,f,oi,oj] = b[f] + Σ W[f,c,ki,kj]·x[n,c,oi·s−p+ki, oj·s−p+kj] over the cells inside the image. */
@@ -112,4 +113,67 @@ nativeVsReference('convForward / convBackward: native vs reference on 40 random 
 
 nativeVsReference('convForward / convBackward: native vs reference on the book networks\' layer shapes and 14 large random geometries', (t, nb, ref, threads) => {
   compareConv(t, nb, ref, 303 + threads, `${threads} thread(s)`, (rng) => largeConvCases(rng, 14));
+});
+
+/**
+ * dx as float32 arithmetic in one fixed order: each dcol entry Σ_f dout·W over the filters in order
+ * from 0 (one rounding a step), then each pixel Σ of its taps in (ki, kj) order from 0 — the order
+ * the native input gradient keeps in every form (GEMM + col2im, dcol by non-zeros, dx by
+ * non-zeros). Exact as written only for the data of the test below: dout powers of two (each
+ * product is a float32) and W in ±[1/8, 1], so every double sum here is exact before fround.
+ */
+function float32OrderDx(g: ConvGeometry, dout: Float32Array, w: Float32Array): Float32Array {
+  const f32 = Math.fround;
+  const ohw = g.oh * g.ow;
+  const taps = g.kh * g.kw;
+  const dx = new Float32Array(g.n * g.c * g.h * g.w);
+  const dcol = new Float32Array(g.c * taps * ohw);
+  for (let n = 0; n < g.n; n++) {
+    for (let t = 0; t < g.c * taps; t++) for (let p = 0; p < ohw; p++) {
+      let s = 0;
+      for (let f = 0; f < g.f; f++) s = f32(s + dout[(n * g.f + f) * ohw + p] * w[f * g.c * taps + t]);
+      dcol[t * ohw + p] = s;
+    }
+    for (let c = 0; c < g.c; c++) for (let y = 0; y < g.h; y++) for (let x = 0; x < g.w; x++) {
+      let s = 0;
+      for (let ki = 0; ki < g.kh; ki++) for (let kj = 0; kj < g.kw; kj++) {
+        const si = y + g.pad - ki, sj = x + g.pad - kj;
+        if (si % g.stride !== 0 || sj % g.stride !== 0) continue;
+        const oi = si / g.stride, oj = sj / g.stride;
+        if (oi < 0 || oi >= g.oh || oj < 0 || oj >= g.ow) continue;
+        s = f32(s + dcol[((c * g.kh + ki) * g.kw + kj) * ohw + oi * g.ow + oj]);
+      }
+      dx[((n * g.c + c) * g.h + y) * g.w + x] = s;
+    }
+  }
+  return dx;
+}
+
+nativeVsReference('convBackward dx keeps the summation order of GEMM + col2im to the bit: dense, and mostly zero (the input gradient by non-zeros) for every length of the last chunk of taps, with kernel rows of whole vectors or not, stride 1 and 2', (t, nb) => {
+  const native = nb as NativeBackend;
+  const before = native.info().gemm;
+  native.setGemm('builtin');  // the order is the built-in GEMM's (OpenBLAS keeps its own)
+  try {
+    const rng = new Rng(97);
+    // [channels, kernel, pad, stride]: kernel rows of k·c taps padded to whole 8-float vectors,
+    // k such rows; their vectors mod 12 (the chunk of the native loop) run through 0 … 11, then
+    // rows that need padding (LeNet5's 6 channels × 5) and strides of 2
+    const shapes: [number, number, number, number][] = [[32, 3, 1, 1], [8, 5, 2, 1], [16, 5, 0, 1], [24, 3, 1, 1],
+      [32, 1, 0, 1], [40, 1, 0, 1], [16, 3, 1, 1], [56, 1, 0, 1], [64, 1, 0, 1], [8, 3, 1, 1], [80, 1, 0, 1],
+      [88, 1, 0, 1], [6, 5, 0, 1], [12, 3, 1, 1], [5, 7, 3, 1], [16, 3, 1, 2], [6, 5, 2, 2], [3, 4, 1, 3]];
+    for (const [c, k, pad, stride] of shapes) {
+      const h = 5 + stride * rng.int(4);
+      const g = convGeometry('dx order', [1 + rng.int(2), c, h, h + rng.int(2)], { filters: [3, 16, 17][rng.int(3)], kh: k, kw: k, stride, pad });
+      const w = new Float32Array(g.f * c * k * k).map(() => Math.fround((rng.uniform() < 0.5 ? -1 : 1) * (0.125 + 0.875 * rng.uniform())));
+      for (const density of [0.1, 1]) {
+        const dout = new Float32Array(g.n * g.f * g.oh * g.ow).map(() =>
+          rng.uniform() < density ? [-2, -1, -0.5, 0.5, 1, 2][rng.int(6)] : 0);
+        const dx = new Float32Array(g.n * c * g.h * g.w).fill(NaN);
+        nb.convBackward(dout, w, new Float32Array(colLength(g)), g, new Float32Array(w.length), new Float32Array(g.f), dx);
+        assertEqualArrays(t, 'dx', dx, float32OrderDx(g, dout, w), `${describeConv(g)}, ${density * 100}% of dout non-zero`);
+      }
+    }
+  } finally {
+    native.setGemm(before);
+  }
 });

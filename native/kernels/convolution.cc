@@ -468,9 +468,12 @@ namespace {
 // wrote the rows into dcol (transposed, 8 positions at a time) for col2im: the pooled layers'
 // backward (one thread, Zen 3, random data at 23% non-zeros) DeepConvNet's ×0.79, ×0.82, ×0.91,
 // LeNet5's second ×0.75; whole steps at 2 threads DeepConvNet ×0.90, LeNet5 ×0.89.
-// Used below kInputGradNonZero non-zeros (the relu-only layers' half dense maps stay with the
-// GEMM), with the built-in GEMM (OpenBLAS sums in its own order).
-constexpr double kInputGradNonZero = 0.3;
+// Used up to kInputGradNonZero non-zeros, with the built-in GEMM (OpenBLAS sums in its own order).
+// DeepConvNet's relu-only layers are 42–54% non-zero (measured after 400 steps): at 50% (random
+// data, one thread) their backward is ×0.84 (32 filters) and ×0.91 (64) this way; at 55–65% the
+// 64-filter one's is ×1.02–1.06 slower (break-even: about 52% non-zeros for it, 75% for the
+// 32-filter one). Whole steps at 2 threads ×0.971–0.981 against a limit of 30%.
+constexpr double kInputGradNonZero = 0.5;
 // Fewer taps than this (a first layer's 3 × 3 on one channel: 9) leave too little work a position
 // to repay finding its non-zero filters (×1.75–1.95 slower than the GEMM at 16% non-zeros).
 constexpr int64_t kInputGradMinTaps = 32;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/conv_forward_lanes.h"
 #include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_choice.h"
@@ -326,7 +327,7 @@ const float* transpose_weights(const float* w, const ConvGeom& g) {
   return wt;
 }
 
-static thread_local Scratch t_wt_panels, t_out_t;
+static thread_local Scratch t_wt_panels, t_out_t, t_tap_offsets;
 
 // The image's product computed transposed, outᵀ(positions × filters) = colᵀ · wᵀ, then outᵀ
 // transposed into out: where the usual form copies col into panels for every image (more than
@@ -358,8 +359,16 @@ ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
 #else
   const bool finite = false;
 #endif
-  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite};
-  if (forward_runs_transposed(g)) {
+  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite, nullptr, forward_runs_transposed(g)};
+#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+  if (conv_forward_lanes_fits(g)) {
+    static_assert(sizeof(int32_t) == sizeof(float), "offsets are kept in float-sized slots");
+    int32_t* offsets = reinterpret_cast<int32_t*>(t_tap_offsets.get(size_t(g.ckk())));
+    conv_tap_offsets(g, offsets);
+    fw.tap_offsets = offsets;
+  }
+#endif
+  if (fw.tap_offsets || fw.transposed) {
     float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
     sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
     fw.wt_panels = panels;
@@ -387,6 +396,12 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   }
 #endif
 #endif
+#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+  if (!keep_col && fw.tap_offsets) {
+    return conv_forward_lanes(im2col_pad_image(x_n, g), fw.wt_panels, fw.tap_offsets, b, g,
+                              t_out_t.get(size_t(g.ohw() * g.f)), out_n);
+  }
+#endif
   // One GEMM on data that stays in L2 (col_n is written just before it is read); the bias is
   // added in the GEMM's store, so out_n is written once. wᵀ is read in place as the k-major
   // operand (LeNet's second layer: packing w for each of 100 small images took as long as the
@@ -397,7 +412,7 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   const auto gemm = [&](int64_t r0, int64_t r1, const float* col) {
     const int64_t n = (r1 - r0) * g.ow;
     float* out = out_n + r0 * g.ow;
-    if (fw.wt_panels) {
+    if (fw.transposed) {
       float* out_t = t_out_t.get(size_t(n * g.f));
       sgemm_packed_b(true, n, g.f, ckk, col, n, fw.wt_panels, b, out_t, g.f);
       transpose(out_t, n, g.f, g.f, out, ohw);

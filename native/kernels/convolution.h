@@ -15,7 +15,8 @@ const float* transpose_weights(const float* w, const ConvGeom& g);
 
 // The weights as every image of a batch's forward reads them, made once per batch in the
 // calling thread's scratch (valid until its next call): w, wᵀ, and wᵀ packed into the GEMM's
-// panels when the images' products run transposed (null otherwise; see forward_weights), and
+// panels when the images' products run transposed or without im2col (null otherwise; see
+// forward_weights), and
 // whether every weight is finite (then an input that is zero adds exactly nothing and the direct
 // kernel may skip it: w·0 would be NaN for w = ±∞ or NaN).
 struct ForwardWeights {
@@ -23,6 +24,10 @@ struct ForwardWeights {
   const float* wt;
   const float* wt_panels;
   bool finite;
+  // Each tap's offset in the padded image where the forward reads the image without im2col
+  // (conv_forward_lanes, which reads wt_panels too), else null.
+  const int32_t* tap_offsets;
+  bool transposed;  // the GEMM's form (im2col kept for backward) reads wt_panels, as colᵀ · wᵀ
 };
 ForwardWeights forward_weights(const float* w, const ConvGeom& g);
 

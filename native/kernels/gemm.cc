@@ -426,6 +426,8 @@ void sgemm_packed_b(bool trans_a, int64_t m, int64_t n, int64_t k, const float* 
 
 int64_t sgemm_panel_columns() { return kNR; }
 
+int64_t sgemm_pass_depth() { return kKC; }
+
 bool sgemm_copies_b_per_call(int64_t m, int64_t ldb) {
   return kRunsOfTiles && !reads_b_in_place(std::min(m, kMC), ldb);
 }

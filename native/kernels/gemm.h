@@ -45,6 +45,10 @@ bool sgemm_transposed_is_cheaper(int64_t m, int64_t n);
 bool sgemm_copies_b_per_call(int64_t m, int64_t ldb);
 // The built-in kernel's column panel: its register tile's width in floats.
 int64_t sgemm_panel_columns();
+// The built-in kernel's pass over K: every output is summed kKC steps at a time from 0, each
+// pass's sum then added to C (the first one to the bias). A kernel that must give its bits sums
+// the same way.
+int64_t sgemm_pass_depth();
 
 // Whether the GEMM in use copies a transposed A (trans_a, k deep, rows lda floats apart) into
 // row tiles before multiplying, for n columns of C. A caller that holds A both ways (a

@@ -3,7 +3,8 @@
 // random geometries (stride, padding, odd sizes, batch 1, with and without dx).
 import type { ExecutionContext } from 'ava';
 import type { Backend, ConvGeometry } from '../../lib/backend/types';
-import { colLength } from '../../lib/tensor/shape';
+import { colLength, convGeometry } from '../../lib/tensor/shape';
+import type { NativeBackend } from '../../lib/backend/native';
 import { eachBackend, nativeVsReference } from '../helpers/backends';
 import { assertClose, assertEqualArrays } from '../helpers/compare';
 import { Rng, convCases, describeConv, largeConvCases, randn32 } from '../helpers/random';
@@ -102,5 +103,36 @@ nativeVsReference('convRelu native weight gradient is bit-identical for 1 and 2 
     nb.setNumThreads(before);
     assertEqualArrays(t, 'dw', two.dw, one.dw, describeConv(g));
     assertEqualArrays(t, 'db', two.db, one.db, describeConv(g));
+  }
+});
+
+nativeVsReference('convReluForward with filters in panels of 16 (the native forward read from the padded image, no im2col) equals convForward then Relu to the bit, and the reference within rounding: narrow maps, several passes of taps, odd sizes, batch 1', (t, nb, ref, threads) => {
+  const native = nb as NativeBackend;
+  const before = native.info().gemm;
+  native.setGemm('builtin');  // the bits are the built-in GEMM's (OpenBLAS keeps its own order)
+  try {
+    const rng = new Rng(47 + threads);
+    // [channels, size, kernel, pad, filters]: maps from 1 to 29 wide (a 6-position tile spans up
+    // to 6 output rows), c·k·k from 3 to 600 (up to three passes of 256 taps)
+    const shapes: [number, number, number, number, number][] = [[1, 28, 3, 1, 16], [16, 28, 3, 1, 16], [16, 14, 3, 1, 32],
+      [32, 7, 3, 1, 64], [64, 7, 3, 1, 64], [3, 5, 3, 0, 16], [2, 4, 3, 1, 32], [5, 9, 5, 2, 48], [24, 11, 5, 1, 16],
+      [7, 1, 1, 0, 16], [29, 6, 2, 0, 32], [3, 29, 4, 2, 16]];
+    for (const [c, size, k, pad, f] of shapes) {
+      const g = convGeometry('panels of 16', [1 + rng.int(3), c, size, size + rng.int(2)], { filters: f, kh: k, kw: k, stride: 1, pad });
+      const v = inputs(rng, g);
+      const len = g.n * g.f * g.oh * g.ow;
+      const out = new Float32Array(len).fill(NaN);
+      nb.convReluForward(v.x, v.w, v.b, g, out);
+      const conv = new Float32Array(len);
+      nb.convForward(v.x, v.w, v.b, g, conv, new Float32Array(colLength(g)));
+      const relu = new Float32Array(len);
+      nb.reluForward(conv, len, relu);
+      assertEqualArrays(t, 'out', out, relu, `${describeConv(g)}, ${threads} thread(s)`);
+      const expected = new Float32Array(len);
+      ref.convReluForward(v.x, v.w, v.b, g, expected);
+      assertClose(t, 'out', out, expected, GEMM_TOL, `${describeConv(g)} vs reference, ${threads} thread(s)`);
+    }
+  } finally {
+    native.setGemm(before);
   }
 });

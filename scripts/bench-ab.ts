@@ -2,10 +2,12 @@
 // them in blocks (each side first in turn), so the shared machine's load falls on both alike.
 // Prints each side's median step, the median of the paired ratios B ÷ A and their interquartile
 // range. For judging a kernel change on a noisy machine, where two separate runs of the same
-// build differ by ±25% and a few percent is invisible.
+// build differ by ±25% and a few percent is invisible. With --inference each step is instead one
+// evaluation batch (the model's inferenceBatchSize test images through net.accuracy, forward only):
+// for judging a change to the forward pass, which a training step dilutes with its backward.
 //
 //   node dist/scripts/bench-ab.js --a OLD.node --b NEW.node [--model simple-convnet] [--block 20]
-//     [--rounds 30] [--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--json]
+//     [--rounds 30] [--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference] [--json]
 //
 // Build the baseline first and keep a copy (e.g. `git stash; npm run build:native; cp
 // build/Release/scratchnet_native.node /tmp/a.node; git stash pop; npm run build:native`), then
@@ -21,7 +23,7 @@ import { failFor, intFlag, median, parseFlags } from './bench-util';
 const fail = failFor('bench-ab');
 const USAGE =
   'node dist/scripts/bench-ab.js --a OLD.node --b NEW.node [--model simple-convnet|lenet5|deep-convnet|…] [--block 20] [--rounds 30] ' +
-  '[--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--json]\n';
+  '[--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference] [--json]\n';
 const values = parseFlags(fail, {
   a: { type: 'string' },
   b: { type: 'string' },
@@ -31,6 +33,7 @@ const values = parseFlags(fail, {
   threads: { type: 'string' },
   'train-size': { type: 'string', default: '12000' },
   gemm: { type: 'string', default: 'builtin' },
+  inference: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 }, USAGE);
 
@@ -50,6 +53,8 @@ interface Side {
   addon: string;
   simd: string;
   gemm: string;
+  /** Images one step takes: the training batch, or (--inference) the evaluation batch. */
+  images: number;
   step: () => number;
 }
 
@@ -86,7 +91,14 @@ function loadSide(name: string, addon: string): Side {
     epochs: 1_000_000, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, seed: 0, verbose: false,
   });
   const info = backend.info();
-  return { name, addon, simd: info.simd, gemm: info.gemm, step: () => trainer.step() };
+  if (values.inference) {
+    // The weights of a few training steps (not the initial ones), so the ReLUs' zeros are typical.
+    for (let i = 0; i < 20; i++) trainer.step();
+    const bs = net.inferenceBatchSize, m = Math.min(bs, data.xTest.count);
+    const x = data.xTest.slice(0, m), t = data.tTest.slice(0, m), model = net;
+    return { name, addon, simd: info.simd, gemm: info.gemm, images: m, step: () => model.accuracy(x, t, bs) };
+  }
+  return { name, addon, simd: info.simd, gemm: info.gemm, images: 100, step: () => trainer.step() };
 }
 
 function main(): void {
@@ -105,7 +117,7 @@ function main(): void {
   const ratios = ms.B.map((v, i) => v / ms.A[i]).sort((x, y) => x - y);
   const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
   const result = {
-    model: values.model, block, rounds, threads: threads ?? null,
+    model: values.model, mode: values.inference ? 'inference' : 'training', images: a.images, block, rounds, threads: threads ?? null,
     a: { addon: a.addon, simd: a.simd, gemm: a.gemm, msPerStep: median(ms.A) },
     b: { addon: b.addon, simd: b.simd, gemm: b.gemm, msPerStep: median(ms.B) },
     ratio: median(ratios), ratioQuartiles: [q(0.25), q(0.75)],
@@ -114,10 +126,12 @@ function main(): void {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
+  const what = values.inference ? 'batch' : 'step';
   process.stdout.write(
-    `${values.model}, batch 100, ${rounds} rounds of ${block} steps per side (${a.simd}, GEMM ${a.gemm} / ${b.simd}, GEMM ${b.gemm}):\n` +
-    `  A ${a.addon}: ${result.a.msPerStep.toFixed(2)} ms a step (median)\n` +
-    `  B ${b.addon}: ${result.b.msPerStep.toFixed(2)} ms a step (median)\n` +
+    `${values.model}, ${values.inference ? `inference (forward only), batch ${a.images}` : 'training, batch 100'}, ` +
+    `${rounds} rounds of ${block} ${what}${values.inference ? 'es' : 's'} per side (${a.simd}, GEMM ${a.gemm} / ${b.simd}, GEMM ${b.gemm}):\n` +
+    `  A ${a.addon}: ${result.a.msPerStep.toFixed(2)} ms a ${what} (median)\n` +
+    `  B ${b.addon}: ${result.b.msPerStep.toFixed(2)} ms a ${what} (median)\n` +
     `  B ÷ A: ×${result.ratio.toFixed(3)} (median of the rounds' ratios; quartiles ×${q(0.25).toFixed(3)}–×${q(0.75).toFixed(3)})\n`);
 }
 

@@ -26,10 +26,54 @@ namespace {
 constexpr int kTileRows = 6;
 constexpr int kPanel = 2 * W;
 
-// R positions from (oi, oj) on (R ≤ kTileRows; fewer only at the image's end).
-template <int R, bool First>
+// The tile's sums s[r] (16 filters of position r, two vectors) into out_n's layout: filter j's
+// R positions are out_n[j·ohw + 0..R), contiguous (out_n is (f, oh·ow)), so each 8 × 8 block
+// (rows R..7 unused) is turned in registers and its rows stored R lanes wide — no outᵀ and no
+// transpose pass over it, which cost 8–9% of DeepConvNet's inference (its stores spilled).
+template <int R>
+__attribute__((always_inline)) inline void store_positions_by_filter(const V (&s)[R][2], float* on, int64_t ohw) {
+  SN_UNROLL
+  for (int h = 0; h < 2; ++h) {
+    __m256 r[8];
+    SN_UNROLL
+    for (int q = 0; q < 8; ++q) r[q] = q < R ? s[q < R ? q : 0][h] : _mm256_setzero_ps();
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    // u[k] holds filters k and k + 4 of the block: positions 0–3 in its low half, 4–7 in its high one
+    const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                         _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+    const __m256 v[4] = {_mm256_shuffle_ps(t4, t6, 0x44), _mm256_shuffle_ps(t4, t6, 0xEE),
+                         _mm256_shuffle_ps(t5, t7, 0x44), _mm256_shuffle_ps(t5, t7, 0xEE)};
+    SN_UNROLL
+    for (int j = 0; j < 8; ++j) {
+      // filter j's positions 0–3 from u, 4–7 from v
+      const __m256 row = j < 4 ? _mm256_permute2f128_ps(u[j & 3], v[j & 3], 0x20)
+                               : _mm256_permute2f128_ps(u[j & 3], v[j & 3], 0x31);
+      float* d = on + (h * 8 + j) * ohw;
+      const __m128 lo = _mm256_castps256_ps128(row);
+      if (R >= 4) {
+        _mm_storeu_ps(d, lo);
+        const __m128 hi = _mm256_extractf128_ps(row, 1);
+        if (R >= 6) _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), hi);
+        else if (R == 5) _mm_store_ss(d + 4, hi);
+      } else {
+        alignas(16) float t[4];
+        _mm_store_ps(t, lo);
+        SN_UNROLL
+        for (int q = 0; q < R; ++q) d[q] = t[q];
+      }
+    }
+  }
+}
+
+// R positions from (oi, oj) on (R ≤ kTileRows; fewer only at the image's end). Direct (the last
+// pass): the sums go straight into out_n at on (its column of the tile's first position) instead
+// of into outᵀ, which then needs no transpose.
+template <int R, bool First, bool Direct>
 void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const int32_t* off, int64_t taps,
-          const float* bp, const float* bias, float* ot, int64_t ldo) {
+          const float* bp, const float* bias, float* ot, int64_t ldo, float* on, int64_t ohw) {
   const float* rows[R];
   V acc[R][2];
   SN_UNROLL
@@ -51,16 +95,20 @@ void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const
   SN_UNROLL
   for (int r = 0; r < R; ++r) {
     float* o = ot + r * ldo;
-    vstore(o, vadd(acc[r][0], First ? vload(bias) : vload(o)));
-    vstore(o + W, vadd(acc[r][1], First ? vload(bias + W) : vload(o + W)));
+    acc[r][0] = vadd(acc[r][0], First ? vload(bias) : vload(o));
+    acc[r][1] = vadd(acc[r][1], First ? vload(bias + W) : vload(o + W));
+    if (!Direct) vstore(o, acc[r][0]), vstore(o + W, acc[r][1]);
   }
+  if (Direct) store_positions_by_filter<R>(acc, on, ohw);
 }
 
-using TileFn = decltype(&tile<1, true>);
-// [first pass][rows − 1]
-constexpr TileFn kTiles[2][kTileRows] = {
-    {tile<1, false>, tile<2, false>, tile<3, false>, tile<4, false>, tile<5, false>, tile<6, false>},
-    {tile<1, true>, tile<2, true>, tile<3, true>, tile<4, true>, tile<5, true>, tile<6, true>}};
+using TileFn = decltype(&tile<1, true, true>);
+template <bool First, bool Direct>
+constexpr TileFn kTilesOf[kTileRows] = {tile<1, First, Direct>, tile<2, First, Direct>, tile<3, First, Direct>,
+                                        tile<4, First, Direct>, tile<5, First, Direct>, tile<6, First, Direct>};
+// [first pass][last pass][rows − 1]
+constexpr const TileFn* kTiles[2][2] = {{kTilesOf<false, false>, kTilesOf<false, true>},
+                                        {kTilesOf<true, false>, kTilesOf<true, true>}};
 
 }  // namespace
 
@@ -84,12 +132,12 @@ void conv_forward_lanes(const float* xp, const float* wt_panels, const int32_t* 
       const float* bp = wt_panels + (f0 / kPanel * ckk + p0) * kPanel;
       for (int64_t q = 0, oi = 0, oj = 0; q < ohw; q += kTileRows) {
         const int64_t rows = std::min<int64_t>(kTileRows, ohw - q);
-        kTiles[p0 == 0][rows - 1](xp, oi, oj, g.ow, pw, tap_offsets + p0, taps, bp, b + f0, out_t + q * g.f + f0, g.f);
+        kTiles[p0 == 0][p0 + taps == ckk][rows - 1](xp, oi, oj, g.ow, pw, tap_offsets + p0, taps, bp, b + f0,
+                                                     out_t + q * g.f + f0, g.f, out_n + f0 * ohw + q, ohw);
         for (oj += kTileRows; oj >= g.ow;) oj -= g.ow, ++oi;
       }
     }
   }
-  transpose(out_t, ohw, g.f, g.f, out_n, ohw);
 }
 #endif
 

@@ -52,31 +52,46 @@ static inline __m256 std_max8(__m256 v0, __m256 v1) { return _mm256_max_ps(v1, v
 // two loads with one shuffle each, so 8 (or 4) windows take 4 loads and 4 maxima: GCC's own
 // vectorisation of the scalar loop, strided loads and all, was no faster than the argmax form.
 static void pool_2x2_plane_relu(const float* plane, int64_t w, int64_t oh, int64_t ow, float* o) {
+  // A row's last windows, fewer than a vector, are one more vector ending at the row's end (its
+  // first windows computed twice, the same values stored twice) where the row has a vector's
+  // worth: LeNet's 14- and 5-wide rows left 2 and 1 windows to the scalar loop, whose chain
+  // of maxima and branch per window made this 8% of LeNet5's inference. Loads stay inside the
+  // two rows: 2·ow ≤ w.
   for (int64_t oi = 0; oi < oh; ++oi) {
     const float* r0 = plane + 2 * oi * w;
     const float* r1 = r0 + w;
     float* out = o + oi * ow;
     int64_t oj = 0;
 #if defined(SN_TARGET_AVX512) || defined(SN_TARGET_AVX2)
-    for (; oj + 8 <= ow; oj += 8) {
-      const __m256 a0 = _mm256_loadu_ps(r0 + 2 * oj), b0 = _mm256_loadu_ps(r0 + 2 * oj + 8);
-      const __m256 a1 = _mm256_loadu_ps(r1 + 2 * oj), b1 = _mm256_loadu_ps(r1 + 2 * oj + 8);
+    const auto eight = [&](int64_t j) {
+      const __m256 a0 = _mm256_loadu_ps(r0 + 2 * j), b0 = _mm256_loadu_ps(r0 + 2 * j + 8);
+      const __m256 a1 = _mm256_loadu_ps(r1 + 2 * j), b1 = _mm256_loadu_ps(r1 + 2 * j + 8);
       // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
       const __m256 v0 = _mm256_shuffle_ps(a0, b0, 0x88), v1 = _mm256_shuffle_ps(a0, b0, 0xDD);
       const __m256 v2 = _mm256_shuffle_ps(a1, b1, 0x88), v3 = _mm256_shuffle_ps(a1, b1, 0xDD);
       const __m256 best = std_max8(std_max8(std_max8(v0, v1), v2), v3);
       const __m256 r = _mm256_max_ps(best, _mm256_setzero_ps());  // NaN > 0 is false: 0
-      _mm256_storeu_ps(out + oj, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(r), 0xD8)));
+      _mm256_storeu_ps(out + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(r), 0xD8)));
+    };
+    for (; oj + 8 <= ow; oj += 8) eight(oj);
+    if (oj < ow && ow >= 8) {
+      eight(ow - 8);
+      continue;
     }
 #endif
 #if defined(__x86_64__)
-    for (; oj + 4 <= ow; oj += 4) {
-      const __m128 a0 = _mm_loadu_ps(r0 + 2 * oj), b0 = _mm_loadu_ps(r0 + 2 * oj + 4);
-      const __m128 a1 = _mm_loadu_ps(r1 + 2 * oj), b1 = _mm_loadu_ps(r1 + 2 * oj + 4);
+    const auto four = [&](int64_t j) {
+      const __m128 a0 = _mm_loadu_ps(r0 + 2 * j), b0 = _mm_loadu_ps(r0 + 2 * j + 4);
+      const __m128 a1 = _mm_loadu_ps(r1 + 2 * j), b1 = _mm_loadu_ps(r1 + 2 * j + 4);
       const __m128 v0 = _mm_shuffle_ps(a0, b0, 0x88), v1 = _mm_shuffle_ps(a0, b0, 0xDD);
       const __m128 v2 = _mm_shuffle_ps(a1, b1, 0x88), v3 = _mm_shuffle_ps(a1, b1, 0xDD);
       const __m128 best = std_max4(std_max4(std_max4(v0, v1), v2), v3);
-      _mm_storeu_ps(out + oj, _mm_max_ps(best, _mm_setzero_ps()));
+      _mm_storeu_ps(out + j, _mm_max_ps(best, _mm_setzero_ps()));
+    };
+    for (; oj + 4 <= ow; oj += 4) four(oj);
+    if (oj < ow && ow >= 4) {
+      four(ow - 4);
+      continue;
     }
 #endif
     for (; oj < ow; ++oj) {

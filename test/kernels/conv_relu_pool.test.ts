@@ -199,6 +199,22 @@ eachBackend('convReluPoolForward in inference (argmax null) gives the same bits 
   }
 });
 
+eachBackend('convReluPoolForward in inference: 2 × 2 pooling of every row width 1–20 (whole vectors, an overlapping last vector, the scalar tail) gives the training forward\'s bits', (t, bk) => {
+  const rng = new Rng(92);
+  for (let pw = 1; pw <= 20; pw++) {
+    // an odd map width leaves its last column outside every window
+    const w = 2 * pw + (pw % 2), h = 2 * intIn(rng, 1, 4) + (pw % 3 === 0 ? 1 : 0);
+    const g = convGeometry('row width case', [intIn(rng, 1, 2), 2, h, w], { filters: 3, kh: 1, kw: 1, stride: 1, pad: 0 });
+    const c = { g, p: poolGeometry('pool', [g.n, g.f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+    const { x, w: wt, b } = inputs(rng, c.g, c.p);
+    if (x.length > 5) x[rng.int(x.length)] = NaN;
+    const trained = fusedForward(bk, c, x, wt, b);
+    const inferred = new Float32Array(trained.out.length).fill(-3);
+    bk.convReluPoolForward(x, wt, b, c.g, c.p, inferred, null);
+    assertEqualArrays(t, 'out', inferred, trained.out, describe(c));
+  }
+});
+
 /**
  * Inputs shaped like handwriting: per plane, all zero, a random rectangle kept (the rest ±0),
  * that rectangle with random rows and columns zeroed, or dense.

@@ -129,7 +129,7 @@ function main(): void {
   const what = values.inference ? 'batch' : 'step';
   process.stdout.write(
     `${values.model}, ${values.inference ? `inference (forward only), batch ${a.images}` : 'training, batch 100'}, ` +
-    `${rounds} rounds of ${block} ${what}${values.inference ? 'es' : 's'} per side (${a.simd}, GEMM ${a.gemm} / ${b.simd}, GEMM ${b.gemm}):\n` +
+    `${rounds} rounds of ${block} ${what}${block === 1 ? '' : values.inference ? 'es' : 's'} per side (${a.simd}, GEMM ${a.gemm} / ${b.simd}, GEMM ${b.gemm}):\n` +
     `  A ${a.addon}: ${result.a.msPerStep.toFixed(2)} ms a ${what} (median)\n` +
     `  B ${b.addon}: ${result.b.msPerStep.toFixed(2)} ms a ${what} (median)\n` +
     `  B ÷ A: ×${result.ratio.toFixed(3)} (median of the rounds' ratios; quartiles ×${q(0.25).toFixed(3)}–×${q(0.75).toFixed(3)})\n`);

@@ -112,13 +112,15 @@ nativeVsReference('convReluForward with filters in panels of 16 (the native forw
   native.setGemm('builtin');  // the bits are the built-in GEMM's (OpenBLAS keeps its own order)
   try {
     const rng = new Rng(47 + threads);
-    // [channels, size, kernel, pad, filters]: maps from 1 to 29 wide (a 6-position tile spans up
-    // to 6 output rows), c·k·k from 3 to 600 (up to three passes of 256 taps)
-    const shapes: [number, number, number, number, number][] = [[1, 28, 3, 1, 16], [16, 28, 3, 1, 16], [16, 14, 3, 1, 32],
+    // [channels, size, kernel, pad, filters, width?]: maps from 1 to 29 wide (a 6-position tile
+    // spans up to 6 output rows), c·k·k from 3 to 600 (up to three passes of 256 taps); square or
+    // one column wider, except the 5 × 7 maps, whose 35 positions end in a tile of 5 (the last
+    // pass stores every tile height 1–6 straight into the map)
+    const shapes: [number, number, number, number, number, number?][] = [[1, 28, 3, 1, 16], [16, 28, 3, 1, 16], [16, 14, 3, 1, 32],
       [32, 7, 3, 1, 64], [64, 7, 3, 1, 64], [3, 5, 3, 0, 16], [2, 4, 3, 1, 32], [5, 9, 5, 2, 48], [24, 11, 5, 1, 16],
-      [7, 1, 1, 0, 16], [29, 6, 2, 0, 32], [3, 29, 4, 2, 16]];
-    for (const [c, size, k, pad, f] of shapes) {
-      const g = convGeometry('panels of 16', [1 + rng.int(3), c, size, size + rng.int(2)], { filters: f, kh: k, kw: k, stride: 1, pad });
+      [7, 1, 1, 0, 16], [29, 6, 2, 0, 32], [3, 29, 4, 2, 16], [3, 5, 3, 1, 16, 7], [40, 5, 3, 1, 32, 7]];
+    for (const [c, size, k, pad, f, width] of shapes) {
+      const g = convGeometry('panels of 16', [1 + rng.int(3), c, size, width ?? size + rng.int(2)], { filters: f, kh: k, kw: k, stride: 1, pad });
       const v = inputs(rng, g);
       const len = g.n * g.f * g.oh * g.ow;
       const out = new Float32Array(len).fill(NaN);

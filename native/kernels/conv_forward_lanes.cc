@@ -37,20 +37,11 @@ __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s
     __m256 r[8];
     SN_UNROLL
     for (int q = 0; q < 8; ++q) r[q] = q < R ? s[q < R ? q : 0][h] : _mm256_setzero_ps();
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    // u[k] holds filters k and k + 4 of the block: positions 0–3 in its low half, 4–7 in its high one
-    const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
-                         _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
-    const __m256 v[4] = {_mm256_shuffle_ps(t4, t6, 0x44), _mm256_shuffle_ps(t4, t6, 0xEE),
-                         _mm256_shuffle_ps(t5, t7, 0x44), _mm256_shuffle_ps(t5, t7, 0xEE)};
+    __m256 o[8];
+    transpose_8x8(r, o);
     SN_UNROLL
     for (int j = 0; j < 8; ++j) {
-      // filter j's positions 0–3 from u, 4–7 from v
-      const __m256 row = j < 4 ? _mm256_permute2f128_ps(u[j & 3], v[j & 3], 0x20)
-                               : _mm256_permute2f128_ps(u[j & 3], v[j & 3], 0x31);
+      const __m256 row = o[j];  // filter h·8 + j's positions 0–7
       float* d = on + (h * 8 + j) * ohw;
       const __m128 lo = _mm256_castps256_ps128(row);
       if (R >= 4) {

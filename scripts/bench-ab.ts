@@ -7,7 +7,8 @@
 // for judging a change to the forward pass, which a training step dilutes with its backward.
 //
 //   node dist/scripts/bench-ab.js --a OLD.node --b NEW.node [--model simple-convnet] [--block 20]
-//     [--rounds 30] [--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference] [--json]
+//     [--rounds 30] [--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference]
+//     [--simd-a avx2] [--simd-b avx512] [--json]
 //
 // Build the baseline first and keep a copy (e.g. `git stash; npm run build:native; cp
 // build/Release/scratchnet_native.node /tmp/a.node; git stash pop; npm run build:native`), then
@@ -16,6 +17,9 @@
 // its file), its own addon and thread pool, training its own network from the same seed on the
 // same images. Both use the built-in GEMM unless --gemm says otherwise: left to measure at load,
 // either side may pick OpenBLAS, and the comparison would be of GEMMs, not of the change.
+// --simd-a/--simd-b force a side's SIMD target (as SCRATCHNET_SIMD does): with the same build on
+// both sides (two copies of the file), they compare two paths of one build, e.g. the AVX2 kernels
+// against the AVX-512 ones on an AVX-512 machine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { failFor, intFlag, median, parseFlags } from './bench-util';
@@ -23,7 +27,7 @@ import { failFor, intFlag, median, parseFlags } from './bench-util';
 const fail = failFor('bench-ab');
 const USAGE =
   'node dist/scripts/bench-ab.js --a OLD.node --b NEW.node [--model simple-convnet|lenet5|deep-convnet|…] [--block 20] [--rounds 30] ' +
-  '[--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference] [--json]\n';
+  '[--threads N] [--train-size 12000] [--gemm builtin|openblas|auto] [--inference] [--simd-a NAME] [--simd-b NAME] [--json]\n';
 const values = parseFlags(fail, {
   a: { type: 'string' },
   b: { type: 'string' },
@@ -34,6 +38,8 @@ const values = parseFlags(fail, {
   'train-size': { type: 'string', default: '12000' },
   gemm: { type: 'string', default: 'builtin' },
   inference: { type: 'boolean', default: false },
+  'simd-a': { type: 'string' },
+  'simd-b': { type: 'string' },
   json: { type: 'boolean', default: false },
 }, USAGE);
 
@@ -66,6 +72,9 @@ function loadSide(name: string, addon: string): Side {
   process.env.SCRATCHNET_NATIVE_ADDON = path.resolve(addon);
   if (values.gemm !== 'auto') process.env.SCRATCHNET_GEMM = values.gemm;
   else delete process.env.SCRATCHNET_GEMM;
+  const simd = name === 'A' ? values['simd-a'] : values['simd-b'];
+  if (simd !== undefined) process.env.SCRATCHNET_SIMD = simd;
+  else delete process.env.SCRATCHNET_SIMD;
   /* eslint-disable @typescript-eslint/no-require-imports */
   const native = require(path.join(libDir, 'backend', 'native')) as typeof import('../lib/backend/native');
   const { loadMnist } = require(path.join(libDir, 'data', 'mnist')) as typeof import('../lib/data/mnist');

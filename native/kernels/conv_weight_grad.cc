@@ -1,6 +1,7 @@
 #include "kernels/conv_weight_grad.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "kernels/scratch.h"
 #include "simd/dispatch.h"
@@ -87,62 +88,82 @@ struct TapRows {
   }
 };
 
-#if defined(SN_TARGET_AVX2)
-// The other way round, for AVX2's 16 registers: 16 filters in two vectors × RT ≤ 6 taps, each
-// tap's col value broadcast. A step is 2 vector loads (of doutᵀ) and RT broadcasts for 2·RT
-// FMAs, and every col value is read once per 16 filters instead of once per 4, which with
-// dot_tile's 4 × 3 made col's L2 stream the limit (DeepConvNet's weight gradient ran at about
-// half the FMA peak). at holds doutᵀ: step s of image i at at[(i·a_img + s)·16], 16 filters.
-// Tap t's col values of image i start at src.base + i·src.image_stride + off[t], in src.rows
-// runs of src.row_len positions src.row_step floats apart (see TapRows). out(t, f) =
-// out[t·16 + f] gets the sums added (one float per output, no horizontal sum).
-constexpr int kFilterLanes = 2 * W;
-constexpr int kFilterTileTaps = 6;
+#if SN_FILTER_LANES
+// The other way round, filters in the vector lanes: NV vectors of filters × RT taps, each tap's
+// col value broadcast. A step is NV vector loads (of doutᵀ) and RT broadcasts for NV·RT FMAs, and
+// every col value is read once per NV·W filters instead of once per 4, which with dot_tile's 4 × 3
+// made col's L2 stream the limit (DeepConvNet's weight gradient ran at about half the FMA peak on
+// AVX2). at holds doutᵀ: step s of image i at at[(i·a_img + s)·L], L = NV·W filters. Tap t's col
+// values of image i start at src.base + i·src.image_stride + off[t], in src.rows runs of
+// src.row_len positions src.row_step floats apart (see TapRows). out(t, f) = out[t·L + f] gets
+// the sums added (one float per output, no horizontal sum). Each output is summed in its own lane,
+// images and positions in order, whatever NV and RT: the same bits on AVX2 and AVX-512.
+// Tiles: AVX2's 16 registers take 2 vectors (16 filters) × 6 taps; AVX-512's 32 take 2 vectors
+// (32 filters) × 12 taps, or 1 vector (16 filters, DeepConvNet's first two layers, LeNet's second)
+// × 14 taps.
+#if defined(SN_TARGET_AVX512)
+constexpr int kFilterTileTaps[3] = {0, 14, 12};
+constexpr int kFilterMinVectors = 1;
+#else
+constexpr int kFilterTileTaps[3] = {0, 0, 6};
+constexpr int kFilterMinVectors = 2;
+#endif
+constexpr int kFilterMaxTaps = kFilterTileTaps[1] > kFilterTileTaps[2] ? kFilterTileTaps[1] : kFilterTileTaps[2];
 
-template <int RT>
+template <int NV, int RT>
 void filter_tile(const TapRows& src, const int64_t* off, int64_t nimg, const float* at, int64_t a_img, float* out,
                  bool add) {
-  V acc0[RT], acc1[RT];
+  constexpr int64_t L = NV * W;
+  V acc[RT][NV];
   SN_UNROLL
-  for (int t = 0; t < RT; ++t) acc0[t] = acc1[t] = vzero();
+  for (int t = 0; t < RT; ++t)
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) acc[t][v] = vzero();
   const float* b = src.base;
-  for (int64_t i = 0; i < nimg; ++i, at += a_img * kFilterLanes, b += src.image_stride) {
+  for (int64_t i = 0; i < nimg; ++i, at += a_img * L, b += src.image_stride) {
     const float* bt[RT];
     SN_UNROLL
     for (int t = 0; t < RT; ++t) bt[t] = b + off[t];
     const float* a = at;
-    for (int64_t r = 0; r < src.rows; ++r, a += src.row_len * kFilterLanes) {
+    for (int64_t r = 0; r < src.rows; ++r, a += src.row_len * L) {
       for (int64_t s = 0; s < src.row_len; ++s) {
-        const V a0 = vload(a + s * kFilterLanes), a1 = vload(a + s * kFilterLanes + W);
+        V av[NV];
+        SN_UNROLL
+        for (int v = 0; v < NV; ++v) av[v] = vload(a + s * L + v * W);
         SN_UNROLL
         for (int t = 0; t < RT; ++t) {
-          const V v = vset1(bt[t][s]);
-          acc0[t] = vfma(a0, v, acc0[t]);
-          acc1[t] = vfma(a1, v, acc1[t]);
+          const V c = vset1(bt[t][s]);
+          SN_UNROLL
+          for (int v = 0; v < NV; ++v) acc[t][v] = vfma(av[v], c, acc[t][v]);
         }
       }
       SN_UNROLL
       for (int t = 0; t < RT; ++t) bt[t] += src.row_step;
     }
   }
-  if (add) {
-    SN_UNROLL
-    for (int t = 0; t < RT; ++t) {
-      acc0[t] = vadd(vload(out + t * kFilterLanes), acc0[t]);
-      acc1[t] = vadd(vload(out + t * kFilterLanes + W), acc1[t]);
-    }
-  }
   SN_UNROLL
-  for (int t = 0; t < RT; ++t) {
-    vstore(out + t * kFilterLanes, acc0[t]);
-    vstore(out + t * kFilterLanes + W, acc1[t]);
-  }
+  for (int t = 0; t < RT; ++t)
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      float* o = out + t * L + v * W;
+      vstore(o, add ? vadd(vload(o), acc[t][v]) : acc[t][v]);
+    }
 }
 
 using FilterTileFn = void (*)(const TapRows&, const int64_t*, int64_t, const float*, int64_t, float*, bool);
-constexpr FilterTileFn kFilterTiles[kFilterTileTaps + 1] = {nullptr,        filter_tile<1>, filter_tile<2>,
-                                                            filter_tile<3>, filter_tile<4>, filter_tile<5>,
-                                                            filter_tile<6>};
+
+template <int NV, int... RT>
+constexpr FilterTileFn filter_tile_table(int rt, std::integer_sequence<int, RT...>) {
+  constexpr FilterTileFn fns[] = {nullptr, filter_tile<NV, RT + 1>...};
+  return fns[rt];
+}
+
+// filter_tile<nv, rt> (rt ≤ kFilterTileTaps[nv])
+FilterTileFn filter_tile_for(int nv, int rt) {
+  if (nv == 2) return filter_tile_table<2>(rt, std::make_integer_sequence<int, kFilterTileTaps[2]>{});
+  if constexpr (kFilterTileTaps[1] > 0) return filter_tile_table<1>(rt, std::make_integer_sequence<int, kFilterTileTaps[1]>{});
+  return nullptr;
+}
 
 #endif
 
@@ -239,13 +260,14 @@ void add_bias_grad(int64_t f0, int64_t f1, int64_t p, int64_t n, const float* do
   }
 }
 
-#if defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
 void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1,
                               int64_t ckk, int64_t p, int64_t n, const float* dout, int64_t dout_stride,
                               const TapRows& col, float* dw, float* db) {
-  const int64_t nf = f1 - f0, nt = t1 - t0, blocks = nf / kFilterLanes;
+  const int64_t lanes = plan.rf, nf = f1 - f0, nt = t1 - t0, blocks = nf / lanes;
+  const int nv = int(lanes / W);
   const bool with_db = t0 == 0;
-  float* sums = t_dot.get(size_t(nf * nt + nf * W));  // (block, tap, 16 filters), then db's lanes
+  float* sums = t_dot.get(size_t(nf * nt + nf * W));  // (block, tap, `lanes` filters), then db's lanes
   V* dbacc = reinterpret_cast<V*>(sums + nf * nt);
   for (int64_t fi = 0; fi < nf; ++fi) dbacc[fi] = vzero();
   float* at = t_dout_t.get(size_t(std::min(plan.images, n) * p * nf));
@@ -253,25 +275,24 @@ void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1
     const int64_t ni = std::min<int64_t>(plan.images, n - i0);
     for (int64_t fb = 0; fb < blocks; ++fb)
       for (int64_t i = 0; i < ni; ++i)
-        transpose(dout + (i0 + i) * dout_stride + (f0 + fb * kFilterLanes) * p, kFilterLanes, p, p,
-                  at + (fb * ni + i) * p * kFilterLanes, kFilterLanes);
+        transpose(dout + (i0 + i) * dout_stride + (f0 + fb * lanes) * p, lanes, p, p, at + (fb * ni + i) * p * lanes,
+                  lanes);
     if (with_db) add_bias_grad(f0, f1, p, ni, dout + i0 * dout_stride, dout_stride, dbacc);
     TapRows group = col;
     group.base = col.base + i0 * col.image_stride;
     for (int64_t fb = 0; fb < blocks; ++fb) {
-      const float* a = at + fb * ni * p * kFilterLanes;
-      for (int64_t tb = t0; tb < t1; tb += kFilterTileTaps) {
-        const int rt = int(std::min<int64_t>(kFilterTileTaps, t1 - tb));
-        int64_t off[kFilterTileTaps];
+      const float* a = at + fb * ni * p * lanes;
+      for (int64_t tb = t0; tb < t1; tb += plan.rt) {
+        const int rt = int(std::min<int64_t>(plan.rt, t1 - tb));
+        int64_t off[kFilterMaxTaps];
         for (int t = 0; t < rt; ++t) off[t] = col.offset(tb + t);
-        kFilterTiles[rt](group, off, ni, a, p, sums + (fb * nt + tb - t0) * kFilterLanes, i0 > 0);
+        filter_tile_for(nv, rt)(group, off, ni, a, p, sums + (fb * nt + tb - t0) * lanes, i0 > 0);
       }
     }
   }
-  // dw(f, t) = sums(block, t, f mod 16)
+  // dw(f, t) = sums(block, t, f mod lanes)
   for (int64_t fb = 0; fb < blocks; ++fb)
-    transpose(sums + fb * nt * kFilterLanes, nt, kFilterLanes, kFilterLanes, dw + (f0 + fb * kFilterLanes) * ckk + t0,
-              ckk);
+    transpose(sums + fb * nt * lanes, nt, lanes, lanes, dw + (f0 + fb * lanes) * ckk + t0, ckk);
   if (with_db)
     for (int64_t fi = 0; fi < nf; ++fi) db[f0 + fi] = vsum(dbacc[fi]);
 }
@@ -280,15 +301,17 @@ void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1
 }  // namespace
 
 WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n) {
-#if defined(SN_TARGET_AVX2)
-  if (f % kFilterLanes == 0) {
-    // Filters in lanes. Images per pass: as many as keep their doutᵀ and a tile's col rows
-    // ((16 + 6)·P floats an image) within ~32 KB of L1, where doutᵀ then stays while the tiles
-    // walk the taps. A larger map is one image a pass, whole: cut into column slices that fit L1
-    // (DeepConvNet's 28 × 28 layer) it was no faster.
-    const int64_t per_image = (kFilterLanes + kFilterTileTaps) * p;
+#if SN_FILTER_LANES
+  for (int nv = 2; nv >= kFilterMinVectors; --nv) {
+    if (f % (nv * W) != 0) continue;
+    // Filters in lanes, the widest tile f fills. Images per pass: as many as keep their doutᵀ
+    // and a tile's col rows ((lanes + taps)·P floats an image) within ~32 KB of L1, where doutᵀ
+    // then stays while the tiles walk the taps. A larger map is one image a pass, whole: cut
+    // into column slices that fit L1 (DeepConvNet's 28 × 28 layer) it was no faster (AVX2).
+    const int lanes = nv * W, taps = kFilterTileTaps[nv];
+    const int64_t per_image = (lanes + taps) * p;
     const int64_t images = std::clamp<int64_t>(8192 / std::max<int64_t>(per_image, 1), 1, std::max<int64_t>(n, 1));
-    return WeightGradPlan{kFilterLanes, kFilterTileTaps, images, p, true};
+    return WeightGradPlan{lanes, taps, images, p, true};
   }
 #endif
   // Fewest padded filter rows first: every filter block streams all of col (the large operand)
@@ -332,7 +355,7 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   const int64_t nf = f1 - f0, nt = t1 - t0;
   if (nt <= 0 || nf <= 0) return;
   const bool with_db = t0 == 0;
-#if defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
   if (plan.filter_lanes) {
     const TapRows rows{col, col_stride, 1, p, 0, 0, 0, 0};
     weight_grad_filter_lanes(plan, f0, f1, t0, t1, ckk, p, n, dout, dout_stride, rows, dw, db);
@@ -378,7 +401,7 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
   }
 }
 
-#if defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
 void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
                              int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db) {
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;

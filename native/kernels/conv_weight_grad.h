@@ -4,6 +4,13 @@
 #include "kernels/geometry.h"
 #include "simd/target.h"
 
+// The weight gradient with filters in the vector lanes (filter_tile in the .cc): AVX2 and AVX-512.
+#if defined(SN_TARGET_AVX2) || defined(SN_TARGET_AVX512)
+#define SN_FILTER_LANES 1
+#else
+#define SN_FILTER_LANES 0
+#endif
+
 SN_BEGIN_TARGET
 
 // How conv_weight_grad tiles one shape: an rf × rt register tile (filters × taps), the number
@@ -14,8 +21,9 @@ struct WeightGradPlan {
   int rf, rt;
   int64_t images;
   int64_t columns;
-  // Filters in vector lanes (AVX2, filters a multiple of 16): rf = 16 filters × rt taps, col
-  // broadcast a float at a time, dout transposed per image (filter_tile in the .cc).
+  // Filters in vector lanes (SN_FILTER_LANES, filters a multiple of rf): rf = 16 or 32 filters
+  // (one or two vectors) × rt taps, col broadcast a float at a time, dout transposed per image
+  // (filter_tile in the .cc).
   bool filter_lanes;
 };
 WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t n);
@@ -26,15 +34,15 @@ WeightGradPlan conv_weight_grad_plan(int64_t f, int64_t ckk, int64_t p, int64_t 
 // rows P floats apart); that block of dw (and of db) is overwritten. Both operands are contiguous
 // along P = oh·ow, so this runs as register-blocked dot products kept in vector lanes across all
 // images (one horizontal sum per output at the end) instead of a GEMM that would transpose col_i
-// per image — or, with plan.filter_lanes, with 16 filters in the lanes and col broadcast, dout_i
-// transposed per image (f0 and f1 then multiples of 16). Each output's sum runs in its own
+// per image — or, with plan.filter_lanes, with plan.rf filters in the lanes and col broadcast,
+// dout_i transposed per image (f0 and f1 then multiples of plan.rf). Each output's sum runs in its own
 // accumulator in the same order whatever tile or block holds it, so any split of the filters and
 // taps gives the same bits; splits at multiples of plan.rf / plan.rt avoid edge tiles.
 void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1, int64_t ckk,
                       int64_t p, int64_t n, const float* dout, int64_t dout_stride, const float* col,
                       int64_t col_stride, float* dw, float* db);
 
-#if defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
 // The same weight gradient over all filters and taps, for plan.filter_lanes and stride 1, with
 // col_i read from image i's padded planes (xp + i·xp_stride, each (g.h + 2·pad) × (g.w + 2·pad),
 // as im2col_pad_image makes them) instead of from im2col: the same values in the same order,

@@ -343,8 +343,8 @@ static bool forward_runs_transposed(const ConvGeom& g) {
          (sgemm_copies_b_per_call(g.f, ohw) && g.f % sgemm_panel_columns() == 0);
 }
 
-#if defined(SN_TARGET_AVX2)
-// Read by the AVX2 kernels that skip zeros (w·0 is NaN for w = ±∞ or NaN).
+#if SN_NONZERO_ROWS
+// Read by the AVX2 and AVX-512 kernels that skip zeros (w·0 is NaN for w = ±∞ or NaN).
 static bool all_finite(const float* v, int64_t n) {
   bool finite = true;
   for (int64_t i = 0; i < n; ++i) finite &= std::isfinite(v[i]);
@@ -464,7 +464,7 @@ struct InputGradWeights {
 
 static thread_local Scratch t_w_panels, t_dcol_t;
 
-#if defined(SN_TARGET_AVX2)
+#if SN_NONZERO_ROWS
 namespace {
 
 // The input gradient by non-zeros (kernels/nonzero_rows.h). Behind a Pooling most of dconv is
@@ -572,7 +572,7 @@ bool input_gradient_by_nonzeros(const InputGradWeights& iw, const ConvGeom& g, c
 // read in place. The same sums in the same order as the usual form.
 static InputGradWeights input_grad_weights(const float* w, const ConvGeom& g) {
   InputGradWeights iw{w, nullptr, nullptr, nullptr, nullptr, 0};
-#if defined(SN_TARGET_AVX2)
+#if SN_NONZERO_ROWS
   hwc_weights(w, g, iw);
 #endif
   if (gemm_impl() == GemmImpl::Builtin && sgemm_transposed_is_cheaper(g.ckk(), g.ohw())) {
@@ -604,7 +604,7 @@ static void input_gradient_gemm(const InputGradWeights& iw, const ConvGeom& g, c
 // dx_i = col2im(wᵀ · dconv_i), dcol (ckk × ohw) as scratch.
 static void input_gradient(const InputGradWeights& iw, const ConvGeom& g, const float* dconv_i, float* dcol,
                            float* dx_i) {
-#if defined(SN_TARGET_AVX2)
+#if SN_NONZERO_ROWS
   if (input_gradient_by_nonzeros(iw, g, dconv_i, dx_i)) return;
 #endif
   input_gradient_gemm(iw, g, dconv_i, dcol);
@@ -703,12 +703,12 @@ BlockPlan block_plan(const ConvGeom& g) {
 thread_local Scratch t_block_dconv, t_block_source, t_partials;
 
 // Whether the weight gradient reads each tap's values straight from the padded images
-// (conv_weight_grad_padded) instead of from their im2col: filters in lanes (AVX2), stride 1.
+// (conv_weight_grad_padded) instead of from their im2col: filters in lanes (AVX2, AVX-512), stride 1.
 // Writing col and reading it back was a fifth of such a layer's backward: without it DeepConvNet's
 // 28 × 28, 14 × 14 and 7 × 7 pooled layers' backward ×0.91, ×0.93, ×0.83 and whole steps ×0.97
 // (one thread per layer, two for steps; Zen 3). The same values in the same order: the same bits.
 bool weight_grad_reads_padded(const WeightGradPlan& wplan, const ConvGeom& g) {
-#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
   return wplan.filter_lanes && g.stride == 1;
 #else
   (void)wplan;
@@ -735,7 +735,7 @@ void weight_grad_source(const float* x_n, const ConvGeom& g, bool padded, float*
 // A block of n images' weight and bias gradients from their dconv and weight_grad_source.
 void block_weight_grad(const WeightGradPlan& wplan, const ConvGeom& g, bool padded, int64_t n, const float* dconv,
                        const float* source, int64_t source_size, float* dw, float* db) {
-#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+#if SN_FILTER_LANES
   if (padded) return conv_weight_grad_padded(wplan, g, n, dconv, g.f * g.ohw(), source, source_size, dw, db);
 #endif
   conv_weight_grad(wplan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dconv, g.f * g.ohw(), source, source_size, dw, db);

@@ -80,62 +80,14 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
   }
 }
 
-#if defined(SN_TARGET_AVX512)
-// Stride 1: an output row of a tap is a shifted input row, so it is one masked load and one
-// store per W columns; the load mask zeroes the padded columns, and masked-off lanes are never
-// read, so addresses left of a padded row's start do not fault. The scalar loops above run
-// ~10-column rows (LeNet's conv2, DeepConvNet's 7×7 and 14×14 maps) at a few floats per cycle
-// and made im2col more than half of the forward pass.
-// Every store is a whole vector: lanes past a row's end spill into the next output row or tap,
-// which is written after it and overwrites them. Partial stores cost more than the copy. Only
-// the image's very last row is stored partially: past it lies another image's col, which
-// another thread may be writing.
-static constexpr int64_t kMaxChunks = 16;
-
-static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
-  // x_n is (c, h, w), col_n is (c·kh·kw, oh·ow)
-  const int64_t ow = g.ow, ohw = g.oh * g.ow, chunks = (ow + W - 1) / W;
-  const float* const col_end = col_n + g.ckk() * ohw;
-  Mask m_load[kMaxChunks];
-  for (int64_t ci = 0; ci < g.c; ++ci) {
-    const float* plane = x_n + ci * g.h * g.w;
-    for (int64_t ki = 0; ki < g.kh; ++ki) {
-      int64_t oi_lo, oi_hi;
-      valid_range(ki, 1, g.pad, g.h, g.oh, &oi_lo, &oi_hi);
-      for (int64_t kj = 0; kj < g.kw; ++kj) {
-        float* row = col_n + ((ci * g.kh + ki) * g.kw + kj) * ohw;
-        // output column oj reads input column oj + shift
-        const int64_t shift = kj - g.pad;
-        int64_t oj_lo, oj_hi;
-        valid_range(kj, 1, g.pad, g.w, ow, &oj_lo, &oj_hi);
-        for (int64_t c = 0; c < chunks; ++c) m_load[c] = lane_range(oj_lo - c * W, oj_hi - c * W);
-        std::memset(row, 0, sizeof(float) * oi_lo * ow);
-        const float* src = plane + (oi_lo - g.pad + ki) * g.w + shift;
-        for (int64_t oi = oi_lo; oi < oi_hi; ++oi, src += g.w) {
-          float* dst = row + oi * ow;
-          for (int64_t c = 0; c < chunks; ++c) {
-            const V v = vloadm(src + c * W, m_load[c]);
-            if (dst + (c + 1) * W <= col_end) {
-              vstore(dst + c * W, v);
-            } else {
-              vstore_first(dst + c * W, v, ow - c * W);
-            }
-          }
-        }
-        std::memset(row + oi_hi * ow, 0, sizeof(float) * (g.oh - oi_hi) * ow);
-      }
-    }
-  }
-}
-static bool im2col_s1_fits(const ConvGeom& g) { return (g.ow + W - 1) / W <= kMaxChunks; }
-
-#else
-// Stride 1 on AVX2, SSE2 and NEON: the image is first copied into a zero-bordered one (the
-// padding made real), so that every output row of a tap is a plain copy of a padded input row
-// — whole-vector loads and stores, no masks, no clipping. On Zen 3 the masked form above
-// (vmaskmovps loads, a mask per tap, the clipping) took LeNet's conv2 6–13 µs an image against
-// 3.5 µs for this, and 10.5% of a LeNet5 training step against 4.1%; on SSE2/NEON a partial
-// vector is built lane by lane. The copy is c·(h+2p)·(w+2p) floats, a ninth to a 25th of the
+// Stride 1: the image is first copied into a zero-bordered one (the padding made real), so that
+// every output row of a tap is a plain copy of a padded input row — whole-vector loads and
+// stores, no masks, no clipping. On Zen 3 a masked form (vmaskmovps loads, a mask per tap, the
+// clipping) took LeNet's conv2 6–13 µs an image against 3.5 µs for this, and 10.5% of a LeNet5
+// training step against 4.1%; on SSE2/NEON a partial vector is built lane by lane. AVX-512's
+// masked loads are cheap, and its masked im2col ran the same as this (whole steps ×0.97–1.01,
+// Xeon, 2 threads), so it was dropped: the padded image is also what the forward and
+// weight-gradient kernels that read taps in place need. The copy is c·(h+2p)·(w+2p) floats, a ninth to a 25th of the
 // col it feeds. (Maps of 28 × 28 gain little: their col, 450 KB an image for DeepConvNet's
 // second layer, is written at the speed of L2, not of the instructions.)
 // Lanes past a row's end read the next padded row (or the slack after the last plane) and
@@ -244,7 +196,6 @@ static void im2col_image_s1(const float* x_n, const ConvGeom& g, float* col_n) {
   im2col_rows(im2col_pad_image(x_n, g), g, 0, g.oh, col_n);
 }
 static bool im2col_s1_fits(const ConvGeom&) { return true; }
-#endif
 
 #if defined(SN_TARGET_AVX512)
 // (AVX-512 only. On AVX2 (Zen 3) both this gather with vector-masked loads and a vector form of

@@ -9,9 +9,7 @@ void im2col_image(const float* x_n, const ConvGeom& g, float* col_n);
 // One image. col_n is (c·kh·kw, oh·ow); dx_n (c, h, w) is overwritten with the adjoint sum.
 void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n);
 
-#if !defined(SN_TARGET_AVX512)
-// Stride 1 only, and not on AVX-512 (whose im2col reads the unpadded image through masks): im2col
-// a band of output rows at a time, so that a big map's col (DeepConvNet's 28 × 28 layer, 450 KB
+// Stride 1 only: im2col a band of output rows at a time, so that a big map's col (DeepConvNet's 28 × 28 layer, 450 KB
 // an image) is written and read within L2. im2col_pad_image returns x_n with its zero border
 // made real, in the calling thread's scratch (valid until its next call); im2col_rows writes
 // col (c·kh·kw, (r1 − r0)·ow) for output rows [r0, r1) from it, as im2col_image writes them.
@@ -25,7 +23,6 @@ const float* im2col_pad_image(const float* x_n, const ConvGeom& g);
 int64_t padded_image_floats(const ConvGeom& g);
 void im2col_pad_image_into(const float* x_n, const ConvGeom& g, float* xp);
 void im2col_rows(const float* xp, const ConvGeom& g, int64_t r0, int64_t r1, float* col);
-#endif
 
 // Whole batch, split across the pool: x is (n, c, h, w), col is (n, c·kh·kw, oh·ow).
 void im2col(const float* x, const ConvGeom& g, float* col);

@@ -1,4 +1,4 @@
-// Products with a mostly zero operand, as sums of a few scaled rows (AVX2). Behind a Pooling
+// Products with a mostly zero operand, as sums of a few scaled rows (AVX2, AVX-512). Behind a Pooling
 // only each window's winner gets a gradient, and only where the Relu passed it, so the gradient
 // at a pooled convolution's output is about 1 value in 7; a GEMM multiplies the zeros too. Each
 // sum here runs over the non-zero terms in the order the GEMM or the weight-gradient tile takes
@@ -14,7 +14,8 @@
 #include "simd/compress.h"
 #include "simd/vec.h"
 
-#if defined(SN_TARGET_AVX2)
+#if defined(SN_TARGET_AVX2) || defined(SN_TARGET_AVX512)
+#define SN_NONZERO_ROWS 1
 SN_BEGIN_TARGET
 
 // Vectors of a result row summed in registers at a time.
@@ -53,6 +54,36 @@ __attribute__((always_inline)) inline void add_weighted_rows(const float* m, int
   }
 }
 
+#if defined(SN_TARGET_AVX512)
+// Appends the positions base + i (i < n) where v[i] is not ±0 (NaN counts), and those values,
+// to at[count …] and val[count …] (room for n + W more); returns the new count.
+inline int64_t append_nonzeros(const float* v, int64_t n, int32_t base, int32_t* at, float* val, int64_t count) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int64_t q = 0; q < n; q += W) {
+    const Mask in = lane_range(0, n - q);
+    const __m512 x = _mm512_maskz_loadu_ps(in, v + q);
+    const __mmask16 keep = _mm512_mask_cmp_ps_mask(in, x, zero, _CMP_NEQ_UQ);
+    const __m512i pos = _mm512_add_epi32(lanes, _mm512_set1_epi32(base + int32_t(q)));
+    // compressed in registers and stored whole (a compressing store to memory is microcoded)
+    _mm512_storeu_si512(at + count, _mm512_maskz_compress_epi32(keep, pos));
+    _mm512_storeu_ps(val + count, _mm512_maskz_compress_ps(keep, x));
+    count += __builtin_popcount(keep);
+  }
+  return count;
+}
+
+// How many values of v[0, n) are not ±0 (NaN counts).
+inline int64_t count_nonzero(const float* v, int64_t n) {
+  const __m512 zero = _mm512_setzero_ps();
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; i += W) {
+    const Mask in = lane_range(0, n - i);
+    count += __builtin_popcount(_mm512_mask_cmp_ps_mask(in, _mm512_maskz_loadu_ps(in, v + i), zero, _CMP_NEQ_UQ));
+  }
+  return count;
+}
+#else
 // Appends the positions base + i (i < n) where v[i] is not ±0 (NaN counts), and those values,
 // to at[count …] and val[count …] (room for n + W more); returns the new count.
 inline int64_t append_nonzeros(const float* v, int64_t n, int32_t base, int32_t* at, float* val, int64_t count) {
@@ -79,6 +110,8 @@ inline int64_t count_nonzero(const float* v, int64_t n) {
   for (; i < n; ++i) count += !(v[i] == 0.0f);
   return count;
 }
+
+#endif
 
 SN_END_TARGET
 #endif

@@ -91,15 +91,18 @@ export function largeConvCases(rng: Rng, count: number): ConvGeometry[] {
     s('DeepConvNet Conv2', 2, 16, 28, 16, 3, 1),
     s('DeepConvNet Conv4', 2, 32, 14, 32, 3, 2),
     s('DeepConvNet Conv6', 2, 64, 8, 64, 3, 1),
-    // The AVX2 weight gradient with 16 filters in vector lanes: taps not a multiple of its 6,
-    // maps not a multiple of 8 (two images a pass), a large map.
+    // The weight gradient with filters in vector lanes (AVX2: 16 filters × 6 taps; AVX-512: 16 × 14
+    // or 32 × 12): taps not a multiple of the tile's, maps not a multiple of 8 (two images a
+    // pass), a large map, 48 filters (three 16-filter blocks on AVX-512, 32 not dividing them).
     s('16 filters, 45 taps, 13×13 map', 3, 5, 13, 16, 3, 1),
     s('32 filters, 75 taps, stride 2', 2, 3, 17, 32, 5, 2, 2),
+    s('32 filters, 50 taps, 11×11 map', 3, 2, 11, 32, 5, 2),
+    s('48 filters, 27 taps, 9×9 map', 3, 3, 9, 48, 3, 1),
     s('16 filters, 30×30 map', 2, 2, 30, 16, 3, 1),
     // 49 positions: the AVX2 GEMMs then run transposed (positions as rows).
     s('64 filters on a 7×7 map', 2, 32, 7, 64, 3, 1),
   ];
-  while (out.length < count + 10) {
+  while (out.length < count + 12) {
     const i = out.length;
     const stride = 1 + (i % 2);
     const pad = intIn(rng, 0, 3);

@@ -1,6 +1,7 @@
 #include "kernels/conv_forward_lanes.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "kernels/gemm.h"
 #include "kernels/gemm_choice.h"
@@ -8,10 +9,10 @@
 
 SN_BEGIN_TARGET
 
-#if defined(SN_TARGET_AVX2)
+#if SN_FORWARD_LANES
 namespace {
 
-// outᵀ = colᵀ · wᵀ as the transposed GEMM computes it (positions as rows, 16 filters a panel),
+// outᵀ = colᵀ · wᵀ as the transposed GEMM computes it (positions as rows, filters in the lanes),
 // colᵀ's rows read from the padded image instead of from im2col: tap t of output position
 // (oi, oj) is xp[tap_offsets[t] + oi·pw + oj], one pointer a position (its tile may span two
 // output rows) and the tap's offset shared by all. The GEMM's 6 × 16 register tile: 12
@@ -23,13 +24,23 @@ namespace {
 // Zen 3, conv + relu [+ pool] in inference): DeepConvNet's layers ×0.97 (1 channel), ×0.81, ×0.89,
 // ×0.90, ×0.83, ×0.81; LeNet5's second ×0.57–0.61, whose im2col of 150 taps for 100 positions
 // cost as much as the multiply-adds.
-constexpr int kTileRows = 6;
-constexpr int kPanel = 2 * W;
+// AVX-512: panels of 32 filters (two vectors) × 12 positions, or of 16 (one vector, where 32 does
+// not divide the filters: LeNet's second layer, DeepConvNet's first two) × 14; the same sums in
+// the same order as its GEMM, so the same bits too.
+#if defined(SN_TARGET_AVX512)
+constexpr int kRowsFor[3] = {0, 14, 12};  // positions a tile, by vectors of filters
+constexpr int kMinVectors = 1;
+#else
+constexpr int kRowsFor[3] = {0, 0, 6};
+constexpr int kMinVectors = 2;
+#endif
+constexpr int kMaxRows = kRowsFor[1] > kRowsFor[2] ? kRowsFor[1] : kRowsFor[2];
 
 // The tile's sums s[r] (16 filters of position r, two vectors) into out_n's layout: filter j's
 // R positions are out_n[j·ohw + 0..R), contiguous (out_n is (f, oh·ow)), so each 8 × 8 block
 // (rows R..7 unused) is turned in registers and its rows stored R lanes wide — no outᵀ and no
 // transpose pass over it, which cost 8–9% of DeepConvNet's inference (its stores spilled).
+#if defined(SN_TARGET_AVX2)
 template <int R>
 __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s)[R][2], float* on, int64_t ohw) {
   SN_UNROLL
@@ -59,52 +70,99 @@ __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s
   }
 }
 
-// R positions from (oi, oj) on (R ≤ kTileRows; fewer only at the image's end). Direct (the last
-// pass): the sums go straight into out_n at on (its column of the tile's first position) instead
-// of into outᵀ, which then needs no transpose.
-template <int R, bool First, bool Direct>
+#endif
+
+// R positions from (oi, oj) on (R ≤ kRowsFor[NV]; fewer only at the image's end), NV·W filters.
+// Direct (the last pass, AVX2): the sums go straight into out_n at on (its column of the tile's
+// first position) instead of into outᵀ, which then needs no transpose.
+template <int NV, int R, bool First, bool Direct>
 void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const int32_t* off, int64_t taps,
           const float* bp, const float* bias, float* ot, int64_t ldo, float* on, int64_t ohw) {
+  constexpr int64_t L = NV * W;
   const float* rows[R];
-  V acc[R][2];
+  V acc[R][NV];
   SN_UNROLL
   for (int r = 0; r < R; ++r) {
     rows[r] = xp + oi * pw + oj;
     if (++oj == ow) oj = 0, ++oi;
-    acc[r][0] = acc[r][1] = vzero();
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
   }
-  for (int64_t t = 0; t < taps; ++t, bp += kPanel) {
+  for (int64_t t = 0; t < taps; ++t, bp += L) {
     const int64_t o = off[t];
-    const V b0 = vload(bp), b1 = vload(bp + W);
+    V bv[NV];
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) bv[v] = vload(bp + v * W);
     SN_UNROLL
     for (int r = 0; r < R; ++r) {
       const V ar = vset1(rows[r][o]);
-      acc[r][0] = vfma(ar, b0, acc[r][0]);
-      acc[r][1] = vfma(ar, b1, acc[r][1]);
+      SN_UNROLL
+      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(ar, bv[v], acc[r][v]);
     }
   }
   SN_UNROLL
   for (int r = 0; r < R; ++r) {
     float* o = ot + r * ldo;
-    acc[r][0] = vadd(acc[r][0], First ? vload(bias) : vload(o));
-    acc[r][1] = vadd(acc[r][1], First ? vload(bias + W) : vload(o + W));
-    if (!Direct) vstore(o, acc[r][0]), vstore(o + W, acc[r][1]);
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      acc[r][v] = vadd(acc[r][v], First ? vload(bias + v * W) : vload(o + v * W));
+      if (!Direct) vstore(o + v * W, acc[r][v]);
+    }
   }
-  if (Direct) store_positions_by_filter<R>(acc, on, ohw);
+#if defined(SN_TARGET_AVX2)
+  if constexpr (Direct) store_positions_by_filter<R>(acc, on, ohw);
+#else
+  (void)on;
+  (void)ohw;
+#endif
 }
 
-using TileFn = decltype(&tile<1, true, true>);
-template <bool First, bool Direct>
-constexpr TileFn kTilesOf[kTileRows] = {tile<1, First, Direct>, tile<2, First, Direct>, tile<3, First, Direct>,
-                                        tile<4, First, Direct>, tile<5, First, Direct>, tile<6, First, Direct>};
-// [first pass][last pass][rows − 1]
-constexpr const TileFn* kTiles[2][2] = {{kTilesOf<false, false>, kTilesOf<false, true>},
-                                        {kTilesOf<true, false>, kTilesOf<true, true>}};
+using TileFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, const int32_t*, int64_t, const float*,
+                        const float*, float*, int64_t, float*, int64_t);
+
+template <int NV, bool First, bool Direct, int... R>
+constexpr TileFn tile_table(int rows, std::integer_sequence<int, R...>) {
+  constexpr TileFn fns[] = {tile<NV, R + 1, First, Direct>...};
+  return fns[rows - 1];
+}
+
+// tile<nv, rows, first, direct> (rows ≤ kRowsFor[nv]; direct on AVX2 only)
+template <int NV>
+TileFn tile_for(int rows, bool first, bool direct) {
+  constexpr auto seq = std::make_integer_sequence<int, (kRowsFor[NV] > 0 ? kRowsFor[NV] : 1)>{};
+#if defined(SN_TARGET_AVX2)
+  if (direct) return first ? tile_table<NV, true, true>(rows, seq) : tile_table<NV, false, true>(rows, seq);
+#endif
+  (void)direct;
+  return first ? tile_table<NV, true, false>(rows, seq) : tile_table<NV, false, false>(rows, seq);
+}
+
+// Filters a panel: the widest that divides f.
+int panel_vectors(const ConvGeom& g) {
+  for (int nv = 2; nv >= kMinVectors; --nv)
+    if (g.f % (nv * W) == 0) return nv;
+  return 0;
+}
 
 }  // namespace
 
 bool conv_forward_lanes_fits(const ConvGeom& g) {
-  return g.stride == 1 && g.f % kPanel == 0 && gemm_impl() == GemmImpl::Builtin && sgemm_panel_columns() == kPanel;
+  // The built-in GEMM in use (whose bits this gives), and on AVX2 its panels are this kernel's.
+  if (g.stride != 1 || gemm_impl() != GemmImpl::Builtin || panel_vectors(g) == 0) return false;
+#if defined(SN_TARGET_AVX2)
+  return sgemm_panel_columns() == 2 * W;
+#else
+  return true;
+#endif
+}
+
+int64_t conv_forward_lanes_panel_floats(const ConvGeom& g) { return g.ckk() * g.f; }
+
+void conv_forward_lanes_pack(const float* wt, const ConvGeom& g, float* panels) {
+  const int64_t L = panel_vectors(g) * W, ckk = g.ckk();
+  for (int64_t f0 = 0; f0 < g.f; f0 += L)
+    for (int64_t t = 0; t < ckk; ++t)
+      for (int64_t j = 0; j < L; ++j) panels[(f0 * ckk) + t * L + j] = wt[t * g.f + f0 + j];
 }
 
 void conv_tap_offsets(const ConvGeom& g, int32_t* tap_offsets) {
@@ -114,21 +172,32 @@ void conv_tap_offsets(const ConvGeom& g, int32_t* tap_offsets) {
       for (int64_t kj = 0; kj < g.kw; ++kj, ++t) tap_offsets[t] = int32_t(ci * ph * pw + ki * pw + kj);
 }
 
-void conv_forward_lanes(const float* xp, const float* wt_panels, const int32_t* tap_offsets, const float* b,
+void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
                         const ConvGeom& g, float* out_t, float* out_n) {
+  const int nv = panel_vectors(g);
+  const int64_t L = nv * W, rows_max = kRowsFor[nv];
   const int64_t ckk = g.ckk(), ohw = g.ohw(), pw = g.w + 2 * g.pad, pass = sgemm_pass_depth();
+#if defined(SN_TARGET_AVX2)
+  constexpr bool kDirect = true;
+#else
+  // AVX-512 stores outᵀ and turns it after the last pass (no register transpose written for it).
+  constexpr bool kDirect = false;
+#endif
   for (int64_t p0 = 0; p0 < ckk; p0 += pass) {
     const int64_t taps = std::min(pass, ckk - p0);
-    for (int64_t f0 = 0; f0 < g.f; f0 += kPanel) {
-      const float* bp = wt_panels + (f0 / kPanel * ckk + p0) * kPanel;
-      for (int64_t q = 0, oi = 0, oj = 0; q < ohw; q += kTileRows) {
-        const int64_t rows = std::min<int64_t>(kTileRows, ohw - q);
-        kTiles[p0 == 0][p0 + taps == ckk][rows - 1](xp, oi, oj, g.ow, pw, tap_offsets + p0, taps, bp, b + f0,
-                                                     out_t + q * g.f + f0, g.f, out_n + f0 * ohw + q, ohw);
-        for (oj += kTileRows; oj >= g.ow;) oj -= g.ow, ++oi;
+    const bool first = p0 == 0, direct = kDirect && p0 + taps == ckk;
+    for (int64_t f0 = 0; f0 < g.f; f0 += L) {
+      const float* bp = panels + (f0 / L * ckk + p0) * L;
+      for (int64_t q = 0, oi = 0, oj = 0; q < ohw; q += rows_max) {
+        const int rows = int(std::min<int64_t>(rows_max, ohw - q));
+        const TileFn fn = nv == 2 ? tile_for<2>(rows, first, direct) : tile_for<kMinVectors>(rows, first, direct);
+        fn(xp, oi, oj, g.ow, pw, tap_offsets + p0, taps, bp, b + f0, out_t + q * g.f + f0, g.f, out_n + f0 * ohw + q,
+           ohw);
+        for (oj += rows_max; oj >= g.ow;) oj -= g.ow, ++oi;
       }
     }
   }
+  if (!kDirect) transpose(out_t, ohw, g.f, g.f, out_n, ohw);
 }
 #endif
 

@@ -1,5 +1,5 @@
-// The convolution's forward straight from the padded image, 16 filters in the vector lanes and 6
-// output positions a register tile (AVX2): no im2col.
+// The convolution's forward straight from the padded image, filters in the vector lanes and a few
+// output positions a register tile (AVX2: 16 × 6; AVX-512: 32 × 12 or 16 × 14): no im2col.
 #pragma once
 #include <cstdint>
 
@@ -8,16 +8,27 @@
 
 SN_BEGIN_TARGET
 
-#if defined(SN_TARGET_AVX2)
-// Whether conv_forward_lanes takes this shape: stride 1, filters in whole panels of 16, and the
-// built-in GEMM in use (whose bits it gives).
+#if defined(SN_TARGET_AVX2) || defined(SN_TARGET_AVX512)
+#define SN_FORWARD_LANES 1
+#else
+#define SN_FORWARD_LANES 0
+#endif
+
+#if SN_FORWARD_LANES
+// Whether conv_forward_lanes takes this shape: stride 1, filters in whole panels (16 on AVX2; 16
+// or 32 on AVX-512), and the built-in GEMM in use (whose bits it gives).
 bool conv_forward_lanes_fits(const ConvGeom& g);
 
+// wᵀ (ckk × f, transpose_weights) into the panels conv_forward_lanes reads: each panel's filters
+// side by side, tap after tap (conv_forward_lanes_panel_floats(g) floats).
+int64_t conv_forward_lanes_panel_floats(const ConvGeom& g);
+void conv_forward_lanes_pack(const float* wt, const ConvGeom& g, float* panels);
+
 // out_n (f, oh·ow) = w · im2col(x_n) + b, read from xp = im2col_pad_image(x_n): tap t of output
-// position (oi, oj) is xp[tap_offsets[t] + oi·pw + oj] (pw the padded width). wt_panels: wᵀ as
-// sgemm_pack_b packs it (panels of 16 filters). out_t: ohw × f floats of scratch, outᵀ's partial
-// sums while more than one pass of taps is left (the last pass stores into out_n).
-void conv_forward_lanes(const float* xp, const float* wt_panels, const int32_t* tap_offsets, const float* b,
+// position (oi, oj) is xp[tap_offsets[t] + oi·pw + oj] (pw the padded width). panels: wᵀ as
+// conv_forward_lanes_pack packs it. out_t: ohw × f floats of scratch, outᵀ's partial sums (on
+// AVX2 while more than one pass of taps is left, the last pass storing into out_n).
+void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
                         const ConvGeom& g, float* out_t, float* out_n);
 
 // tap_offsets for g: c·kh·kw entries.

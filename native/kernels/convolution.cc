@@ -327,7 +327,7 @@ const float* transpose_weights(const float* w, const ConvGeom& g) {
   return wt;
 }
 
-static thread_local Scratch t_wt_panels, t_out_t, t_tap_offsets;
+static thread_local Scratch t_wt_panels, t_out_t, t_tap_offsets, t_lane_panels;
 
 // The image's product computed transposed, outᵀ(positions × filters) = colᵀ · wᵀ, then outᵀ
 // transposed into out: where the usual form copies col into panels for every image (more than
@@ -359,16 +359,19 @@ ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
 #else
   const bool finite = false;
 #endif
-  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite, nullptr, forward_runs_transposed(g)};
-#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite, nullptr, nullptr, forward_runs_transposed(g)};
+#if SN_FORWARD_LANES
   if (conv_forward_lanes_fits(g)) {
     static_assert(sizeof(int32_t) == sizeof(float), "offsets are kept in float-sized slots");
     int32_t* offsets = reinterpret_cast<int32_t*>(t_tap_offsets.get(size_t(g.ckk())));
     conv_tap_offsets(g, offsets);
     fw.tap_offsets = offsets;
+    float* panels = t_lane_panels.get(size_t(conv_forward_lanes_panel_floats(g)));
+    conv_forward_lanes_pack(fw.wt, g, panels);
+    fw.lane_panels = panels;
   }
 #endif
-  if (fw.tap_offsets || fw.transposed) {
+  if (fw.transposed) {
     float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
     sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
     fw.wt_panels = panels;
@@ -396,9 +399,9 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   }
 #endif
 #endif
-#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+#if SN_FORWARD_LANES
   if (!keep_col && fw.tap_offsets) {
-    return conv_forward_lanes(im2col_pad_image(x_n, g), fw.wt_panels, fw.tap_offsets, b, g,
+    return conv_forward_lanes(im2col_pad_image(x_n, g), fw.lane_panels, fw.tap_offsets, b, g,
                               t_out_t.get(size_t(g.ohw() * g.f)), out_n);
   }
 #endif

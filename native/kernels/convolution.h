@@ -25,8 +25,9 @@ struct ForwardWeights {
   const float* wt_panels;
   bool finite;
   // Each tap's offset in the padded image where the forward reads the image without im2col
-  // (conv_forward_lanes, which reads wt_panels too), else null.
+  // (conv_forward_lanes), and wᵀ in that kernel's panels; else null.
   const int32_t* tap_offsets;
+  const float* lane_panels;
   bool transposed;  // the GEMM's form (im2col kept for backward) reads wt_panels, as colᵀ · wᵀ
 };
 ForwardWeights forward_weights(const float* w, const ConvGeom& g);

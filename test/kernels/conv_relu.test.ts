@@ -106,7 +106,7 @@ nativeVsReference('convRelu native weight gradient is bit-identical for 1 and 2 
   }
 });
 
-nativeVsReference('convReluForward with filters in panels of 16 (the native forward read from the padded image, no im2col) equals convForward then Relu to the bit, and the reference within rounding: narrow maps, several passes of taps, odd sizes, batch 1', (t, nb, ref, threads) => {
+nativeVsReference('convReluForward with filters in panels of 16 or 32 (the native forward read from the padded image, no im2col) equals convForward then Relu to the bit, and the reference within rounding: narrow maps, several passes of taps, odd sizes, batch 1', (t, nb, ref, threads) => {
   const native = nb as NativeBackend;
   const before = native.info().gemm;
   native.setGemm('builtin');  // the bits are the built-in GEMM's (OpenBLAS keeps its own order)
@@ -115,7 +115,8 @@ nativeVsReference('convReluForward with filters in panels of 16 (the native forw
     // [channels, size, kernel, pad, filters, width?]: maps from 1 to 29 wide (a 6-position tile
     // spans up to 6 output rows), c·k·k from 3 to 600 (up to three passes of 256 taps); square or
     // one column wider, except the 5 × 7 maps, whose 35 positions end in a tile of 5 (the last
-    // pass stores every tile height 1–6 straight into the map)
+    // pass stores every tile height 1–6 straight into the map on AVX2; AVX-512's tiles of 14 and
+    // 12 positions end in 7 and 11 there; 48 filters are three 16-filter panels on AVX-512)
     const shapes: [number, number, number, number, number, number?][] = [[1, 28, 3, 1, 16], [16, 28, 3, 1, 16], [16, 14, 3, 1, 32],
       [32, 7, 3, 1, 64], [64, 7, 3, 1, 64], [3, 5, 3, 0, 16], [2, 4, 3, 1, 32], [5, 9, 5, 2, 48], [24, 11, 5, 1, 16],
       [7, 1, 1, 0, 16], [29, 6, 2, 0, 32], [3, 29, 4, 2, 16], [3, 5, 3, 1, 16, 7], [40, 5, 3, 1, 32, 7]];

@@ -36,10 +36,11 @@ constexpr int kMinVectors = 2;
 #endif
 constexpr int kMaxRows = kRowsFor[1] > kRowsFor[2] ? kRowsFor[1] : kRowsFor[2];
 
-// The tile's sums s[r] (16 filters of position r, two vectors) into out_n's layout: filter j's
-// R positions are out_n[j·ohw + 0..R), contiguous (out_n is (f, oh·ow)), so each 8 × 8 block
-// (rows R..7 unused) is turned in registers and its rows stored R lanes wide — no outᵀ and no
-// transpose pass over it, which cost 8–9% of DeepConvNet's inference (its stores spilled).
+// The tile's sums s[r] (the filters of position r) into out_n's layout: filter j's R positions
+// are out_n[j·ohw + 0..R), contiguous (out_n is (f, oh·ow)), so each 8 × 8 block (rows R..7
+// unused) is turned in registers and its rows stored R lanes wide — no outᵀ and no transpose pass
+// over it, which cost 8–9% of DeepConvNet's inference on AVX2 (its stores spilled).
+// AVX2: 16 filters of position r in two vectors.
 #if defined(SN_TARGET_AVX2)
 template <int R>
 __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s)[R][2], float* on, int64_t ohw) {
@@ -69,11 +70,38 @@ __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s
     }
   }
 }
-
+#else
+// AVX-512: each accumulator is 16 filters, turned as two 8-filter halves in 8 × 8 blocks of
+// positions (a tile's 12 or 14 positions: a block of 8 and one of 4 or 6, stored masked).
+template <int R, int NV>
+__attribute__((always_inline)) inline void store_positions_by_filter(const V (&s)[R][NV], float* on, int64_t ohw) {
+  constexpr int kBlocks = (R + 7) / 8, kLast = R % 8 == 0 ? 8 : R % 8;
+  SN_UNROLL
+  for (int pb = 0; pb < kBlocks; ++pb) {
+    const int rows = pb == kBlocks - 1 ? kLast : 8;
+    SN_UNROLL
+    for (int h = 0; h < 2 * NV; ++h) {
+      __m256 r[8];
+      SN_UNROLL
+      for (int q = 0; q < 8; ++q) {
+        const V x = s[pb * 8 + q < R ? pb * 8 + q : 0][h / 2];
+        r[q] = q >= rows ? _mm256_setzero_ps() : h % 2 == 0 ? _mm512_castps512_ps256(x) : _mm512_extractf32x8_ps(x, 1);
+      }
+      __m256 o[8];
+      transpose_8x8(r, o);
+      SN_UNROLL
+      for (int j = 0; j < 8; ++j) {
+        float* d = on + (h * 8 + j) * ohw + pb * 8;
+        if (rows == 8) _mm256_storeu_ps(d, o[j]);
+        else _mm256_mask_storeu_ps(d, __mmask8((1u << rows) - 1u), o[j]);
+      }
+    }
+  }
+}
 #endif
 
 // R positions from (oi, oj) on (R ≤ kRowsFor[NV]; fewer only at the image's end), NV·W filters.
-// Direct (the last pass, AVX2): the sums go straight into out_n at on (its column of the tile's
+// Direct (the last pass): the sums go straight into out_n at on (its column of the tile's
 // first position) instead of into outᵀ, which then needs no transpose.
 template <int NV, int R, bool First, bool Direct>
 void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const int32_t* off, int64_t taps,
@@ -112,8 +140,7 @@ void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const
 #if defined(SN_TARGET_AVX2)
   if constexpr (Direct) store_positions_by_filter<R>(acc, on, ohw);
 #else
-  (void)on;
-  (void)ohw;
+  if constexpr (Direct) store_positions_by_filter<R, NV>(acc, on, ohw);
 #endif
 }
 
@@ -126,14 +153,11 @@ constexpr TileFn tile_table(int rows, std::integer_sequence<int, R...>) {
   return fns[rows - 1];
 }
 
-// tile<nv, rows, first, direct> (rows ≤ kRowsFor[nv]; direct on AVX2 only)
+// tile<nv, rows, first, direct> (rows ≤ kRowsFor[nv])
 template <int NV>
 TileFn tile_for(int rows, bool first, bool direct) {
   constexpr auto seq = std::make_integer_sequence<int, (kRowsFor[NV] > 0 ? kRowsFor[NV] : 1)>{};
-#if defined(SN_TARGET_AVX2)
   if (direct) return first ? tile_table<NV, true, true>(rows, seq) : tile_table<NV, false, true>(rows, seq);
-#endif
-  (void)direct;
   return first ? tile_table<NV, true, false>(rows, seq) : tile_table<NV, false, false>(rows, seq);
 }
 
@@ -177,15 +201,9 @@ void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap
   const int nv = panel_vectors(g);
   const int64_t L = nv * W, rows_max = kRowsFor[nv];
   const int64_t ckk = g.ckk(), ohw = g.ohw(), pw = g.w + 2 * g.pad, pass = sgemm_pass_depth();
-#if defined(SN_TARGET_AVX2)
-  constexpr bool kDirect = true;
-#else
-  // AVX-512 stores outᵀ and turns it after the last pass (no register transpose written for it).
-  constexpr bool kDirect = false;
-#endif
   for (int64_t p0 = 0; p0 < ckk; p0 += pass) {
     const int64_t taps = std::min(pass, ckk - p0);
-    const bool first = p0 == 0, direct = kDirect && p0 + taps == ckk;
+    const bool first = p0 == 0, direct = p0 + taps == ckk;
     for (int64_t f0 = 0; f0 < g.f; f0 += L) {
       const float* bp = panels + (f0 / L * ckk + p0) * L;
       for (int64_t q = 0, oi = 0, oj = 0; q < ohw; q += rows_max) {
@@ -197,7 +215,6 @@ void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap
       }
     }
   }
-  if (!kDirect) transpose(out_t, ohw, g.f, g.f, out_n, ohw);
 }
 #endif
 

@@ -26,8 +26,8 @@ void conv_forward_lanes_pack(const float* wt, const ConvGeom& g, float* panels);
 
 // out_n (f, oh·ow) = w · im2col(x_n) + b, read from xp = im2col_pad_image(x_n): tap t of output
 // position (oi, oj) is xp[tap_offsets[t] + oi·pw + oj] (pw the padded width). panels: wᵀ as
-// conv_forward_lanes_pack packs it. out_t: ohw × f floats of scratch, outᵀ's partial sums (on
-// AVX2 while more than one pass of taps is left, the last pass storing into out_n).
+// conv_forward_lanes_pack packs it. out_t: ohw × f floats of scratch, outᵀ's partial sums while
+// more than one pass of taps is left (the last pass stores into out_n).
 void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
                         const ConvGeom& g, float* out_t, float* out_n);
 

@@ -87,6 +87,8 @@ interface ModelResult {
   evalBatchSize: number;
   evalSeconds: number;
   evalShare: number;
+  /** evalShare scaled to a full 60,000-image epoch (the same when the epoch is full). */
+  evalShareFull: number;
   inferenceImagesPerSecond: number;
   inferenceOverTraining: number;
   torch: (TorchRun & { secondsPerEpoch: number; fasterPerImage: number }) | { unavailable: string } | null;
@@ -150,15 +152,19 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
     }
   }
   const t = TARGETS[model];
+  const evalShare = median(evalSeconds.map((s, i) => s / epochSeconds[i]));
+  // The target is per epoch at the CLI's defaults, a full one: a --train-size epoch is shorter but
+  // its evaluation is not, so the share is judged as a full epoch's.
+  const evalShareFull = evalShare * Math.min(1, imagesPerEpoch / FULL_EPOCH);
   return {
     model, trainSize, testSize: data.xTest.count, imagesPerEpoch, epochs, seeds, params, epochGflop,
     secondsPerEpoch, epochSeconds, trainImagesPerSecond, testAccuracy, floorSeconds, timesFloor,
-    evalBatchSize, evalSeconds: evalMedian, evalShare: median(evalSeconds.map((s, i) => s / epochSeconds[i])),
+    evalBatchSize, evalSeconds: evalMedian, evalShare, evalShareFull,
     inferenceImagesPerSecond, inferenceOverTraining: inferenceImagesPerSecond / trainImagesPerSecond, torch,
     meets: {
       floor: timesFloor === null ? null : timesFloor <= t.floor,
       torch: torch && 'fasterPerImage' in torch ? torch.fasterPerImage >= t.torch : null,
-      evalShare: median(evalSeconds.map((s, i) => s / epochSeconds[i])) <= EVAL_SHARE_TARGET,
+      evalShare: evalShareFull <= EVAL_SHARE_TARGET,
       inference: inferenceImagesPerSecond / trainImagesPerSecond >= INFERENCE_TARGET,
     },
   };
@@ -227,7 +233,7 @@ function report(r: ModelResult): string[] {
       `${fmt(r.evalShare * 100, 1)}% of training   target ≤ ${EVAL_SHARE_TARGET * 100}%: ${verdict(r.meets.evalShare)}` +
       // A --train-size epoch is shorter but the test set is not: say what a full epoch would give.
       (r.imagesPerEpoch < FULL_EPOCH
-        ? ` (a ${int(r.imagesPerEpoch)}-image epoch; scaled to ${int(FULL_EPOCH)} images ≈ ${fmt((r.evalShare * r.imagesPerEpoch * 100) / FULL_EPOCH, 1)}%)`
+        ? ` (a ${int(r.imagesPerEpoch)}-image epoch; scaled to ${int(FULL_EPOCH)} images ≈ ${fmt(r.evalShareFull * 100, 1)}%, which the target judges)`
         : ''),
     `  inference: ${int(r.inferenceImagesPerSecond)} img/s = ${fmt(r.inferenceOverTraining)}× training img/s   ` +
       `target ≥ ${INFERENCE_TARGET}×: ${verdict(r.meets.inference)}`,
@@ -248,7 +254,8 @@ function table(results: ModelResult[], peak: Peak | { unavailable: string }): st
     rows.push(`| ${r.model} (${fmt(r.epochGflop, 1)} GFLOP, ${int(r.imagesPerEpoch)} images) | ${fmt(r.secondsPerEpoch)} | ${peakText} | ` +
       `${r.floorSeconds === null ? '—' : `${fmt(r.floorSeconds)} s`} | ${r.timesFloor === null ? '—' : `${fmt(r.timesFloor, 1)}×${mark(r.meets.floor)}`} | ` +
       `${tr ? fmt(tr.secondsPerEpoch) : '—'} | ${tr ? `${fmt(tr.fasterPerImage)}×${mark(r.meets.torch)}` : '—'} | ` +
-      `${fmt(r.evalShare * 100, 1)}%${mark(r.meets.evalShare)} | ${fmt(r.inferenceOverTraining)}×${mark(r.meets.inference)} |`);
+      `${r.imagesPerEpoch < FULL_EPOCH ? `≈ ${fmt(r.evalShareFull * 100, 1)}% of a full epoch (${fmt(r.evalShare * 100, 1)}% of this ${int(r.imagesPerEpoch)}-image one)` : `${fmt(r.evalShare * 100, 1)}%`}` +
+      `${mark(r.meets.evalShare)} | ${fmt(r.inferenceOverTraining)}×${mark(r.meets.inference)} |`);
   }
   return ['', 'README table:', ...rows];
 }

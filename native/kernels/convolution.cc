@@ -37,7 +37,6 @@ __attribute__((always_inline)) inline void store_output_row(const V (&acc)[F][NC
   }
 }
 
-#if SN_IM2COL_ROWS
 // The kw taps of one filter row for the chunks in Live (bit ch: chunk ch), from the input row
 // src (output column oj reads src[oj + kj]); w points at the row's first tap of filter 0.
 template <int F, int NC, unsigned Live, bool StoreCol>
@@ -136,7 +135,6 @@ __attribute__((always_inline)) inline void direct_output_row(const float* xp, co
   store_output_row(acc, b, out_n + oi * ow + c0, ohw, n_out);
 }
 
-#endif
 
 // One image, stride 1, F filters, output columns in chunks of NC vectors: im2col and the GEMM
 // in one pass. Each tap's shifted input row is loaded once, stored into col_n (backward needs
@@ -145,15 +143,15 @@ __attribute__((always_inline)) inline void direct_output_row(const float* xp, co
 // and read col_n back from L2 right after im2col wrote it; this reads the input once and skips
 // that pass (LeNet conv1 forward 0.65 → 0.51 ms on one AVX-512 core). Taps are summed in col
 // order from 0 and the bias added last, as the GEMM does.
-// AVX2 (SN_IM2COL_ROWS): the taps' rows are read from the zero-bordered image, xp =
-// im2col_pad_image(x_n), with plain loads. Through vmaskmovps (a mask per tap and chunk, the
-// padding rows masked off) this kernel took twice the time on Zen 3: LeNet's first layer, 12% of
-// its training step. The lanes past a row's outputs read the next row or the scratch's slack and
-// are never stored. Elsewhere xp is x_n itself, read through masks.
+// The taps' rows are read from the zero-bordered image, xp = im2col_pad_image(x_n), with plain
+// loads. Through vmaskmovps (a mask per tap and chunk, the padding rows masked off) this kernel
+// took twice the time on Zen 3: LeNet's first layer, 12% of its training step; AVX-512 read the
+// unpadded image through masks until 2026-12-02 (its whole steps the same either way). The lanes
+// past a row's outputs read the next row or the scratch's slack and are never stored.
 template <int F, int NC, bool StoreCol>
 static void conv_forward_direct_rows(const float* xp, const float* w, const float* b, const ConvGeom& g,
                                      float* out_n, float* col_n, const uint32_t* live = nullptr) {
-  // w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow). live (SN_IM2COL_ROWS, optional):
+  // w is (F, ckk), col_n is (ckk, oh·ow), out_n is (F, oh·ow). live (optional):
   // live_chunks(xp); the taps whose inputs are zero in every lane a chunk stores add nothing
   // there and are skipped: about a third of them for MNIST. With finite weights (the caller's
   // check) that changes no bit: each skipped term is w·(±0) = ±0, and an accumulator that starts
@@ -162,90 +160,30 @@ static void conv_forward_direct_rows(const float* xp, const float* w, const floa
   // (its forward skips them too). Skipping the chunks a whole output row's patches leave zero,
   // with one branch a row instead of one per filter row, gained nothing (×1.00).
   const int64_t ow = g.ow;
-#if SN_IM2COL_ROWS
   for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
     int64_t n_out[NC];  // columns of each chunk's vector that are outputs
     for (int ch = 0; ch < NC; ++ch) n_out[ch] = ow - c0 - W * ch;
     for (int64_t oi = 0; oi < g.oh; ++oi)
       direct_output_row<F, NC, StoreCol>(xp, w, b, g, oi, c0, n_out, out_n, col_n, StoreCol ? nullptr : live);
   }
-#else
-  const int64_t ckk = g.ckk(), ohw = g.oh * g.ow;
-  const float* x_n = xp;
-  (void)live;
-  for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
-    int64_t n_out[NC];  // columns of each chunk's vector that are outputs
-    for (int ch = 0; ch < NC; ++ch) n_out[ch] = ow - c0 - W * ch;
-    // m_in[kj][ch]: the lanes of chunk ch whose input column oj + kj − pad lies inside the row
-    Mask m_in[kDirectMaxKw][NC];
-    for (int64_t kj = 0; kj < g.kw; ++kj) {
-      const int64_t shift = kj - g.pad;
-      const int64_t lo = std::max<int64_t>(-shift, 0), hi = std::min<int64_t>(g.w - shift, ow);
-      for (int ch = 0; ch < NC; ++ch) m_in[kj][ch] = lane_range(lo - c0 - W * ch, hi - c0 - W * ch);
-    }
-    for (int64_t oi = 0; oi < g.oh; ++oi) {
-      V acc[F][NC];
-      SN_UNROLL
-      for (int fi = 0; fi < F; ++fi)
-        SN_UNROLL
-        for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vzero();
-      int64_t tap = 0;
-      for (int64_t ci = 0; ci < g.c; ++ci) {
-        const float* plane = x_n + ci * g.h * g.w;
-        for (int64_t ki = 0; ki < g.kh; ++ki) {
-          float* dst = col_n + oi * ow + c0;
-          const int64_t r = oi - g.pad + ki;
-          const bool row_in = r >= 0 && r < g.h;
-          const float* src = plane + (row_in ? r : 0) * g.w + c0;
-          for (int64_t kj = 0; kj < g.kw; ++kj, ++tap) {
-            V v[NC];
-            SN_UNROLL
-            for (int ch = 0; ch < NC; ++ch) {
-              // output column oj reads input column oj + kj − pad
-              v[ch] = vloadm(src + kj - g.pad + W * ch, row_in ? m_in[kj][ch] : no_lanes());
-              if (StoreCol) vstore_first(dst + tap * ohw + W * ch, v[ch], n_out[ch]);
-            }
-            SN_UNROLL
-            for (int fi = 0; fi < F; ++fi) {
-              const V wv = vset1(w[fi * ckk + tap]);
-              SN_UNROLL
-              for (int ch = 0; ch < NC; ++ch) acc[fi][ch] = vfma(wv, v[ch], acc[fi][ch]);
-            }
-          }
-        }
-      }
-      store_output_row(acc, b, out_n + oi * ow + c0, ohw, n_out);
-    }
-  }
-#endif
 }
 
 // The padded image is made per call; direct_in_groups below makes it once for all its groups.
 static const float* direct_input(const float* x_n, const ConvGeom& g) {
-#if SN_IM2COL_ROWS
   return im2col_pad_image(x_n, g);
-#else
-  (void)g;
-  return x_n;
-#endif
 }
 
 static thread_local Scratch t_live;
 
 // live_chunks of the padded image xp in the calling thread's scratch, or null (every chunk
 // computed) where zeros cannot be skipped: col is kept (it needs every tap), a weight is not
-// finite, or the target reads the unpadded image (AVX-512, not measured).
+// finite.
 static const uint32_t* direct_live(const float* xp, const ConvGeom& g, bool finite, bool store_col) {
-#if SN_IM2COL_ROWS
   if (store_col || !finite) return nullptr;
   static_assert(sizeof(uint32_t) == sizeof(float), "live bits are kept in float-sized slots");
   uint32_t* live = reinterpret_cast<uint32_t*>(t_live.get(size_t(g.c * (g.h + 2 * g.pad))));
   live_chunks(xp, g, live);
   return live;
-#else
-  (void)xp, (void)g, (void)finite, (void)store_col;
-  return nullptr;
-#endif
 }
 
 template <int F, int NC, bool StoreCol>
@@ -353,7 +291,9 @@ static bool all_finite(const float* v, int64_t n) {
 #endif
 
 ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
-  // finite: read only by the AVX2 direct kernel's zero skipping
+  // finite: read only by the AVX2 direct kernel's zero skipping. On AVX-512 (16-lane chunks, fewer
+  // of them all zero) it made no measurable difference (Xeon, 2 threads: LeNet5 inference ×0.977,
+  // training ×1.014, SimpleConvNet ×0.992 and ×1.010, quartiles across 1), so it stays off there.
 #if defined(SN_TARGET_AVX2)
   const bool finite = all_finite(w, g.f * g.ckk());
 #else
@@ -388,7 +328,7 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
     direct(x_n, w, fw.finite, b, g, out_n, col_n);
     return;
   }
-#if SN_IM2COL_ROWS && defined(SN_TARGET_AVX2)
+#if defined(SN_TARGET_AVX2)
   // Many filters over few taps on rows of 17–24 columns (SimpleConvNet's 30 filters, 25 taps,
   // 24-wide rows): the direct kernel, 4 filters × 3 vectors at a time. Its forward ×0.82–0.85,
   // inference ×0.80–0.83 against im2col + a 25-deep GEMM (one thread, Zen 3), same bits. Not
@@ -425,7 +365,6 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
       sgemm_bias(true, false, g.f, n, ckk, wt, g.f, col, n, b, nullptr, out, ohw);
     }
   };
-#if SN_IM2COL_ROWS
   // A col bigger than a quarter of L2 is made and multiplied a band of output rows at a time
   // (DeepConvNet's 16-channel 28 × 28 layer: 450 KB an image, written out to L3 and read back;
   // in bands of 8 rows its forward ×0.93–0.97, the 14 × 14 layer's ×0.96–1.01, one thread, Zen 3;
@@ -444,7 +383,6 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
     }
     return;
   }
-#endif
   im2col_image(x_n, g, col_n);
   gemm(0, g.oh, col_n);
 }
@@ -721,17 +659,13 @@ bool weight_grad_reads_padded(const WeightGradPlan& wplan, const ConvGeom& g) {
 }
 
 int64_t weight_grad_source_floats(const ConvGeom& g, bool padded) {
-#if SN_IM2COL_ROWS
   if (padded) return padded_image_floats(g);
-#endif
   return g.ckk() * g.ohw();
 }
 
 // Image x_n as the weight gradient reads it: col_n, or x_n padded.
 void weight_grad_source(const float* x_n, const ConvGeom& g, bool padded, float* source_n) {
-#if SN_IM2COL_ROWS
   if (padded) return im2col_pad_image_into(x_n, g, source_n);
-#endif
   im2col_image(x_n, g, source_n);
 }
 

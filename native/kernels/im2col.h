@@ -9,12 +9,11 @@ void im2col_image(const float* x_n, const ConvGeom& g, float* col_n);
 // One image. col_n is (c·kh·kw, oh·ow); dx_n (c, h, w) is overwritten with the adjoint sum.
 void col2im_image(const float* col_n, const ConvGeom& g, float* dx_n);
 
-// Stride 1 only: im2col a band of output rows at a time, so that a big map's col (DeepConvNet's 28 × 28 layer, 450 KB
-// an image) is written and read within L2. im2col_pad_image returns x_n with its zero border
+// Stride 1 only: im2col a band of output rows at a time, so that a big map's col (DeepConvNet's
+// 28 × 28 layer, 450 KB an image) is written and read within L2. im2col_pad_image returns x_n with its zero border
 // made real, in the calling thread's scratch (valid until its next call); im2col_rows writes
 // col (c·kh·kw, (r1 − r0)·ow) for output rows [r0, r1) from it, as im2col_image writes them.
 // (The direct small-filter forward, kernels/convolution.cc, reads the padded image too.)
-#define SN_IM2COL_ROWS 1
 // Whole vectors a reader of the padded image may run past a row's end: the scratch has that
 // many vectors of zeros after the last plane.
 constexpr int64_t kPadSlackVectors = 3;

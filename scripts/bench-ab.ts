@@ -100,6 +100,10 @@ function loadSide(name: string, addon: string): Side {
     epochs: 1_000_000, miniBatchSize: 100, optimizer: 'Adam', optimizerParam: { lr: 0.001 }, seed: 0, verbose: false,
   });
   const info = backend.info();
+  if (simd !== undefined && info.simd !== simd) {
+    fail(`build ${name}: --simd-${name.toLowerCase()} ${simd} asked for the '${simd}' path, but the library loaded '${info.simd}' ` +
+      `(this CPU runs ${native.nativeTargets().join(', ')}). Fix: name one of those paths.`);
+  }
   if (values.inference) {
     // The weights of a few training steps (not the initial ones), so the ReLUs' zeros are typical.
     for (let i = 0; i < 20; i++) trainer.step();

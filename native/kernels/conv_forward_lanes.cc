@@ -34,7 +34,6 @@ constexpr int kMinVectors = 1;
 constexpr int kRowsFor[3] = {0, 0, 6};
 constexpr int kMinVectors = 2;
 #endif
-constexpr int kMaxRows = kRowsFor[1] > kRowsFor[2] ? kRowsFor[1] : kRowsFor[2];
 
 // The tile's sums s[r] (the filters of position r) into out_n's layout: filter j's R positions
 // are out_n[j·ohw + 0..R), contiguous (out_n is (f, oh·ow)), so each 8 × 8 block (rows R..7

@@ -13,11 +13,14 @@ import { GEMM_TOL } from '../helpers/tolerance';
 interface FusedCase { g: ConvGeometry; p: PoolGeometry; }
 
 /** Convolution geometries with room to pool, and a random pooling of their output. */
+/** A book-style block: k × k stride-1 convolution, then 2 × 2 stride-2 pooling. */
+function bookCase(n: number, c: number, h: number, f: number, k: number, pad: number): FusedCase {
+  const g = convGeometry('book', [n, c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+  return { g, p: poolGeometry('book pool', [n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+}
+
 function fusedCases(rng: Rng, count: number): FusedCase[] {
-  const book = (n: number, c: number, h: number, f: number, k: number, pad: number): FusedCase => {
-    const g = convGeometry('book', [n, c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
-    return { g, p: poolGeometry('book pool', [n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
-  };
+  const book = bookCase;
   const out: FusedCase[] = [
     book(2, 1, 28, 30, 5, 0), // SimpleConvNet: sparse dw, one row group
     book(2, 1, 28, 6, 5, 2), // LeNet5 Conv1: padded sparse dw
@@ -167,7 +170,10 @@ nativeVsReference('convReluPoolBackward: the weight gradient has the same bits w
   const rng = new Rng(77);
   const before = nb.getNumThreads();
   try {
-    for (const c of fusedCases(rng, 12)) {
+    // Batches of more than one job of images (the AVX-512 weight gradient sums images in fixed
+    // groups of 4 and then the groups in order), each thread taking several.
+    const bigger = [bookCase(13, 1, 28, 30, 5, 0), bookCase(9, 6, 14, 16, 5, 0), bookCase(6, 1, 28, 6, 5, 2)];
+    for (const c of [...fusedCases(rng, 12), ...bigger]) {
       const { x, w, b, dout } = inputs(rng, c.g, c.p);
       const f = fusedForward(nb, c, x, w, b);
       const runs = [1, 2].map((n) => {

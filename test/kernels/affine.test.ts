@@ -40,14 +40,15 @@ eachBackend('affine forward and backward on a hand-computed 2×3 · 3×2 case', 
 
 function compareAffine(t: ExecutionContext, nb: Backend, ref: Backend, seed: number, label: string): void {
   const rng = new Rng(seed);
-  for (let i = 0; i < 34; i++) {
-    // Case 0 is a single row; d up to 150 puts the GEMM through more than one block. The last
-    // four are batch-sized (n up to 300: more than one 256-deep pass), where the weight
-    // gradient's xᵀ is bigger than L1 and packed, over odd row counts and several column panels.
-    const big = i >= 30;
-    const n = i === 0 ? 1 : big ? intIn(rng, 60, 300) : intIn(rng, 1, 17);
-    const d = big ? intIn(rng, 140, 400) : intIn(rng, 1, 150);
-    const m = big ? intIn(rng, 17, 70) : intIn(rng, 1, 23);
+  for (let i = 0; i < 36; i++) {
+    // Case 0 is a single row; d up to 150 puts the GEMM through more than one block. Cases 30–33
+    // are batch-sized (n up to 300: more than one 256-deep pass), where the weight gradient's xᵀ
+    // is bigger than L1 and packed, over odd row counts and several column panels. The last two
+    // have d ≥ 1024, which the built-in forward sums in two halves.
+    const big = i >= 30, deep = i >= 34;
+    const n = i === 0 ? 1 : deep ? intIn(rng, 1, 120) : big ? intIn(rng, 60, 300) : intIn(rng, 1, 17);
+    const d = deep ? intIn(rng, 1024, 4400) : big ? intIn(rng, 140, 400) : intIn(rng, 1, 150);
+    const m = deep ? intIn(rng, 5, 110) : big ? intIn(rng, 17, 70) : intIn(rng, 1, 23);
     const ctx = `n ${n}, d ${d}, m ${m}, ${label}`;
     const x = randn32(rng, n * d);
     const w = randn32(rng, d * m, 0.1);
@@ -68,5 +69,33 @@ nativeVsReference('affine: native vs reference on 30 random sizes', (t, nb, ref,
     } finally {
       gemm.restore();
     }
+  }
+});
+
+nativeVsReference('affine forward: a row has the same bits in any batch and with any thread count (built-in GEMM, d ≥ 1024 in two halves)', (t, nb) => {
+  const rng = new Rng(331);
+  const before = nb.getNumThreads();
+  // (OpenBLAS's sums may depend on how many rows a call has.)
+  const builtin = gemmChoices(nb).find((g) => g.name === 'builtin')!;
+  builtin.select();
+  try {
+    for (const [n, d, m] of [[37, 4320, 100], [9, 1100, 50], [1001, 1024, 10]]) {
+      const x = randn32(rng, n * d);
+      const w = randn32(rng, d * m, 0.1);
+      const bias = randn32(rng, m);
+      const forward = (rows: number, threads: number) => {
+        nb.setNumThreads(threads);
+        const out = new Float32Array(rows * m).fill(NaN);
+        nb.affineForward(x.subarray(0, rows * d), w, bias, rows, d, m, out);
+        return out;
+      };
+      const whole = forward(n, 1);
+      for (const [rows, threads] of [[n, 2], [n, 3], [1, 2], [Math.ceil(n / 2), 2]]) {
+        assertEqualArrays(t, 'out', forward(rows, threads), whole.subarray(0, rows * m), `n ${n} → ${rows} rows, d ${d}, m ${m}, ${threads} threads`);
+      }
+    }
+  } finally {
+    nb.setNumThreads(before);
+    builtin.restore();
   }
 });

@@ -428,15 +428,6 @@ bool patches_fit(const ConvGeom& g) {
   return g.kw <= kSparseMaxKw && g.c * g.kh <= kMaxPatchRows && bytes <= l2_cache_bytes() / 2;
 }
 
-// The first kw lanes of a patch row (kw ≤ 8).
-inline void store_row_tail(float* dst, __m256 v, int64_t kw) {
-#if defined(SN_TARGET_AVX512)
-  _mm256_mask_storeu_ps(dst, __mmask8((1u << kw) - 1u), v);
-#else
-  _mm256_maskstore_ps(dst, _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(kw)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
-#endif
-}
-
 // patches (ohw × stride floats): position q's taps in (ci, ki, kj) order from patches + q·stride.
 // The lanes from c·kh·kw up to the stride are not written (clear_patch_tails zeroes them once a
 // call; no row store reaches them while kw ≥ 4).
@@ -453,7 +444,7 @@ void make_patches(const float* xp, const ConvGeom& g, const int64_t* row_offsets
       if (kw <= 8) {
         int64_t r = 0;
         for (; r + 1 < rows; ++r) _mm256_storeu_ps(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]));
-        store_row_tail(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]), kw);
+        store_first8(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]), kw);
       } else {
 #if defined(SN_TARGET_AVX512)
         int64_t r = 0;

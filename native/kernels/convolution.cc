@@ -482,15 +482,6 @@ constexpr DxFn kDxByNonzeros[kRowChunkVectors] = {
     dx_by_nonzeros<0>, dx_by_nonzeros<1>, dx_by_nonzeros<2>, dx_by_nonzeros<3>,  dx_by_nonzeros<4>,  dx_by_nonzeros<5>,
     dx_by_nonzeros<6>, dx_by_nonzeros<7>, dx_by_nonzeros<8>, dx_by_nonzeros<9>, dx_by_nonzeros<10>, dx_by_nonzeros<11>};
 
-// The first n (≤ 8) lanes of v.
-inline void store_first8(float* d, __m256 v, int64_t n) {
-#if defined(SN_TARGET_AVX512)
-  _mm256_mask_storeu_ps(d, __mmask8((1u << n) - 1u), v);
-#else
-  _mm256_maskstore_ps(d, _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
-#endif
-}
-
 // dx (c, h, w) from the padded channels-innermost map dxp (pixel (y, x) of the inner map at
 // ((y + pad)·pw + x + pad)·c): 8 pixels × 8 channels a block, turned in registers. The general
 // transpose, a row of w pixels × c channels at a time, went scalar below 8 channels and for the

@@ -177,6 +177,15 @@ inline void vstore_first(float* p, V v, int64_t n) {
 #endif
 
 #if SN_MASKED_SIMD
+// The first n (≤ 8) lanes of an 8-lane vector (a mask register on AVX-512, vmaskmovps on AVX2).
+inline void store_first8(float* d, __m256 v, int64_t n) {
+#if defined(SN_TARGET_AVX512)
+  _mm256_mask_storeu_ps(d, __mmask8((1u << n) - 1u), v);
+#else
+  _mm256_maskstore_ps(d, _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
+#endif
+}
+
 // o[j] lane q = r[q] lane j for j, q < 8: the 8 × 8 block turned in registers.
 inline void transpose_8x8(const __m256 r[8], __m256 o[8]) {
   const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);

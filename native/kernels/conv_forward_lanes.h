@@ -1,5 +1,5 @@
 // The convolution's forward straight from the padded image, filters in the vector lanes and a few
-// output positions a register tile (AVX2: 16 × 6; AVX-512: 32 × 12 or 16 × 14): no im2col.
+// output positions a register tile (AVX2: 16 × 6; AVX-512: 32 × 12 or 16 × 28): no im2col.
 #pragma once
 #include <cstdint>
 

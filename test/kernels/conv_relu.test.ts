@@ -115,7 +115,7 @@ nativeVsReference('convReluForward with filters in panels of 16 or 32 (the nativ
     // [channels, size, kernel, pad, filters, width?]: maps from 1 to 29 wide (a 6-position tile
     // spans up to 6 output rows), c·k·k from 3 to 600 (up to three passes of 256 taps); square or
     // one column wider, except the 5 × 7 maps, whose 35 positions end in a tile of 5 (the last
-    // pass stores every tile height 1–6 straight into the map on AVX2; AVX-512's tiles of 14 and
+    // pass stores every tile height 1–6 straight into the map on AVX2; AVX-512's tiles of 28 and
     // 12 positions end in 7 and 11 there; 48 filters are three 16-filter panels on AVX-512)
     const shapes: [number, number, number, number, number, number?][] = [[1, 28, 3, 1, 16], [16, 28, 3, 1, 16], [16, 14, 3, 1, 32],
       [32, 7, 3, 1, 64], [64, 7, 3, 1, 64], [3, 5, 3, 0, 16], [2, 4, 3, 1, 32], [5, 9, 5, 2, 48], [24, 11, 5, 1, 16],

@@ -433,26 +433,41 @@ bool patches_fit(const ConvGeom& g) {
 // call; no row store reaches them while kw ≥ 4).
 // xp: the padded image (im2col_pad_image), whose slack covers the whole-vector loads past a
 // row's last tap; row_offsets: each kernel row (ci, ki)'s first tap in xp.
-void make_patches(const float* xp, const ConvGeom& g, const int64_t* row_offsets, int64_t stride, float* patches) {
+// Position q's patch into dst.
+inline void make_patch(const float* xp, const ConvGeom& g, const int64_t* row_offsets, int64_t q, float* dst) {
   const int64_t rows = g.c * g.kh, pw = g.w + 2 * g.pad, kw = g.kw;
-  for (int64_t oi = 0; oi < g.oh; ++oi)
-    for (int64_t oj = 0; oj < g.ow; ++oj) {
-      const float* src = xp + oi * g.stride * pw + oj * g.stride;
-      float* dst = patches + (oi * g.ow + oj) * stride;
-      // Each row's whole vector overlaps the next row's taps, which the next store overwrites;
-      // the last row's store would run past the patch, so it keeps only its kw lanes.
-      if (kw <= 8) {
-        int64_t r = 0;
-        for (; r + 1 < rows; ++r) _mm256_storeu_ps(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]));
-        store_first8(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]), kw);
-      } else {
+  const float* src = xp + (q / g.ow) * g.stride * pw + (q % g.ow) * g.stride;
+  // Each row's whole vector overlaps the next row's taps, which the next store overwrites;
+  // the last row's store would run past the patch, so it keeps only its kw lanes.
+  if (kw <= 8) {
+    int64_t r = 0;
+    for (; r + 1 < rows; ++r) _mm256_storeu_ps(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]));
+    store_first8(dst + r * kw, _mm256_loadu_ps(src + row_offsets[r]), kw);
+  } else {
 #if defined(SN_TARGET_AVX512)
-        int64_t r = 0;
-        for (; r + 1 < rows; ++r) _mm512_storeu_ps(dst + r * kw, _mm512_loadu_ps(src + row_offsets[r]));
-        _mm512_mask_storeu_ps(dst + r * kw, __mmask16((1u << kw) - 1u), _mm512_loadu_ps(src + row_offsets[r]));
+    int64_t r = 0;
+    for (; r + 1 < rows; ++r) _mm512_storeu_ps(dst + r * kw, _mm512_loadu_ps(src + row_offsets[r]));
+    _mm512_mask_storeu_ps(dst + r * kw, __mmask16((1u << kw) - 1u), _mm512_loadu_ps(src + row_offsets[r]));
 #endif
-      }
-    }
+  }
+}
+
+// The patches of every position, or (needed non-null) of those whose byte is set, gathered first
+// into `order` without a branch (which positions win is data: a branch per position mispredicted
+// often enough to cost more than the patches it saved).
+void make_patches(const float* xp, const ConvGeom& g, const int64_t* row_offsets, int64_t stride, const uint8_t* needed,
+                  int32_t* order, float* patches) {
+  const int64_t ohw = g.ohw();
+  if (!needed) {
+    for (int64_t q = 0; q < ohw; ++q) make_patch(xp, g, row_offsets, q, patches + q * stride);
+    return;
+  }
+  int64_t count = 0;
+  for (int64_t q = 0; q < ohw; ++q) {
+    order[count] = int32_t(q);
+    count += needed[q];
+  }
+  for (int64_t t = 0; t < count; ++t) make_patch(xp, g, row_offsets, order[t], patches + order[t] * stride);
 }
 
 void clear_patch_tails(const ConvGeom& g, int64_t stride, float* patches) {
@@ -527,20 +542,49 @@ int64_t backward_patches(const float* dout, const float* out, const int32_t* arg
   for (int64_t ci = 0, r = 0; ci < g.c; ++ci)
     for (int64_t ki = 0; ki < g.kh; ++ki, ++r) row_offsets[r] = ci * ph * pw + ki * pw;
   std::atomic<int64_t> first_bad{-1};
+  // Where the windows are few for the positions (LeNet's first layer: 6 filters × 196 windows, at
+  // most, for 784 positions, about half of the windows positive), only their winners' patches
+  // are made (its backward ×0.84, Zen 5); elsewhere nearly every position wins somewhere.
+  const bool winners_only = g.f * pohw < 2 * ohw;
+  const int64_t list = pohw + W;  // a filter's list: positive_windows stores whole vectors
+  // Every filter's windows found before the patches are summed where the lists are small
+  // (LeNet's second layer: 5 KB, its backward ×0.93) or only the winners' patches are made;
+  // SimpleConvNet's 30 lists (38 KB) would push the patches out of L1 (its steps ×1.04 slower),
+  // so there each filter's windows are found just before its sums.
+  const bool lists_first = winners_only || 2 * g.f * list * int64_t(sizeof(float)) <= 16384;
   parallel_for_pieces(jobs, [&](int64_t j0, int64_t j1, int) {
     float* patches = t_patches.get(size_t(ohw * stride));
     clear_patch_tails(g, stride, patches);
-    float* lists = t_patch_windows.get(size_t(2 * (pohw + W)));
-    int32_t* at = reinterpret_cast<int32_t*>(lists);
-    float* d = lists + pohw + W;
+    // every filter's list of the image (positions, gradients), its count, and the needed bytes
+    float* lists = t_patch_windows.get(size_t(2 * g.f * list + 2 * g.f + (ohw + 3) / 4 + ohw));
+    int32_t* at_all = reinterpret_cast<int32_t*>(lists);
+    float* d_all = lists + g.f * list;
+    int64_t* counts = reinterpret_cast<int64_t*>(lists + 2 * g.f * list);
+    int32_t* order = reinterpret_cast<int32_t*>(lists + 2 * g.f * list + 2 * g.f);
+    uint8_t* needed = reinterpret_cast<uint8_t*>(lists + 2 * g.f * list + 2 * g.f + ohw);
     for (int64_t j = j0; j < j1; ++j) {
       float* part = partials + j * g.f * per_filter;
       std::memset(part, 0, sizeof(float) * size_t(g.f * per_filter));
       for (int64_t i = j * kPatchJobImages; i < std::min(g.n, (j + 1) * kPatchJobImages); ++i) {
-        make_patches(im2col_pad_image(x + i * in_size, g), g, row_offsets, stride, patches);
-        for (int64_t fi = 0; fi < g.f; ++fi) {
+        const auto find = [&](int64_t fi, int64_t slot) {
           const int64_t base = (i * g.f + fi) * pohw;
-          const int64_t k = positive_windows(dout + base, out + base, argmax + base, pohw, ohw, base, first_bad, at, d);
+          return positive_windows(dout + base, out + base, argmax + base, pohw, ohw, base, first_bad,
+                                  at_all + slot * list, d_all + slot * list);
+        };
+        if (lists_first)
+          for (int64_t fi = 0; fi < g.f; ++fi) counts[fi] = find(fi, fi);
+        if (winners_only) {
+          std::memset(needed, 0, size_t(ohw));
+          for (int64_t fi = 0; fi < g.f; ++fi)
+            for (int64_t e = 0; e < counts[fi]; ++e) needed[at_all[fi * list + e]] = 1;
+        }
+        make_patches(im2col_pad_image(x + i * in_size, g), g, row_offsets, stride, winners_only ? needed : nullptr,
+                     order, patches);
+        for (int64_t fi = 0; fi < g.f; ++fi) {
+          const int64_t slot = lists_first ? fi : 0;
+          const int64_t k = lists_first ? counts[fi] : find(fi, 0);
+          const int32_t* at = at_all + slot * list;
+          const float* d = d_all + slot * list;
           float* pf = part + fi * per_filter;
           for (int64_t q = 0; q < groups; ++q) {
             const int64_t v0 = q * nv / groups, v1 = (q + 1) * nv / groups;

@@ -428,12 +428,9 @@ bool patches_fit(const ConvGeom& g) {
   return g.kw <= kSparseMaxKw && g.c * g.kh <= kMaxPatchRows && bytes <= l2_cache_bytes() / 2;
 }
 
-// patches (ohw × stride floats): position q's taps in (ci, ki, kj) order from patches + q·stride.
-// The lanes from c·kh·kw up to the stride are not written (clear_patch_tails zeroes them once a
-// call; no row store reaches them while kw ≥ 4).
-// xp: the padded image (im2col_pad_image), whose slack covers the whole-vector loads past a
-// row's last tap; row_offsets: each kernel row (ci, ki)'s first tap in xp.
-// Position q's patch into dst.
+// Position q's patch into dst: its taps in (ci, ki, kj) order. xp: the padded image
+// (im2col_pad_image), whose slack covers the whole-vector loads past a row's last tap;
+// row_offsets: each kernel row (ci, ki)'s first tap in xp.
 inline void make_patch(const float* xp, const ConvGeom& g, const int64_t* row_offsets, int64_t q, float* dst) {
   const int64_t rows = g.c * g.kh, pw = g.w + 2 * g.pad, kw = g.kw;
   const float* src = xp + (q / g.ow) * g.stride * pw + (q % g.ow) * g.stride;
@@ -452,6 +449,9 @@ inline void make_patch(const float* xp, const ConvGeom& g, const int64_t* row_of
   }
 }
 
+// patches (ohw × stride floats): position q's patch from patches + q·stride. The lanes from c·kh·kw
+// up to the stride are not written (clear_patch_tails zeroes them once a call; no row store
+// reaches them while kw ≥ 4).
 // The patches of every position, or (needed non-null) of those whose byte is set, gathered first
 // into `order` without a branch (which positions win is data: a branch per position mispredicted
 // often enough to cost more than the patches it saved).

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "kernels/conv_pool_tiles.h"
 #include "kernels/convolution.h"
 #include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
@@ -26,6 +27,20 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
   const ForwardWeights fw = forward_weights(w, g);
+#if SN_POOLED_TILES
+  // The pooling in the GEMM's tile (SimpleConvNet): the convolution's 69 KB an image, which
+  // the pooling read back from L2, is never stored. Inference ×0.86, training ×0.95 (Zen 5).
+  if (pooled_tiles_fit(g, p) && conv_forward_sums_by_gemm(fw, g)) {
+    parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
+      float* col = t_col.get(size_t(ckk * ohw));
+      for (int64_t i = begin; i < end; ++i) {
+        im2col_image(x + i * in_size, g, col);
+        conv_relu_pool_tiles(col, fw.wt, b, g, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
+      }
+    });
+    return;
+  }
+#endif
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
     float* conv = t_conv.get(size_t(g.f * ohw));
     float* col = t_col.get(size_t(ckk * ohw));

@@ -221,6 +221,43 @@ eachBackend('convReluPoolForward in inference: 2 × 2 pooling of every row width
   }
 });
 
+eachBackend('convReluPool on 24-wide maps (AVX-512 pools in the GEMM\'s register tile): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
+  const rng = new Rng(93);
+  // Filters 1–13: whole tiles of 6 and every remainder; 25 taps (SimpleConvNet), 27 and 75.
+  const shapes: [number, number, number, number][] = [[1, 28, 5, 0], [3, 26, 3, 0], [1, 24, 3, 1], [3, 28, 5, 0], [1, 24, 5, 2]];
+  for (let f = 1; f <= 13; f++) {
+    const [c, h, k, pad] = shapes[f % shapes.length];
+    const g = convGeometry('24-wide', [intIn(rng, 1, 3), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+    const cs = { g, p: poolGeometry('pool', [g.n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+    const { x, w, b, dout } = inputs(rng, g, cs.p);
+    // Coarse values make ties common.
+    for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
+    for (let i = 0; i < w.length; i++) w[i] = Math.round(w[i] * 2) / 2;
+    // Then a NaN, which must win or lose as in the separate pooling (where the Relu, before the
+    // pooling, would have made it 0: so only the winners and inference are compared then).
+    for (const withNaN of [false, true]) {
+      if (withNaN) x[rng.int(x.length)] = NaN;
+      const ctx = `${describe(cs)}${withNaN ? ', a NaN in x' : ''}`;
+      const sep = separate(bk, cs, x, w, b, dout);
+      const fused = fusedForward(bk, cs, x, w, b);
+      if (!withNaN) assertEqualArrays(t, 'out', fused.out, sep.out, ctx);
+      // The winner is the first of the window's cells, row by row, that beats all before it (>).
+      const plane = g.oh * g.ow, pplane = cs.p.oh * cs.p.ow;
+      let wrong = -1;
+      for (let q = 0; q < fused.argmax.length && wrong < 0; q++) {
+        const base = Math.floor(q / pplane) * plane, at = 2 * Math.floor((q % pplane) / cs.p.ow) * g.ow + 2 * (q % cs.p.ow);
+        let best = at;
+        for (const d of [1, g.ow, g.ow + 1]) if (sep.conv[base + at + d] > sep.conv[base + best]) best = at + d;
+        if (fused.argmax[q] !== best) wrong = q;
+      }
+      t.is(wrong, -1, `argmax[${wrong}] is ${fused.argmax[wrong]}, not the window's first maximum (${ctx})`);
+      const inferred = new Float32Array(fused.out.length).fill(-3);
+      bk.convReluPoolForward(x, w, b, g, cs.p, inferred, null);
+      assertEqualArrays(t, 'inference out', inferred, fused.out, ctx);
+    }
+  }
+});
+
 /**
  * Inputs shaped like handwriting: per plane, all zero, a random rectangle kept (the rest ±0),
  * that rectangle with random rows and columns zeroed, or dense.

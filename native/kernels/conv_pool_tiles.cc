@@ -20,21 +20,25 @@ constexpr int64_t kPooledWidth = 12;  // windows a pooled row
 
 inline __m512 max16(__m512 a, __m512 b) { return _mm512_mask_max_ps(b, __mmask16(0xFFFF), a, b); }
 
-// One pooled row (conv rows 2·pr and 2·pr + 1, at col + 48·pr) of MR filters (wt + f0, b + f0,
-// out + f0 · pohw). Before the pooling, lanes 0–15, 16–31 and 32–47 of the two rows are
-// x0 = row0[0..15], x1 = row0[16..23] row1[0..7], x2 = row1[8..23]; the even and odd columns of
-// each row come out of one two-source permute each.
+// One pooled row (conv rows 2·pr and 2·pr + 1) of MR filters (wt + f0, b + f0, out + f0 · pohw),
+// read from the padded image: tap t of the pair's first row starts at pair + taps[t], its second
+// row pw floats on (stride 1), so no im2col is written. The tile's 48 lanes are those of the
+// GEMM's column panel over im2col: x0 = row0[0..15], x1 = row0[16..23] row1[0..7] (two masked
+// loads), x2 = row1[8..23]. After the sums, the even and odd columns of each row come out of one
+// two-source permute each.
 template <int MR, bool Argmax>
-void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* col, int64_t ohw, const float* b, int64_t pr,
-                 int64_t pohw, float* out, int32_t* argmax) {
+void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* pair, const int32_t* taps, int64_t pw,
+                 const float* b, int64_t pr, int64_t pohw, float* out, int32_t* argmax) {
   __m512 acc[MR][3];
   SN_UNROLL
   for (int r = 0; r < MR; ++r)
     SN_UNROLL
     for (int v = 0; v < 3; ++v) acc[r][v] = _mm512_setzero_ps();
   for (int64_t p = 0; p < ckk; ++p) {
-    const float* bp = col + p * ohw;
-    const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16), b2 = _mm512_loadu_ps(bp + 32);
+    const float* r0 = pair + taps[p];
+    const float* r1 = r0 + pw;
+    const __m512 b0 = _mm512_loadu_ps(r0), b2 = _mm512_loadu_ps(r1 + 8);
+    const __m512 b1 = _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(0x00FF, r0 + 16), 0xFF00, r1 - 8);
     const float* ap = wt + p * f;
     SN_UNROLL
     for (int r = 0; r < MR; ++r) {
@@ -76,32 +80,31 @@ void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* col, int6
 }
 
 template <bool Argmax>
-void pooled_tail(int mr, int64_t ckk, const float* wt, int64_t f, const float* col, int64_t ohw, const float* b,
-                 int64_t pr, int64_t pohw, float* out, int32_t* argmax) {
+void pooled_tail(int mr, int64_t ckk, const float* wt, int64_t f, const float* pair, const int32_t* taps, int64_t pw,
+                 const float* b, int64_t pr, int64_t pohw, float* out, int32_t* argmax) {
   switch (mr) {
-    case 1: return pooled_tile<1, Argmax>(ckk, wt, f, col, ohw, b, pr, pohw, out, argmax);
-    case 2: return pooled_tile<2, Argmax>(ckk, wt, f, col, ohw, b, pr, pohw, out, argmax);
-    case 3: return pooled_tile<3, Argmax>(ckk, wt, f, col, ohw, b, pr, pohw, out, argmax);
-    case 4: return pooled_tile<4, Argmax>(ckk, wt, f, col, ohw, b, pr, pohw, out, argmax);
-    default: return pooled_tile<5, Argmax>(ckk, wt, f, col, ohw, b, pr, pohw, out, argmax);
+    case 1: return pooled_tile<1, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
+    case 2: return pooled_tile<2, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
+    case 3: return pooled_tile<3, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
+    case 4: return pooled_tile<4, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
+    default: return pooled_tile<5, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
   }
 }
 
 template <bool Argmax>
-void pooled_rows(const float* col_n, const float* wt, const float* b, const ConvGeom& g, float* out_n,
+void pooled_rows(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g, float* out_n,
                  int32_t* argmax_n) {
-  const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = (g.oh / 2) * kPooledWidth;
-  // Row pair outer, filters inner: the pair's 48 columns of col (ckk × 48 floats) stay in L1
-  // for every filter tile, as the GEMM's column panel does.
+  const int64_t ckk = g.ckk(), pw = g.w + 2 * g.pad, pohw = (g.oh / 2) * kPooledWidth;
+  // Row pair outer, filters inner: the pair's input rows stay in L1 for every filter tile.
   for (int64_t pr = 0; pr < g.oh / 2; ++pr) {
-    const float* col = col_n + pr * 2 * kWidth;
+    const float* pair = xp + 2 * pr * pw;
     int64_t f0 = 0;
     for (; f0 + kFilters <= g.f; f0 += kFilters) {
-      pooled_tile<kFilters, Argmax>(ckk, wt + f0, g.f, col, ohw, b + f0, pr, pohw, out_n + f0 * pohw,
+      pooled_tile<kFilters, Argmax>(ckk, wt + f0, g.f, pair, taps, pw, b + f0, pr, pohw, out_n + f0 * pohw,
                                     Argmax ? argmax_n + f0 * pohw : nullptr);
     }
     if (f0 < g.f) {
-      pooled_tail<Argmax>(int(g.f - f0), ckk, wt + f0, g.f, col, ohw, b + f0, pr, pohw, out_n + f0 * pohw,
+      pooled_tail<Argmax>(int(g.f - f0), ckk, wt + f0, g.f, pair, taps, pw, b + f0, pr, pohw, out_n + f0 * pohw,
                           Argmax ? argmax_n + f0 * pohw : nullptr);
     }
   }
@@ -110,16 +113,16 @@ void pooled_rows(const float* col_n, const float* wt, const float* b, const Conv
 }  // namespace
 
 bool pooled_tiles_fit(const ConvGeom& g, const PoolGeom& p) {
-  return g.ow == kWidth && g.oh % 2 == 0 && p.ph == 2 && p.pw == 2 && p.stride == 2 && p.pad == 0 &&
+  return g.stride == 1 && g.ow == kWidth && g.oh % 2 == 0 && p.ph == 2 && p.pw == 2 && p.stride == 2 && p.pad == 0 &&
          p.h == g.oh && p.w == g.ow && p.oh == g.oh / 2 && p.ow == kPooledWidth && g.ckk() <= sgemm_pass_depth();
 }
 
-void conv_relu_pool_tiles(const float* col_n, const float* wt, const float* b, const ConvGeom& g, float* out_n,
-                          int32_t* argmax_n) {
+void conv_relu_pool_tiles(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g,
+                          float* out_n, int32_t* argmax_n) {
   if (argmax_n) {
-    pooled_rows<true>(col_n, wt, b, g, out_n, argmax_n);
+    pooled_rows<true>(xp, taps, wt, b, g, out_n, argmax_n);
   } else {
-    pooled_rows<false>(col_n, wt, b, g, out_n, nullptr);
+    pooled_rows<false>(xp, taps, wt, b, g, out_n, nullptr);
   }
 }
 

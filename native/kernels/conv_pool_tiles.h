@@ -17,18 +17,20 @@ SN_BEGIN_TARGET
 #endif
 
 #if SN_POOLED_TILES
-// Whether conv_relu_pool_tiles takes this shape: a 2 × 2 stride-2 unpadded pooling of a
+// Whether conv_relu_pool_tiles takes this shape: a 2 × 2 stride-2 unpadded pooling of a stride-1
 // convolution 24 outputs wide with an even number of rows, at most one GEMM pass of taps deep
 // (c·kh·kw ≤ sgemm_pass_depth()). The caller also checks that conv_forward_image would sum
 // with the built-in GEMM (conv_forward_sums_by_gemm), whose bits these are.
 bool pooled_tiles_fit(const ConvGeom& g, const PoolGeom& p);
 
-// out_n (f, oh/2 · 12) = relu(maxpool(w · col_n + b)) for one image: col_n = im2col(x_n)
-// (c·kh·kw × oh·ow), wt = wᵀ (c·kh·kw × f). argmax_n, when non-null, gets each window's winner in
-// the convolution's plane as pool_plane writes it (first maximum wins). The values, sums and
-// winners are those of conv_forward_image's GEMM then pool_plane (or pool_plane_relu), bit for bit.
-void conv_relu_pool_tiles(const float* col_n, const float* wt, const float* b, const ConvGeom& g, float* out_n,
-                          int32_t* argmax_n);
+// out_n (f, oh/2 · 12) = relu(maxpool(w · im2col(x_n) + b)) for one image, read from xp, x_n with
+// its zero border (c planes of (h + 2·pad) × (w + 2·pad); x_n itself when pad is 0): tap t of
+// output (oi, oj) is xp[taps[t] + oi·(w + 2·pad) + oj] (conv_tap_offsets). wt = wᵀ (c·kh·kw × f).
+// argmax_n, when non-null, gets each window's winner in the convolution's plane as pool_plane
+// writes it (first maximum wins). The values, sums and winners are those of conv_forward_image's
+// GEMM then pool_plane (or pool_plane_relu), bit for bit.
+void conv_relu_pool_tiles(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g,
+                          float* out_n, int32_t* argmax_n);
 #endif
 
 SN_END_TARGET

@@ -9,54 +9,83 @@ SN_BEGIN_TARGET
 
 namespace {
 
-// Filters a tile: 6 × 3 accumulators, 3 vectors of col and a broadcast fit the 32 registers. The
+constexpr int64_t kWidth = 24;        // the convolution's row: two of them are a tile's positions
+constexpr int64_t kPooledWidth = 12;  // windows a pooled row
+
+// One image as the tiles read it.
+struct Image {
+  const float* xp;      // padded: c planes of ph rows of pw floats
+  const uint32_t* live;  // per padded row, whether it holds a non-zero (NaN and ±∞ count); null: all
+  const float* wt;      // wᵀ, c·kh·kw × f
+  const float* b;
+  int64_t c, kh, kw, ph, pw, f, pohw;
+};
+
+// The filter rows (channel ci, kernel row ki) of a row pair, by which of the pair's two input rows
+// hold a non-zero: Rows bit 0 the first, bit 1 the second. A zero row's products are w·(±0) = ±0,
+// which change no sum (an accumulator that starts at +0 never holds −0) when w is finite: about a
+// fifth of MNIST's row pairs are zero in both, more in one. Every output is still the built-in
+// GEMM's sum in its order (tap by tap from zero, then the bias): the same bits as
+// conv_forward_image (whose AVX2 direct kernel skips zeros the same way).
+//
+// Filters a tile: 6 × 3 accumulators, 3 image vectors and a broadcast fit the 32 registers. The
 // built-in GEMM's 10 × 3 tile keeps two accumulators on the stack, whose load, FMA and store
 // each step chain the steps; over only 25 taps that cost more than the smaller tile's extra
-// reloads of col. The sums are the GEMM's in its order (tap by tap from zero, then the bias):
-// the same bits as conv_forward_image.
+// reloads of the image (5, 6 or 8 filters ran alike).
 constexpr int kFilters = 6;
-constexpr int64_t kWidth = 24;        // the convolution's row: two of them are the tile's 48 columns
-constexpr int64_t kPooledWidth = 12;  // windows a pooled row
 
 inline __m512 max16(__m512 a, __m512 b) { return _mm512_mask_max_ps(b, __mmask16(0xFFFF), a, b); }
 
-// One pooled row (conv rows 2·pr and 2·pr + 1) of MR filters (wt + f0, b + f0, out + f0 · pohw),
-// read from the padded image: tap t of the pair's first row starts at pair + taps[t], its second
-// row pw floats on (stride 1), so no im2col is written. The tile's 48 lanes are those of the
-// GEMM's column panel over im2col: x0 = row0[0..15], x1 = row0[16..23] row1[0..7] (two masked
-// loads), x2 = row1[8..23]. After the sums, the even and odd columns of each row come out of one
-// two-source permute each.
+// The kw taps of one filter row: from the pair's first row r0 and second r1, tap kj's 48 lanes
+// are those of the GEMM's column panel over im2col: x0 = r0[kj..kj+15], x1 = r0[kj+16..kj+23]
+// r1[kj..kj+7] (two masked loads), x2 = r1[kj+8..kj+23]. A zero row leaves out its vectors.
+template <int MR, unsigned Rows>
+__attribute__((always_inline)) inline void filter_row(__m512 (&acc)[MR][3], const float* r0, const float* r1,
+                                                      const float* ap, int64_t f, int64_t kw) {
+  for (int64_t kj = 0; kj < kw; ++kj, ap += f) {
+    __m512 bv[3];
+    if (Rows & 1u) bv[0] = _mm512_loadu_ps(r0 + kj);
+    bv[1] = _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(0x00FF, r0 + kj + 16), 0xFF00, r1 + kj - 8);
+    if (Rows & 2u) bv[2] = _mm512_loadu_ps(r1 + kj + 8);
+    SN_UNROLL
+    for (int r = 0; r < MR; ++r) {
+      const __m512 a = _mm512_set1_ps(ap[r]);
+      if (Rows & 1u) acc[r][0] = _mm512_fmadd_ps(a, bv[0], acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a, bv[1], acc[r][1]);
+      if (Rows & 2u) acc[r][2] = _mm512_fmadd_ps(a, bv[2], acc[r][2]);
+    }
+  }
+}
+
+// One pooled row pr (conv rows 2·pr and 2·pr + 1) of MR filters from f0. After the sums the even
+// and odd columns of each row come out of one two-source permute each.
 template <int MR, bool Argmax>
-void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* pair, const int32_t* taps, int64_t pw,
-                 const float* b, int64_t pr, int64_t pohw, float* out, int32_t* argmax) {
+void pooled_tile(const Image& im, int64_t pr, int64_t f0, float* out, int32_t* argmax) {
   __m512 acc[MR][3];
   SN_UNROLL
   for (int r = 0; r < MR; ++r)
     SN_UNROLL
     for (int v = 0; v < 3; ++v) acc[r][v] = _mm512_setzero_ps();
-  for (int64_t p = 0; p < ckk; ++p) {
-    const float* r0 = pair + taps[p];
-    const float* r1 = r0 + pw;
-    const __m512 b0 = _mm512_loadu_ps(r0), b2 = _mm512_loadu_ps(r1 + 8);
-    const __m512 b1 = _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(0x00FF, r0 + 16), 0xFF00, r1 - 8);
-    const float* ap = wt + p * f;
-    SN_UNROLL
-    for (int r = 0; r < MR; ++r) {
-      const __m512 a = _mm512_set1_ps(ap[r]);
-      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
-      acc[r][2] = _mm512_fmadd_ps(a, b2, acc[r][2]);
+  const float* ap = im.wt + f0;
+  for (int64_t ci = 0; ci < im.c; ++ci) {
+    for (int64_t ki = 0; ki < im.kh; ++ki, ap += im.kw * im.f) {
+      const int64_t row = ci * im.ph + 2 * pr + ki;
+      const float* r0 = im.xp + row * im.pw;
+      const unsigned rows = im.live ? im.live[row] | im.live[row + 1] << 1 : 3u;
+      if (rows == 3u) filter_row<MR, 3u>(acc, r0, r0 + im.pw, ap, im.f, im.kw);
+      else if (rows == 1u) filter_row<MR, 1u>(acc, r0, r0 + im.pw, ap, im.f, im.kw);
+      else if (rows == 2u) filter_row<MR, 2u>(acc, r0, r0 + im.pw, ap, im.f, im.kw);
     }
   }
   const __m512i even0 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 0, 0, 0, 0);
   const __m512i odd0 = _mm512_add_epi32(even0, _mm512_set1_epi32(1));
   const __m512i even1 = _mm512_add_epi32(even0, _mm512_set1_epi32(8));
   const __m512i odd1 = _mm512_add_epi32(even0, _mm512_set1_epi32(9));
-  const __mmask16 row = __mmask16((1u << kPooledWidth) - 1u);
-  const int64_t at_out = pr * kPooledWidth;
+  const __mmask16 lanes = __mmask16((1u << kPooledWidth) - 1u);
+  const int64_t at_out = f0 * im.pohw + pr * kPooledWidth;
   SN_UNROLL
   for (int r = 0; r < MR; ++r) {
-    const __m512 bias = _mm512_set1_ps(b[r]);
+    const __m512 bias = _mm512_set1_ps(im.b[f0 + r]);
     const __m512 x0 = _mm512_add_ps(acc[r][0], bias), x1 = _mm512_add_ps(acc[r][1], bias),
                  x2 = _mm512_add_ps(acc[r][2], bias);
     const __m512 v0 = _mm512_permutex2var_ps(x0, even0, x1), v1 = _mm512_permutex2var_ps(x0, odd0, x1);
@@ -65,7 +94,7 @@ void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* pair, con
     // maxima are the masked form with every lane set: the plain one leaves GCC 12 warning of an
     // uninitialized source operand; the code is the same.)
     const __m512 m1 = max16(v1, v0), m2 = max16(v2, m1), best = max16(v3, m2);
-    _mm512_mask_storeu_ps(out + r * pohw + at_out, row, max16(best, _mm512_setzero_ps()));
+    _mm512_mask_storeu_ps(out + at_out + r * im.pohw, lanes, max16(best, _mm512_setzero_ps()));
     if (Argmax) {
       const __mmask16 k1 = _mm512_cmp_ps_mask(v1, v0, _CMP_GT_OQ), k2 = _mm512_cmp_ps_mask(v2, m1, _CMP_GT_OQ),
                       k3 = _mm512_cmp_ps_mask(v3, m2, _CMP_GT_OQ);
@@ -74,39 +103,28 @@ void pooled_tile(int64_t ckk, const float* wt, int64_t f, const float* pair, con
       at = _mm512_mask_mov_epi32(at, k3, _mm512_set1_epi32(int32_t(kWidth + 1)));
       // cell = 2·pr·24 + 2·lane + the offset within the window
       at = _mm512_add_epi32(at, _mm512_add_epi32(even0, _mm512_set1_epi32(int32_t(2 * pr * kWidth))));
-      _mm512_mask_storeu_epi32(argmax + r * pohw + at_out, row, at);
+      _mm512_mask_storeu_epi32(argmax + at_out + r * im.pohw, lanes, at);
     }
   }
 }
 
-template <bool Argmax>
-void pooled_tail(int mr, int64_t ckk, const float* wt, int64_t f, const float* pair, const int32_t* taps, int64_t pw,
-                 const float* b, int64_t pr, int64_t pohw, float* out, int32_t* argmax) {
-  switch (mr) {
-    case 1: return pooled_tile<1, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
-    case 2: return pooled_tile<2, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
-    case 3: return pooled_tile<3, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
-    case 4: return pooled_tile<4, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
-    default: return pooled_tile<5, Argmax>(ckk, wt, f, pair, taps, pw, b, pr, pohw, out, argmax);
+
+// The last tile, of mr < kFilters filters.
+template <bool Argmax, int MR = kFilters - 1>
+void pooled_tail(int mr, const Image& im, int64_t pr, int64_t f0, float* out, int32_t* argmax) {
+  if constexpr (MR >= 1) {
+    if (mr == MR) return pooled_tile<MR, Argmax>(im, pr, f0, out, argmax);
+    pooled_tail<Argmax, MR - 1>(mr, im, pr, f0, out, argmax);
   }
 }
 
 template <bool Argmax>
-void pooled_rows(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g, float* out_n,
-                 int32_t* argmax_n) {
-  const int64_t ckk = g.ckk(), pw = g.w + 2 * g.pad, pohw = (g.oh / 2) * kPooledWidth;
+void pooled_rows(const Image& im, int64_t pooled_rows, float* out_n, int32_t* argmax_n) {
   // Row pair outer, filters inner: the pair's input rows stay in L1 for every filter tile.
-  for (int64_t pr = 0; pr < g.oh / 2; ++pr) {
-    const float* pair = xp + 2 * pr * pw;
+  for (int64_t pr = 0; pr < pooled_rows; ++pr) {
     int64_t f0 = 0;
-    for (; f0 + kFilters <= g.f; f0 += kFilters) {
-      pooled_tile<kFilters, Argmax>(ckk, wt + f0, g.f, pair, taps, pw, b + f0, pr, pohw, out_n + f0 * pohw,
-                                    Argmax ? argmax_n + f0 * pohw : nullptr);
-    }
-    if (f0 < g.f) {
-      pooled_tail<Argmax>(int(g.f - f0), ckk, wt + f0, g.f, pair, taps, pw, b + f0, pr, pohw, out_n + f0 * pohw,
-                          Argmax ? argmax_n + f0 * pohw : nullptr);
-    }
+    for (; f0 + kFilters <= im.f; f0 += kFilters) pooled_tile<kFilters, Argmax>(im, pr, f0, out_n, argmax_n);
+    if (f0 < im.f) pooled_tail<Argmax>(int(im.f - f0), im, pr, f0, out_n, argmax_n);
   }
 }
 
@@ -117,12 +135,27 @@ bool pooled_tiles_fit(const ConvGeom& g, const PoolGeom& p) {
          p.h == g.oh && p.w == g.ow && p.oh == g.oh / 2 && p.ow == kPooledWidth && g.ckk() <= sgemm_pass_depth();
 }
 
-void conv_relu_pool_tiles(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g,
+void conv_relu_pool_tiles(const float* xp, const uint32_t* live, const float* wt, const float* b, const ConvGeom& g,
                           float* out_n, int32_t* argmax_n) {
+  const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
+  const Image im{xp, live, wt, b, g.c, g.kh, g.kw, ph, pw, g.f, (g.oh / 2) * kPooledWidth};
   if (argmax_n) {
-    pooled_rows<true>(xp, taps, wt, b, g, out_n, argmax_n);
+    pooled_rows<true>(im, g.oh / 2, out_n, argmax_n);
   } else {
-    pooled_rows<false>(xp, taps, wt, b, g, out_n, nullptr);
+    pooled_rows<false>(im, g.oh / 2, out_n, nullptr);
+  }
+}
+
+void nonzero_rows(const float* xp, int64_t rows, int64_t pw, uint32_t* live) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __mmask16 tail = __mmask16((1u << (pw % 16)) - 1u);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = xp + r * pw;
+    __mmask16 any = 0;
+    int64_t x = 0;
+    for (; x + 16 <= pw; x += 16) any |= _mm512_cmp_ps_mask(_mm512_loadu_ps(row + x), zero, _CMP_NEQ_UQ);
+    if (x < pw) any |= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(tail, row + x), zero, _CMP_NEQ_UQ);
+    live[r] = any != 0 ? 1u : 0u;  // NaN ≠ 0 (unordered): it counts
   }
 }
 

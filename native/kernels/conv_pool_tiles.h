@@ -1,7 +1,8 @@
-// The convolution's forward with the Relu and the 2 × 2 max Pooling taken in the GEMM's register
-// tile (AVX-512): a tile of 10 filters × 48 output positions is exactly two output rows of a
+// The convolution's forward with the Relu and the 2 × 2 max Pooling taken in the register tile
+// (AVX-512): a tile of a few filters × 48 output positions is exactly two output rows of a
 // 24-wide convolution (SimpleConvNet's 30 filters over 24 × 24), so each pooled row comes straight
-// from the accumulators and the convolution's output is never stored nor read back.
+// from the accumulators and the convolution's output is never stored nor read back. (An AVX2 form,
+// 2 filters × 2 rows × 3 vectors, ran ×1.11 slower than its direct kernel and pooling, Zen 5.)
 #pragma once
 #include <cstdint>
 
@@ -19,18 +20,21 @@ SN_BEGIN_TARGET
 #if SN_POOLED_TILES
 // Whether conv_relu_pool_tiles takes this shape: a 2 × 2 stride-2 unpadded pooling of a stride-1
 // convolution 24 outputs wide with an even number of rows, at most one GEMM pass of taps deep
-// (c·kh·kw ≤ sgemm_pass_depth()). The caller also checks that conv_forward_image would sum
-// with the built-in GEMM (conv_forward_sums_by_gemm), whose bits these are.
+// (c·kh·kw ≤ sgemm_pass_depth()). The caller also checks that the built-in GEMM is in use, whose
+// bits these are.
 bool pooled_tiles_fit(const ConvGeom& g, const PoolGeom& p);
 
 // out_n (f, oh/2 · 12) = relu(maxpool(w · im2col(x_n) + b)) for one image, read from xp, x_n with
-// its zero border (c planes of (h + 2·pad) × (w + 2·pad); x_n itself when pad is 0): tap t of
-// output (oi, oj) is xp[taps[t] + oi·(w + 2·pad) + oj] (conv_tap_offsets). wt = wᵀ (c·kh·kw × f).
-// argmax_n, when non-null, gets each window's winner in the convolution's plane as pool_plane
-// writes it (first maximum wins). The values, sums and winners are those of conv_forward_image's
-// GEMM then pool_plane (or pool_plane_relu), bit for bit.
-void conv_relu_pool_tiles(const float* xp, const int32_t* taps, const float* wt, const float* b, const ConvGeom& g,
+// its zero border (c planes of (h + 2·pad) × (w + 2·pad); x_n itself when pad is 0). wt = wᵀ
+// (c·kh·kw × f). live: null, or nonzero_rows(xp) when every weight is finite (a zero row's
+// products are then skipped). argmax_n, when non-null, gets each window's winner in the
+// convolution's plane as pool_plane writes it (first maximum wins). The values, sums and winners
+// are those of conv_forward_image then pool_plane (or pool_plane_relu), bit for bit.
+void conv_relu_pool_tiles(const float* xp, const uint32_t* live, const float* wt, const float* b, const ConvGeom& g,
                           float* out_n, int32_t* argmax_n);
+
+// live[r] = 1 if row r of xp (rows × pw floats) holds a value other than ±0 (NaN included), else 0.
+void nonzero_rows(const float* xp, int64_t rows, int64_t pw, uint32_t* live);
 #endif
 
 SN_END_TARGET

@@ -4,11 +4,11 @@
 #include <atomic>
 #include <cstring>
 
-#include "kernels/conv_forward_lanes.h"
 #include "kernels/conv_pool_tiles.h"
 #include "kernels/convolution.h"
 #include "kernels/conv_weight_grad.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_choice.h"
 #include "kernels/im2col.h"
 #include "kernels/pooling.h"
 #include "kernels/scratch.h"
@@ -22,8 +22,8 @@ SN_BEGIN_TARGET
 // Per-thread: one image's convolution output and im2col (forward).
 static thread_local Scratch t_conv;
 static thread_local Scratch t_col;
-// The taps' offsets in the padded image (conv_relu_pool_tiles), in float-sized slots.
-static thread_local Scratch t_taps;
+// Which rows of the padded image hold a non-zero (conv_relu_pool_tiles), in float-sized slots.
+static thread_local Scratch t_live_rows;
 
 void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
                             float* out, int32_t* argmax) {
@@ -32,16 +32,22 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   const ForwardWeights fw = forward_weights(w, g);
 #if SN_POOLED_TILES
   // The pooling in the GEMM's tile (SimpleConvNet): the convolution's 69 KB an image, which
-  // the pooling read back from L2, is never stored, nor is im2col. Inference ×0.846 then ×0.960
-  // without im2col, training steps ×0.936 and ×0.974 (Zen 5, bench-ab).
-  if (pooled_tiles_fit(g, p) && conv_forward_sums_by_gemm(fw, g)) {
-    int32_t* taps = reinterpret_cast<int32_t*>(t_taps.get(size_t(ckk)));
-    conv_tap_offsets(g, taps);
+  // the pooling read back from L2, is never stored, nor is im2col. Inference ×0.846, then ×0.960
+  // without im2col and ×0.974 skipping zero rows; training steps ×0.936 and ×0.974 (Zen 5,
+  // bench-ab).
+  // With the built-in GEMM every forward path (GEMM, direct, lanes) sums each output tap by tap
+  // from zero and then adds the bias, as the tiles do: the same bits. OpenBLAS's order differs.
+  if (pooled_tiles_fit(g, p) && gemm_impl() == GemmImpl::Builtin) {
+    const int64_t rows = g.c * (g.h + 2 * g.pad), pw = g.w + 2 * g.pad;
+    const bool finite = all_finite(w, g.f * ckk);
     parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
+      static_assert(sizeof(uint32_t) == sizeof(float), "row flags are kept in float-sized slots");
+      uint32_t* live = finite ? reinterpret_cast<uint32_t*>(t_live_rows.get(size_t(rows))) : nullptr;
       for (int64_t i = begin; i < end; ++i) {
         // Unpadded, the image is read in place (the tiles' loads stay inside its rows).
         const float* xp = g.pad == 0 ? x + i * in_size : im2col_pad_image(x + i * in_size, g);
-        conv_relu_pool_tiles(xp, taps, fw.wt, b, g, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
+        if (live) nonzero_rows(xp, rows, pw, live);
+        conv_relu_pool_tiles(xp, live, fw.wt, b, g, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
       }
     });
     return;

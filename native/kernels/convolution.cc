@@ -281,14 +281,11 @@ static bool forward_runs_transposed(const ConvGeom& g) {
          (sgemm_copies_b_per_call(g.f, ohw) && g.f % sgemm_panel_columns() == 0);
 }
 
-#if SN_NONZERO_ROWS
-// Read by the AVX2 and AVX-512 kernels that skip zeros (w·0 is NaN for w = ±∞ or NaN).
-static bool all_finite(const float* v, int64_t n) {
+bool all_finite(const float* v, int64_t n) {
   bool finite = true;
   for (int64_t i = 0; i < n; ++i) finite &= std::isfinite(v[i]);
   return finite;
 }
-#endif
 
 ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
   // finite: read only by the AVX2 direct kernel's zero skipping. On AVX-512 (16-lane chunks, fewer
@@ -319,28 +316,6 @@ ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
   return fw;
 }
 
-#if defined(SN_TARGET_AVX2)
-// Many filters over few taps on rows of 17–24 columns (SimpleConvNet's 30 filters, 25 taps,
-// 24-wide rows): the direct kernel, 4 filters × 3 vectors at a time. Its forward ×0.82–0.85,
-// inference ×0.80–0.83 against im2col + a 25-deep GEMM (one thread, Zen 3), same bits. Not
-// for more taps or other widths: DeepConvNet's and LeNet's second layers took ×1.17–1.55.
-static bool direct_in_groups_fits(const ConvGeom& g, bool keep_col) {
-  return !keep_col && g.stride == 1 && g.f > 8 && g.ckk() <= 32 && g.ow > 2 * W && g.ow <= 3 * W &&
-         g.kw <= kDirectMaxKw;
-}
-#endif
-
-bool conv_forward_sums_by_gemm(const ForwardWeights& fw, const ConvGeom& g) {
-  if (gemm_impl() != GemmImpl::Builtin || fw.tap_offsets) return false;
-#if SN_MASKED_SIMD
-  if (direct_for(g, false)) return false;
-#if defined(SN_TARGET_AVX2)
-  if (direct_in_groups_fits(g, false)) return false;
-#endif
-#endif
-  return true;
-}
-
 void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_n,
                         float* col_n, bool keep_col) {
   const float* w = fw.w;
@@ -351,7 +326,14 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
     return;
   }
 #if defined(SN_TARGET_AVX2)
-  if (direct_in_groups_fits(g, keep_col)) return direct_in_groups<4, 3>(x_n, w, fw.finite, b, g, out_n, col_n);
+  // Many filters over few taps on rows of 17–24 columns (SimpleConvNet's 30 filters, 25 taps,
+  // 24-wide rows): the direct kernel, 4 filters × 3 vectors at a time. Its forward ×0.82–0.85,
+  // inference ×0.80–0.83 against im2col + a 25-deep GEMM (one thread, Zen 3), same bits. Not
+  // for more taps or other widths: DeepConvNet's and LeNet's second layers took ×1.17–1.55.
+  if (!keep_col && g.stride == 1 && g.f > 8 && g.ckk() <= 32 && g.ow > 2 * W && g.ow <= 3 * W &&
+      g.kw <= kDirectMaxKw) {
+    return direct_in_groups<4, 3>(x_n, w, fw.finite, b, g, out_n, col_n);
+  }
 #endif
 #endif
 #if SN_FORWARD_LANES

@@ -32,10 +32,9 @@ struct ForwardWeights {
 };
 ForwardWeights forward_weights(const float* w, const ConvGeom& g);
 
-// Whether conv_forward_image (without keep_col) sums each output with the built-in GEMM: tap by
-// tap from zero, then the bias, as a kernel that fuses more into the GEMM's tile must to give the
-// same bits (not the direct or lanes kernels, not OpenBLAS).
-bool conv_forward_sums_by_gemm(const ForwardWeights& fw, const ConvGeom& g);
+// Whether every one of v's n values is finite: read by the kernels that skip zero inputs, whose
+// products w·0 are NaN for w = ±∞ or NaN.
+bool all_finite(const float* v, int64_t n);
 
 // One image of conv_forward: x_n (c, h, w) → out_n (f, oh·ow).
 // col_n (c·kh·kw, oh·ow) is scratch that holds im2col(x_n) afterwards when keep_col (else its

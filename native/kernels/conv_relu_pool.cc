@@ -31,10 +31,11 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
   const ForwardWeights fw = forward_weights(w, g);
 #if SN_POOLED_TILES
-  // The pooling in the GEMM's tile (SimpleConvNet): the convolution's 69 KB an image, which
-  // the pooling read back from L2, is never stored, nor is im2col. Inference ×0.846, then ×0.960
-  // without im2col and ×0.974 skipping zero rows; training steps ×0.936 and ×0.974 (Zen 5,
-  // bench-ab).
+  // The pooling in the register tile: the convolution's map (SimpleConvNet's 69 KB an image),
+  // which the pooling read back from L2, is never stored, nor is im2col. SimpleConvNet inference
+  // ×0.846, then ×0.960 without im2col and ×0.974 skipping zero rows, training steps ×0.936 and
+  // ×0.974; with 28-wide maps (a row in two vectors) LeNet5 inference ×0.895, training ×0.939,
+  // DeepConvNet ×0.971 and ×0.983 (Zen 5, bench-ab).
   // With the built-in GEMM every forward path (GEMM, direct, lanes) sums each output tap by tap
   // from zero and then adds the bias, as the tiles do: the same bits. OpenBLAS's order differs.
   if (pooled_tiles_fit(g, p) && gemm_impl() == GemmImpl::Builtin) {

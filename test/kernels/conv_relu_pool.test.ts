@@ -221,17 +221,20 @@ eachBackend('convReluPoolForward in inference: 2 × 2 pooling of every row width
   }
 });
 
-eachBackend('convReluPool on 24-wide maps (AVX-512 pools in the register tile, skipping zero rows): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
+eachBackend('convReluPool on 18- to 32-wide maps (AVX-512 pools in the register tile, skipping zero rows): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
   const rng = new Rng(93);
-  // Filters 1–13: whole tiles of 6 and every remainder; 25 taps (SimpleConvNet), 27 and 75.
-  const shapes: [number, number, number, number][] = [[1, 28, 5, 0], [3, 26, 3, 0], [1, 24, 3, 1], [3, 28, 5, 0], [1, 24, 5, 2]];
-  for (let f = 1; f <= 13; f++) {
-    const [c, h, k, pad] = shapes[f % shapes.length];
-    const g = convGeometry('24-wide', [intIn(rng, 1, 3), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+  // Maps 24 wide (two rows in three vectors) and 18–32 (a row in two): filters 1–13 on each
+  // kind (whole tiles of 6 and every remainder); 9 to 150 taps, padded or not.
+  const shapes: [number, number, number, number][] = [[1, 28, 5, 0], [3, 26, 3, 0], [1, 24, 3, 1], [3, 28, 5, 0], [1, 24, 5, 2],
+    [1, 28, 5, 2], [6, 22, 5, 0], [2, 30, 3, 1], [1, 20, 3, 0], [16, 28, 3, 1], [2, 32, 5, 2], [1, 36, 5, 0], [3, 19, 1, 0]];
+  for (let i = 0; i < 26; i++) {
+    const f = 1 + (i % 13);
+    const [c, h, k, pad] = shapes[(i + Math.floor(i / 13) * 5) % shapes.length];
+    const g = convGeometry('wide', [intIn(rng, 1, 3), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
     const cs = { g, p: poolGeometry('pool', [g.n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
     const { x: dense, w, b, dout } = inputs(rng, g, cs.p);
     // Every other case shaped like handwriting (zero rows, whose products the tiles skip).
-    const x = f % 2 === 1 ? mostlyZero(rng, g) : dense;
+    const x = i % 2 === 1 ? mostlyZero(rng, g) : dense;
     // Coarse values make ties common.
     for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
     for (let i = 0; i < w.length; i++) w[i] = Math.round(w[i] * 2) / 2;

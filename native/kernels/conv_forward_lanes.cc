@@ -114,10 +114,28 @@ constexpr bool kInRow = true;
 constexpr bool kInRow = false;
 #endif
 
+// acc[r] += Σ over the taps of the tap's panel row (NV vectors of filters, bp on) times position
+// r's input at the tap's offset, at(r, off[t]): the taps in order, one FMA chain per accumulator.
+template <int NV, int R, typename At>
+__attribute__((always_inline)) inline void lane_sums(V (&acc)[R][NV], const int32_t* off, int64_t taps, const float* bp,
+                                                     At at) {
+  for (int64_t t = 0; t < taps; ++t, bp += NV * W) {
+    const int64_t o = off[t];
+    V bv[NV];
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) bv[v] = vload(bp + v * W);
+    SN_UNROLL
+    for (int r = 0; r < R; ++r) {
+      const V ar = vset1(at(r, o));
+      SN_UNROLL
+      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(ar, bv[v], acc[r][v]);
+    }
+  }
+}
+
 template <int NV, int R, bool First, bool Direct>
 void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const int32_t* off, int64_t taps,
           const float* bp, const float* bias, float* ot, int64_t ldo, float* on, int64_t ohw) {
-  constexpr int64_t L = NV * W;
   const float* x0 = xp + oi * pw + oj;
   const float* rows[kInRow ? 1 : R];
   V acc[R][NV];
@@ -132,20 +150,10 @@ void tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const
   }
   (void)rows;
   (void)ow;
-  for (int64_t t = 0; t < taps; ++t, bp += L) {
-    const int64_t o = off[t];
-    V bv[NV];
-    SN_UNROLL
-    for (int v = 0; v < NV; ++v) bv[v] = vload(bp + v * W);
-    SN_UNROLL
-    for (int r = 0; r < R; ++r) {
-      V ar;
-      if constexpr (kInRow) ar = vset1(x0[o + r]);
-      else ar = vset1(rows[r][o]);
-      SN_UNROLL
-      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(ar, bv[v], acc[r][v]);
-    }
-  }
+  lane_sums<NV, R>(acc, off, taps, bp, [&](int r, int64_t o) {
+    if constexpr (kInRow) return x0[o + r];
+    else return rows[r][o];
+  });
   SN_UNROLL
   for (int r = 0; r < R; ++r) {
     float* o = ot + r * ldo;
@@ -186,6 +194,94 @@ int panel_vectors(const ConvGeom& g) {
   return 0;
 }
 
+#if defined(SN_TARGET_AVX512)
+inline V max16(V a, V b) { return _mm512_mask_max_ps(b, __mmask16(0xFFFF), a, b); }
+
+// A tile of two output rows × C columns (C even) from (oi, oj), oi even: its 2C positions are
+// r < C at x0 + r and r ≥ C at x0 + pw + r − C. Passes before the last store their sums into outᵀ
+// as tile() does. The last one pools each 2 × 2 window across four accumulators (pool_plane's
+// chain: strict >, the first maximum wins; max_ps(b, a) = b > a ? b : a), applies the Relu and
+// stores the C/2 windows of each filter into po (the pooled planes, pohw apart) and, with Argmax,
+// the winners' cells in the convolution's plane into pa, both turned filter by filter in
+// registers as store_positions_by_filter does. The sums are tile()'s: the same bits.
+template <int NV, int C, bool First, bool Direct, bool Argmax>
+void pooled_tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw, const int32_t* off, int64_t taps,
+                 const float* bp, const float* bias, float* ot, int64_t ldo, float* po, int32_t* pa, int64_t pohw) {
+  constexpr int R = 2 * C;
+  const float* x0 = xp + oi * pw + oj;
+  const float* x1 = x0 + pw;
+  V acc[R][NV];
+  SN_UNROLL
+  for (int r = 0; r < R; ++r)
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
+  lane_sums<NV, R>(acc, off, taps, bp, [&](int r, int64_t o) { return r < C ? x0[o + r] : x1[o + r - C]; });
+  float* o0 = ot + (oi * ow + oj) * ldo;
+  SN_UNROLL
+  for (int r = 0; r < R; ++r) {
+    float* o = r < C ? o0 + r * ldo : o0 + (ow + r - C) * ldo;
+    SN_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      acc[r][v] = vadd(acc[r][v], First ? vload(bias + v * W) : vload(o + v * W));
+      if (!Direct) vstore(o + v * W, acc[r][v]);
+    }
+  }
+  if constexpr (Direct) {
+    V best[C / 2][NV], at[C / 2][NV];
+    SN_UNROLL
+    for (int j = 0; j < C / 2; ++j) {
+      SN_UNROLL
+      for (int v = 0; v < NV; ++v) {
+        const V v0 = acc[2 * j][v], v1 = acc[2 * j + 1][v], v2 = acc[C + 2 * j][v], v3 = acc[C + 2 * j + 1][v];
+        const V m1 = max16(v1, v0), m2 = max16(v2, m1);
+        best[j][v] = max16(max16(v3, m2), vzero());
+        if (Argmax) {
+          const __mmask16 k1 = _mm512_cmp_ps_mask(v1, v0, _CMP_GT_OQ), k2 = _mm512_cmp_ps_mask(v2, m1, _CMP_GT_OQ),
+                          k3 = _mm512_cmp_ps_mask(v3, m2, _CMP_GT_OQ);
+          // the window's top-left cell, then + 1, + ow or + ow + 1
+          const int32_t cell = int32_t(oi * ow + oj + 2 * j);
+          __m512i a = _mm512_mask_mov_epi32(_mm512_set1_epi32(cell), k1, _mm512_set1_epi32(cell + 1));
+          a = _mm512_mask_mov_epi32(a, k2, _mm512_set1_epi32(cell + int32_t(ow)));
+          a = _mm512_mask_mov_epi32(a, k3, _mm512_set1_epi32(cell + int32_t(ow) + 1));
+          at[j][v] = _mm512_castsi512_ps(a);
+        }
+      }
+    }
+    store_positions_by_filter<C / 2, NV>(best, po, pohw);
+    if (Argmax) store_positions_by_filter<C / 2, NV>(at, reinterpret_cast<float*>(pa), pohw);
+  }
+}
+
+using PooledTileFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, const int32_t*, int64_t, const float*,
+                              const float*, float*, int64_t, float*, int32_t*, int64_t);
+
+// Columns a pooled tile: up to half of kRowsFor[NV], even.
+template <int NV>
+constexpr int kPooledColumns = (kRowsFor[NV] / 2) & ~1;
+
+template <int NV, bool First, bool Direct, bool Argmax, int... K>
+constexpr PooledTileFn pooled_tile_table(int columns, std::integer_sequence<int, K...>) {
+  constexpr PooledTileFn fns[] = {pooled_tile<NV, 2 * (K + 1), First, Direct, Argmax>...};
+  return fns[columns / 2 - 1];
+}
+
+// pooled_tile<nv, columns, first, direct, argmax> (columns even, ≤ kPooledColumns<nv>)
+template <int NV>
+PooledTileFn pooled_tile_for(int columns, bool first, bool direct, bool argmax) {
+  constexpr auto seq = std::make_integer_sequence<int, kPooledColumns<NV> / 2>{};
+  if (!direct) {
+    return first ? pooled_tile_table<NV, true, false, false>(columns, seq)
+                 : pooled_tile_table<NV, false, false, false>(columns, seq);
+  }
+  if (argmax) {
+    return first ? pooled_tile_table<NV, true, true, true>(columns, seq)
+                 : pooled_tile_table<NV, false, true, true>(columns, seq);
+  }
+  return first ? pooled_tile_table<NV, true, true, false>(columns, seq)
+               : pooled_tile_table<NV, false, true, false>(columns, seq);
+}
+#endif
+
 }  // namespace
 
 bool conv_forward_lanes_fits(const ConvGeom& g) {
@@ -197,6 +293,41 @@ bool conv_forward_lanes_fits(const ConvGeom& g) {
   return true;
 #endif
 }
+
+#if defined(SN_TARGET_AVX512)
+bool conv_relu_pool_lanes_fits(const ConvGeom& g, const PoolGeom& p) {
+  return conv_forward_lanes_fits(g) && g.oh % 2 == 0 && g.ow % 2 == 0 && p.ph == 2 && p.pw == 2 && p.stride == 2 &&
+         p.pad == 0 && p.h == g.oh && p.w == g.ow && p.oh == g.oh / 2 && p.ow == g.ow / 2;
+}
+
+void conv_relu_pool_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
+                          const ConvGeom& g, float* out_t, float* out_n, int32_t* argmax_n) {
+  const int nv = panel_vectors(g);
+  const int64_t L = nv * W, most = nv == 2 ? kPooledColumns<2> : kPooledColumns<1>;
+  const int64_t ckk = g.ckk(), pw = g.w + 2 * g.pad, pass = sgemm_pass_depth();
+  const int64_t pow = g.ow / 2, pohw = (g.oh / 2) * pow;
+  // each row pair in tiles of equal, even width (a 16-wide pair with 6 at most: 6 + 6 + 4)
+  const int64_t per_row = (g.ow + most - 1) / most;
+  int64_t width = (g.ow + per_row - 1) / per_row;
+  width += width % 2;
+  for (int64_t p0 = 0; p0 < ckk; p0 += pass) {
+    const int64_t taps = std::min(pass, ckk - p0);
+    const bool first = p0 == 0, direct = p0 + taps == ckk;
+    for (int64_t f0 = 0; f0 < g.f; f0 += L) {
+      const float* bp = panels + (f0 / L * ckk + p0) * L;
+      for (int64_t oi = 0; oi < g.oh; oi += 2)
+        for (int64_t oj = 0; oj < g.ow; oj += width) {
+          const int columns = int(std::min<int64_t>(width, g.ow - oj));
+          const PooledTileFn fn = nv == 2 ? pooled_tile_for<2>(columns, first, direct, argmax_n != nullptr)
+                                          : pooled_tile_for<1>(columns, first, direct, argmax_n != nullptr);
+          const int64_t q = (oi / 2) * pow + oj / 2;
+          fn(xp, oi, oj, g.ow, pw, tap_offsets + p0, taps, bp, b + f0, out_t + f0, g.f, out_n + f0 * pohw + q,
+             argmax_n ? argmax_n + f0 * pohw + q : nullptr, pohw);
+        }
+    }
+  }
+}
+#endif
 
 int64_t conv_forward_lanes_panel_floats(const ConvGeom& g) { return g.ckk() * g.f; }
 

@@ -33,6 +33,17 @@ void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap
 
 // tap_offsets for g: c·kh·kw entries.
 void conv_tap_offsets(const ConvGeom& g, int32_t* tap_offsets);
+
+#if defined(SN_TARGET_AVX512)
+// The same with a 2 × 2 stride-2 max Pooling and the Relu taken from the last pass's registers
+// (tiles of two output rows): out_n (f, oh/2 · ow/2) = relu(maxpool(conv)), argmax_n (same shape;
+// null in inference) each window's winner in the convolution's plane, as pool_plane gives them
+// (first maximum wins). The map itself is never stored. Fits conv_forward_lanes_fits shapes with
+// an even number of rows and columns, pooled whole.
+bool conv_relu_pool_lanes_fits(const ConvGeom& g, const PoolGeom& p);
+void conv_relu_pool_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
+                          const ConvGeom& g, float* out_t, float* out_n, int32_t* argmax_n);
+#endif
 #endif
 
 SN_END_TARGET

@@ -221,6 +221,41 @@ eachBackend('convReluPoolForward in inference: 2 × 2 pooling of every row width
   }
 });
 
+/**
+ * One 2 × 2-pooled geometry through the fused forward, against the separate kernels (bits), each
+ * window's first maximum (its winner) and the inference forward (bits): coarse values make ties
+ * common, zeroRows shapes x like handwriting, and a NaN then must win or lose as in the separate
+ * pooling (where the Relu, before the pooling, would have made it 0: so only the winners and
+ * inference are compared then).
+ */
+function checkPooled(t: ExecutionContext, bk: Backend, rng: Rng, g: ConvGeometry, zeroRows: boolean): void {
+  const cs = { g, p: poolGeometry('pool', [g.n, g.f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
+  const { x: dense, w, b, dout } = inputs(rng, g, cs.p);
+  const x = zeroRows ? mostlyZero(rng, g) : dense;
+  for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
+  for (let i = 0; i < w.length; i++) w[i] = Math.round(w[i] * 2) / 2;
+  for (const withNaN of [false, true]) {
+    if (withNaN) x[rng.int(x.length)] = NaN;
+    const ctx = `${describe(cs)}${withNaN ? ', a NaN in x' : ''}`;
+    const sep = separate(bk, cs, x, w, b, dout);
+    const fused = fusedForward(bk, cs, x, w, b);
+    if (!withNaN) assertEqualArrays(t, 'out', fused.out, sep.out, ctx);
+    // The winner is the first of the window's cells, row by row, that beats all before it (>).
+    const plane = g.oh * g.ow, pplane = cs.p.oh * cs.p.ow;
+    let wrong = -1;
+    for (let q = 0; q < fused.argmax.length && wrong < 0; q++) {
+      const base = Math.floor(q / pplane) * plane, at = 2 * Math.floor((q % pplane) / cs.p.ow) * g.ow + 2 * (q % cs.p.ow);
+      let best = at;
+      for (const d of [1, g.ow, g.ow + 1]) if (sep.conv[base + at + d] > sep.conv[base + best]) best = at + d;
+      if (fused.argmax[q] !== best) wrong = q;
+    }
+    t.is(wrong, -1, `argmax[${wrong}] is ${fused.argmax[wrong]}, not the window's first maximum (${ctx})`);
+    const inferred = new Float32Array(fused.out.length).fill(-3);
+    bk.convReluPoolForward(x, w, b, g, cs.p, inferred, null);
+    assertEqualArrays(t, 'inference out', inferred, fused.out, ctx);
+  }
+}
+
 eachBackend('convReluPool on 18- to 32-wide maps (AVX-512 pools in the register tile, skipping zero rows): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
   const rng = new Rng(93);
   // Maps 24 wide (two rows in three vectors) and 18–32 (a row in two): filters 1–13 on each
@@ -228,38 +263,23 @@ eachBackend('convReluPool on 18- to 32-wide maps (AVX-512 pools in the register 
   const shapes: [number, number, number, number][] = [[1, 28, 5, 0], [3, 26, 3, 0], [1, 24, 3, 1], [3, 28, 5, 0], [1, 24, 5, 2],
     [1, 28, 5, 2], [6, 22, 5, 0], [2, 30, 3, 1], [1, 20, 3, 0], [16, 28, 3, 1], [2, 32, 5, 2], [1, 36, 5, 0], [3, 19, 1, 0]];
   for (let i = 0; i < 26; i++) {
-    const f = 1 + (i % 13);
     const [c, h, k, pad] = shapes[(i + Math.floor(i / 13) * 5) % shapes.length];
-    const g = convGeometry('wide', [intIn(rng, 1, 3), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
-    const cs = { g, p: poolGeometry('pool', [g.n, f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 }) };
-    const { x: dense, w, b, dout } = inputs(rng, g, cs.p);
-    // Every other case shaped like handwriting (zero rows, whose products the tiles skip).
-    const x = i % 2 === 1 ? mostlyZero(rng, g) : dense;
-    // Coarse values make ties common.
-    for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2;
-    for (let i = 0; i < w.length; i++) w[i] = Math.round(w[i] * 2) / 2;
-    // Then a NaN, which must win or lose as in the separate pooling (where the Relu, before the
-    // pooling, would have made it 0: so only the winners and inference are compared then).
-    for (const withNaN of [false, true]) {
-      if (withNaN) x[rng.int(x.length)] = NaN;
-      const ctx = `${describe(cs)}${withNaN ? ', a NaN in x' : ''}`;
-      const sep = separate(bk, cs, x, w, b, dout);
-      const fused = fusedForward(bk, cs, x, w, b);
-      if (!withNaN) assertEqualArrays(t, 'out', fused.out, sep.out, ctx);
-      // The winner is the first of the window's cells, row by row, that beats all before it (>).
-      const plane = g.oh * g.ow, pplane = cs.p.oh * cs.p.ow;
-      let wrong = -1;
-      for (let q = 0; q < fused.argmax.length && wrong < 0; q++) {
-        const base = Math.floor(q / pplane) * plane, at = 2 * Math.floor((q % pplane) / cs.p.ow) * g.ow + 2 * (q % cs.p.ow);
-        let best = at;
-        for (const d of [1, g.ow, g.ow + 1]) if (sep.conv[base + at + d] > sep.conv[base + best]) best = at + d;
-        if (fused.argmax[q] !== best) wrong = q;
-      }
-      t.is(wrong, -1, `argmax[${wrong}] is ${fused.argmax[wrong]}, not the window's first maximum (${ctx})`);
-      const inferred = new Float32Array(fused.out.length).fill(-3);
-      bk.convReluPoolForward(x, w, b, g, cs.p, inferred, null);
-      assertEqualArrays(t, 'inference out', inferred, fused.out, ctx);
-    }
+    const g = convGeometry('wide', [intIn(rng, 1, 3), c, h, h], { filters: 1 + (i % 13), kh: k, kw: k, stride: 1, pad });
+    checkPooled(t, bk, rng, g, i % 2 === 1);
+  }
+});
+
+eachBackend('convReluPool with filters in 16s (AVX-512 pools in the lanes kernel\'s tile, two rows a tile): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
+  const rng = new Rng(94);
+  // [channels, size, kernel, pad, filters]: LeNet's second layer (10 wide), DeepConvNet's fourth
+  // and sixth (16 and 8 wide; 288 and 576 taps, two and three passes), 48 filters (three 16-filter
+  // panels), rows split unevenly (20 wide: 6 + 6 + 6 + 2), a 28-wide map of 270 taps (more than
+  // one pass, so not the filters-as-rows tiles), and small maps.
+  const shapes: [number, number, number, number, number][] = [[6, 14, 5, 0, 16], [32, 16, 3, 1, 32], [64, 8, 3, 1, 64],
+    [3, 12, 3, 0, 48], [2, 20, 5, 2, 32], [30, 30, 3, 0, 16], [1, 6, 3, 1, 16], [4, 9, 2, 0, 32], [2, 14, 1, 0, 64]];
+  for (const [i, [c, h, k, pad, f]] of shapes.entries()) {
+    const g = convGeometry('lanes', [intIn(rng, 1, 2), c, h, h], { filters: f, kh: k, kw: k, stride: 1, pad });
+    checkPooled(t, bk, rng, g, i % 2 === 1);
   }
 });
 

@@ -38,8 +38,9 @@ void conv_tap_offsets(const ConvGeom& g, int32_t* tap_offsets);
 // The same with a 2 × 2 stride-2 max Pooling and the Relu taken from the last pass's registers
 // (tiles of two output rows): out_n (f, oh/2 · ow/2) = relu(maxpool(conv)), argmax_n (same shape;
 // null in inference) each window's winner in the convolution's plane, as pool_plane gives them
-// (first maximum wins). The map itself is never stored. Fits conv_forward_lanes_fits shapes with
-// an even number of rows and columns, pooled whole.
+// (first maximum wins). The map itself is never stored: out_t (ohw × f floats of scratch) holds
+// only the partial sums of passes before the last. Fits conv_forward_lanes_fits shapes with an
+// even number of rows and columns, pooled whole.
 bool conv_relu_pool_lanes_fits(const ConvGeom& g, const PoolGeom& p);
 void conv_relu_pool_lanes(const float* xp, const float* panels, const int32_t* tap_offsets, const float* b,
                           const ConvGeom& g, float* out_t, float* out_n, int32_t* argmax_n);

@@ -187,6 +187,15 @@ TileFn tile_for(int rows, bool first, bool direct) {
   return first ? tile_table<NV, true, false>(rows, seq) : tile_table<NV, false, false>(rows, seq);
 }
 
+// The width of each of a row's tiles when the row is cut into as few tiles of at most `most`
+// columns as it takes, all of one width (a 28-wide row with 24 at most: 14 + 14, not 24 + 4) but
+// the last; even, when `even` (2 × 2 pooling: a 16-wide pair with 6 at most, 6 + 6 + 4).
+int64_t equal_tile_width(int64_t ow, int64_t most, bool even) {
+  const int64_t per_row = (ow + most - 1) / most;
+  const int64_t width = (ow + per_row - 1) / per_row;
+  return even ? width + width % 2 : width;
+}
+
 // Filters a panel: the widest that divides f.
 int panel_vectors(const ConvGeom& g) {
   for (int nv = 2; nv >= kMinVectors; --nv)
@@ -195,8 +204,6 @@ int panel_vectors(const ConvGeom& g) {
 }
 
 #if defined(SN_TARGET_AVX512)
-inline V max16(V a, V b) { return _mm512_mask_max_ps(b, __mmask16(0xFFFF), a, b); }
-
 // A tile of two output rows × C columns (C even) from (oi, oj), oi even: its 2C positions are
 // r < C at x0 + r and r ≥ C at x0 + pw + r − C. Passes before the last store their sums into outᵀ
 // as tile() does. The last one pools each 2 × 2 window across four accumulators (pool_plane's
@@ -233,8 +240,8 @@ void pooled_tile(const float* xp, int64_t oi, int64_t oj, int64_t ow, int64_t pw
       SN_UNROLL
       for (int v = 0; v < NV; ++v) {
         const V v0 = acc[2 * j][v], v1 = acc[2 * j + 1][v], v2 = acc[C + 2 * j][v], v3 = acc[C + 2 * j + 1][v];
-        const V m1 = max16(v1, v0), m2 = max16(v2, m1);
-        best[j][v] = max16(max16(v3, m2), vzero());
+        const V m1 = vmax(v1, v0), m2 = vmax(v2, m1);
+        best[j][v] = vmax(vmax(v3, m2), vzero());
         if (Argmax) {
           const __mmask16 k1 = _mm512_cmp_ps_mask(v1, v0, _CMP_GT_OQ), k2 = _mm512_cmp_ps_mask(v2, m1, _CMP_GT_OQ),
                           k3 = _mm512_cmp_ps_mask(v3, m2, _CMP_GT_OQ);
@@ -306,10 +313,7 @@ void conv_relu_pool_lanes(const float* xp, const float* panels, const int32_t* t
   const int64_t L = nv * W, most = nv == 2 ? kPooledColumns<2> : kPooledColumns<1>;
   const int64_t ckk = g.ckk(), pw = g.w + 2 * g.pad, pass = sgemm_pass_depth();
   const int64_t pow = g.ow / 2, pohw = (g.oh / 2) * pow;
-  // each row pair in tiles of equal, even width (a 16-wide pair with 6 at most: 6 + 6 + 4)
-  const int64_t per_row = (g.ow + most - 1) / most;
-  int64_t width = (g.ow + per_row - 1) / per_row;
-  width += width % 2;
+  const int64_t width = equal_tile_width(g.ow, most, true);
   for (int64_t p0 = 0; p0 < ckk; p0 += pass) {
     const int64_t taps = std::min(pass, ckk - p0);
     const bool first = p0 == 0, direct = p0 + taps == ckk;
@@ -356,8 +360,7 @@ void conv_forward_lanes(const float* xp, const float* panels, const int32_t* tap
     for (int64_t f0 = 0; f0 < g.f; f0 += L) {
       const float* bp = panels + (f0 / L * ckk + p0) * L;
       if constexpr (kInRow) {
-        // each output row in tiles of equal width (a 28-wide row: 14 + 14, not 12 + 12 + 4)
-        const int64_t per_row = (g.ow + rows_max - 1) / rows_max, width = (g.ow + per_row - 1) / per_row;
+        const int64_t width = equal_tile_width(g.ow, rows_max, false);
         for (int64_t oi = 0; oi < g.oh; ++oi)
           for (int64_t oj = 0; oj < g.ow; oj += width) {
             const int rows = int(std::min<int64_t>(width, g.ow - oj));

@@ -40,8 +40,6 @@ struct Image {
 // extra reloads of the image (5, 6 or 8 filters ran alike).
 constexpr int kFilters = 6;
 
-inline __m512 max16(__m512 a, __m512 b) { return _mm512_mask_max_ps(b, __mmask16(0xFFFF), a, b); }
-
 // The kw taps of one filter row, from the pair's first input row r0 and second r1 (tap kj reads
 // from column kj on). A zero row leaves out the vectors only it fills.
 template <Layout L, int MR, unsigned Rows>
@@ -109,11 +107,9 @@ void pooled_tile(const Image& im, int64_t pr, int64_t f0, float* out, int32_t* a
     const __m512 s0 = x[0], s1 = x[1], t0 = L == Layout::Packed ? x[1] : x[2], t1 = x[NV - 1];
     const __m512 v0 = _mm512_permutex2var_ps(s0, even0, s1), v1 = _mm512_permutex2var_ps(s0, odd0, s1);
     const __m512 v2 = _mm512_permutex2var_ps(t0, even1, t1), v3 = _mm512_permutex2var_ps(t0, odd1, t1);
-    // pool_plane's chain: strict >, the first maximum wins; max_ps(b, a) = b > a ? b : a. (The
-    // maxima are the masked form with every lane set: the plain one leaves GCC 12 warning of an
-    // uninitialized source operand; the code is the same.)
-    const __m512 m1 = max16(v1, v0), m2 = max16(v2, m1), best = max16(v3, m2);
-    _mm512_mask_storeu_ps(out + at_out + r * im.pohw, lanes, max16(best, _mm512_setzero_ps()));
+    // pool_plane's chain: strict >, the first maximum wins; vmax(b, a) = b > a ? b : a.
+    const __m512 m1 = vmax(v1, v0), m2 = vmax(v2, m1), best = vmax(v3, m2);
+    _mm512_mask_storeu_ps(out + at_out + r * im.pohw, lanes, vmax(best, _mm512_setzero_ps()));
     if (Argmax) {
       const __mmask16 k1 = _mm512_cmp_ps_mask(v1, v0, _CMP_GT_OQ), k2 = _mm512_cmp_ps_mask(v2, m1, _CMP_GT_OQ),
                       k3 = _mm512_cmp_ps_mask(v3, m2, _CMP_GT_OQ);
@@ -168,18 +164,6 @@ void conv_relu_pool_tiles(const float* xp, const uint32_t* live, const float* wt
   }
 }
 
-void nonzero_rows(const float* xp, int64_t rows, int64_t pw, uint32_t* live) {
-  const __m512 zero = _mm512_setzero_ps();
-  const __mmask16 tail = __mmask16((1u << (pw % 16)) - 1u);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = xp + r * pw;
-    __mmask16 any = 0;
-    int64_t x = 0;
-    for (; x + 16 <= pw; x += 16) any |= _mm512_cmp_ps_mask(_mm512_loadu_ps(row + x), zero, _CMP_NEQ_UQ);
-    if (x < pw) any |= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(tail, row + x), zero, _CMP_NEQ_UQ);
-    live[r] = any != 0 ? 1u : 0u;  // NaN ≠ 0 (unordered): it counts
-  }
-}
 
 #endif
 

@@ -26,15 +26,13 @@ bool pooled_tiles_fit(const ConvGeom& g, const PoolGeom& p);
 
 // out_n (f, oh/2 · ow/2) = relu(maxpool(w · im2col(x_n) + b)) for one image, read from xp, x_n with
 // its zero border (c planes of (h + 2·pad) × (w + 2·pad); x_n itself when pad is 0). wt = wᵀ
-// (c·kh·kw × f). live: null, or nonzero_rows(xp) when every weight is finite (a zero row's
-// products are then skipped). argmax_n, when non-null, gets each window's winner in the
-// convolution's plane as pool_plane writes it (first maximum wins). The values, sums and winners
-// are those of conv_forward_image then pool_plane (or pool_plane_relu), bit for bit.
+// (c·kh·kw × f). live: null, or, when every weight is finite, per row of xp 1 where it holds a
+// value other than ±0 (NaN included), else 0 (a zero row's products are then skipped). argmax_n,
+// when non-null, gets each window's winner in the convolution's plane as pool_plane writes it
+// (first maximum wins). The values, sums and winners are those of conv_forward_image then
+// pool_plane (or pool_plane_relu), bit for bit.
 void conv_relu_pool_tiles(const float* xp, const uint32_t* live, const float* wt, const float* b, const ConvGeom& g,
                           float* out_n, int32_t* argmax_n);
-
-// live[r] = 1 if row r of xp (rows × pw floats) holds a value other than ±0 (NaN included), else 0.
-void nonzero_rows(const float* xp, int64_t rows, int64_t pw, uint32_t* live);
 #endif
 
 SN_END_TARGET

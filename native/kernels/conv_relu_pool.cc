@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_choice.h"
 #include "kernels/im2col.h"
+#include "kernels/nonzero_rows.h"
 #include "kernels/pooling.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
@@ -48,7 +49,7 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
       for (int64_t i = begin; i < end; ++i) {
         // Unpadded, the image is read in place (the tiles' loads stay inside its rows).
         const float* xp = g.pad == 0 ? x + i * in_size : im2col_pad_image(x + i * in_size, g);
-        if (live) nonzero_rows(xp, rows, pw, live);
+        for (int64_t r = 0; live && r < rows; ++r) live[r] = count_nonzero(xp + r * pw, pw) != 0;
         conv_relu_pool_tiles(xp, live, fw.wt, b, g, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
       }
     });

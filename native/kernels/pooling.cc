@@ -192,11 +192,11 @@ static void pool_2x2_plane_avx512(const float* plane, int64_t w, int64_t oh, int
       const __m512 v0 = _mm512_permutex2var_ps(a0, even, a1), v1 = _mm512_permutex2var_ps(a0, odd, a1);
       const __m512 v2 = _mm512_permutex2var_ps(b0, even, b1), v3 = _mm512_permutex2var_ps(b0, odd, b1);
       const __mmask16 k1 = _mm512_cmp_ps_mask(v1, v0, _CMP_GT_OQ);
-      const __m512 m1 = _mm512_max_ps(v1, v0);
+      const __m512 m1 = vmax(v1, v0);
       const __mmask16 k2 = _mm512_cmp_ps_mask(v2, m1, _CMP_GT_OQ);
-      const __m512 m2 = _mm512_max_ps(v2, m1);
+      const __m512 m2 = vmax(v2, m1);
       const __mmask16 k3 = _mm512_cmp_ps_mask(v3, m2, _CMP_GT_OQ);
-      const __m512 best = _mm512_max_ps(v3, m2);
+      const __m512 best = vmax(v3, m2);
       __m512i at = _mm512_maskz_mov_epi32(k1, one);
       at = _mm512_mask_mov_epi32(at, k2, down);
       at = _mm512_mask_mov_epi32(at, k3, down_right);

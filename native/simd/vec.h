@@ -38,6 +38,10 @@ inline void vstore_first(float* p, V v, int64_t n) {
 inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 inline V vadd(V a, V b) { return _mm512_add_ps(a, b); }
 inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
+// a > b ? a : b per lane (max_ps: b when either is NaN), the pooling's compare chain. The masked
+// form with every lane set: the plain one leaves GCC 12 warning of an uninitialized source
+// operand; the instruction is the same.
+inline V vmax(V a, V b) { return _mm512_mask_max_ps(b, Mask(0xFFFF), a, b); }
 inline float vsum(V v) { return _mm512_reduce_add_ps(v); }
 // Lanes [lo, hi), clipped to the vector.
 inline Mask lane_range(int64_t lo, int64_t hi) {

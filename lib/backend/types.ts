@@ -33,6 +33,14 @@ export interface PoolGeometry {
   oh: number; ow: number;
 }
 
+/** One layer of Backend.convChainForward: relu(conv(x)) with w (f, c, kh, kw) and b (f), then pooled by p unless p is null. */
+export interface ChainLayer {
+  w: FloatArray;
+  b: FloatArray;
+  g: ConvGeometry;
+  p: PoolGeometry | null;
+}
+
 /**
  * Batch-normalisation geometry: x is viewed as (n, c, s) and statistics are per channel c over
  * n·s values. The book's layer (any input flattened to (n, d)) is c = d, s = 1; per-channel
@@ -106,6 +114,16 @@ export interface Backend {
    */
   convReluBackward(dout: FloatArray, out: FloatArray, x: FloatArray, w: FloatArray, g: ConvGeometry,
     dw: FloatArray, db: FloatArray, dx: FloatArray | null): void;
+
+  // --- A run of fused blocks, image by image (inference) ---------------------------------------
+  /**
+   * Inference through consecutive fused blocks (each a Convolution → Relu, then a max Pooling
+   * where its p is given): x (n, c, h, w) is the first layer's input, out the last layer's output.
+   * The same values as convReluForward and convReluPoolForward (argmax null) called one after
+   * another, computed image by image so each image's maps pass between the layers in cache.
+   * Each layer's g must read exactly the previous layer's output.
+   */
+  convChainForward(x: FloatArray, layers: readonly ChainLayer[], out: FloatArray): void;
 
   // --- Affine ------------------------------------------------------------------------------
   /** out(n,m) = x(n,d) · W(d,m) + b(m). */

@@ -38,6 +38,10 @@ export class ConvReluPool extends FusedConvBlock<PoolBuffers> {
     return `${this.conv.label} → ${this.relu.label} → ${this.pool.label}`;
   }
 
+  protected poolGeometry(buf: PoolBuffers): PoolGeometry {
+    return buf.p;
+  }
+
   /** The pooled output and the winners' positions: the convolution output is never stored. */
   forwardBytesPerSample(): number {
     return this.pool.forwardBytesPerSample();

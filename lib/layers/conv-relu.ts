@@ -27,6 +27,10 @@ export class ConvRelu extends FusedConvBlock<FusedConvBuffers> {
     return `${this.conv.label} → ${this.relu.label}`;
   }
 
+  protected poolGeometry(): null {
+    return null;
+  }
+
   /** The output only: the kernel needs no im2col buffer. */
   forwardBytesPerSample(): number {
     return this.relu.forwardBytesPerSample();

@@ -2,7 +2,7 @@
 // per-batch-size buffers (the convolution geometry, the block's output, the input gradient made
 // on first use), and the forward/backward bookkeeping. Each block (ConvRelu, ConvReluPool) adds
 // only its extra geometry and buffers and its two kernel calls.
-import type { Backend, ConvGeometry } from '../backend/types';
+import type { Backend, ChainLayer, ConvGeometry, PoolGeometry } from '../backend/types';
 import { convGeometry } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import type { Convolution } from './convolution';
@@ -20,6 +20,8 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
   private lastBuf: B | null = null;
   private lastX: Tensor | null = null;
   private lastTrain = false;
+  /** The last forward was a chained inference (ranForInference), which sets no lastBuf or lastX. */
+  private inferenceRun = false;
 
   /**
    * @param last the block's last layer, whose output shape dout must have
@@ -43,6 +45,9 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
 
   abstract get label(): string;
 
+  /** The pooling that follows the convolution in buf (ConvReluPool), or null. */
+  protected abstract poolGeometry(buf: B): PoolGeometry | null;
+
   /** The block's kernel: buf.out from x; train false may skip what only the backward needs. */
   protected abstract runForward(x: Tensor, buf: B, train: boolean): void;
   /** The block's backward kernel: the convolution's gradients, and dx when non-null. */
@@ -55,14 +60,34 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
     this.lastBuf = buf;
     this.lastX = x;
     this.lastTrain = train;
+    this.inferenceRun = false;
     return buf.out;
+  }
+
+  /**
+   * This block as one layer of Backend.convChainForward for a batch of n (its weights as they are
+   * now), and the buffer its output goes to. Reused per batch size: the run allocates nothing.
+   */
+  chainLayer(n: number, into: ChainLayer): Tensor {
+    const buf = this.cache.get(n);
+    into.w = this.conv.params.W.data;
+    into.b = this.conv.params.b.data;
+    into.g = buf.g;
+    into.p = this.poolGeometry(buf);
+    return buf.out;
+  }
+
+  /** After a run computed this block's output without it (inference, image by image): nothing is kept for a backward. */
+  ranForInference(): void {
+    this.lastTrain = false;
+    this.inferenceRun = true;
   }
 
   backward(dout: Tensor): Tensor | null {
     const buf = this.lastBuf;
     const x = this.lastX;
-    if (!buf || !x) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
-    if (!this.lastTrain) {
+    if ((!buf || !x) && !this.inferenceRun) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
+    if (!this.lastTrain || !buf || !x) {
       throw new Error(`${this.label}: backward after an inference forward (train false), which keeps nothing for it. Fix: run forward(x, true) first (Sequential.gradient does).`);
     }
     this.last.checkDout(dout, buf.out.shape);

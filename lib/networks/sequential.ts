@@ -15,6 +15,7 @@ import { formatShape } from '../tensor/shape';
 import { Tensor, type DType } from '../tensor/tensor';
 import { describeNonFinite, firstNonFinite, type NonFiniteReport } from './finite';
 import { isFusedBlock, planExecution, type FusedBlock } from './fusion';
+import { planInference, type ConvChain } from './conv-chain';
 import { centralDifferences, findKinks, type KinkReport } from './gradient-check';
 import { checkOut, evaluationBatchSize, forEachScoreBatch, softmaxRow } from './inference';
 import { asInput, checkInputShape, countSamples, type InputsLike } from './inputs';
@@ -94,6 +95,8 @@ export class Sequential {
   private fuseBlocks: boolean;
   /** What predict and gradient run, in order: layers, and fused blocks standing for two or three layers. Built lazily. */
   private plan: Array<Layer | FusedBlock> | null = null;
+  /** What inference runs: the plan with runs of fused blocks chained (conv-chain.ts). Built lazily with it. */
+  private inferenceSteps: Array<Layer | FusedBlock | ConvChain> | null = null;
 
   constructor(options: SequentialOptions) {
     if (!options || typeof options !== 'object') {
@@ -172,6 +175,7 @@ export class Sequential {
     }
     this.layers.push(layer);
     this.plan = null;
+    this.inferenceSteps = null;
     this.outputShape = out;
     this.register(layer);
     return this;
@@ -224,6 +228,7 @@ export class Sequential {
     if (typeof on !== 'boolean') throw new TypeError(`Sequential.fuse must be true or false, received ${JSON.stringify(on)}.`);
     this.fuseBlocks = on;
     this.plan = null;
+    this.inferenceSteps = null;
   }
 
   /** The fused blocks predict and gradient run, by their layers' names (e.g. 'Conv1 → Relu1 → Pool1'). */
@@ -264,8 +269,14 @@ export class Sequential {
       throw new Error(`${where}: the network has no layers. Fix: pass layers to the constructor or call add(layer).`);
     }
     let out = asInput(x, this.inputShape, where);
-    const plan = this.executionPlan();
-    for (let i = 0; i < plan.length; i++) out = plan[i].forward(out, train);
+    if (train) {
+      const plan = this.executionPlan();
+      for (let i = 0; i < plan.length; i++) out = plan[i].forward(out, true);
+      return out;
+    }
+    this.inferenceSteps ??= planInference(this.executionPlan(), this.backend);
+    const steps = this.inferenceSteps;
+    for (let i = 0; i < steps.length; i++) out = steps[i].forward(out, false);
     return out;
   }
 

@@ -162,12 +162,14 @@ inline bool BoolArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, 
   return info[idx].As<Napi::Boolean>().Value();
 }
 
-inline Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name) {
-  if (!info[idx].IsObject() || info[idx].IsTypedArray() || info[idx].IsArray()) {
-    ThrowType(info.Env(), std::string(fn) + ": expected a geometry object for '" + name + "' but received " +
-                              TypeNameOf(info[idx]));
+inline Napi::Object ObjectFrom(Napi::Env env, const Napi::Value& v, const char* fn, const char* name) {
+  if (!v.IsObject() || v.IsTypedArray() || v.IsArray()) {
+    ThrowType(env, std::string(fn) + ": expected a geometry object for '" + name + "' but received " + TypeNameOf(v));
   }
-  return info[idx].As<Napi::Object>();
+  return v.As<Napi::Object>();
+}
+inline Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* name) {
+  return ObjectFrom(info.Env(), info[idx], fn, name);
 }
 
 // An integer field of a geometry object, e.g. g.kh, named "g.kh" in errors.
@@ -233,10 +235,8 @@ inline void CheckOutputSize(Napi::Env env, const char* fn, const char* axis, con
                       ". Fix: build the geometry with convGeometry/poolGeometry (lib/tensor/shape.ts).");
 }
 
-inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn,
-                            const char* obj = "g") {
-  Napi::Env env = info.Env();
-  Napi::Object o = ObjectArg(info, idx, fn, obj);
+inline ConvGeom ConvGeomFrom(Napi::Env env, const Napi::Value& v, const char* fn, const char* obj) {
+  Napi::Object o = ObjectFrom(env, v, fn, obj);
   ConvGeom g;
   g.n = IntField(env, o, fn, obj, "n", 1);
   g.c = IntField(env, o, fn, obj, "c", 1);
@@ -258,11 +258,12 @@ inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const ch
   Product(env, fn, {g.f, g.c, g.kh, g.kw});
   return g;
 }
+inline ConvGeom ConvGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* obj = "g") {
+  return ConvGeomFrom(info.Env(), info[idx], fn, obj);
+}
 
-inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn,
-                            const char* obj = "g") {
-  Napi::Env env = info.Env();
-  Napi::Object o = ObjectArg(info, idx, fn, obj);
+inline PoolGeom PoolGeomFrom(Napi::Env env, const Napi::Value& v, const char* fn, const char* obj) {
+  Napi::Object o = ObjectFrom(env, v, fn, obj);
   PoolGeom g;
   g.n = IntField(env, o, fn, obj, "n", 1);
   g.c = IntField(env, o, fn, obj, "c", 1);
@@ -285,6 +286,29 @@ inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const ch
   Product(env, fn, {g.n, g.c, g.h, g.w});
   Product(env, fn, {g.n, g.c, g.oh, g.ow});
   return g;
+}
+inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn, const char* obj = "g") {
+  return PoolGeomFrom(info.Env(), info[idx], fn, obj);
+}
+
+// A fused block's pooling must read exactly its convolution's output map. `where` prefixes the
+// fields' names (e.g. "layers[2]" for layers[2].p.n).
+inline void CheckPoolOfConv(Napi::Env env, const char* fn, const ConvGeom& g, const PoolGeom& p,
+                            const std::string& where = "") {
+  const std::string at = where.empty() ? "" : where + ".";
+  const struct {
+    const char* pool_field;
+    int64_t pool_value;
+    const char* conv_field;
+    int64_t conv_value;
+  } pairs[] = {{"p.n", p.n, "g.n", g.n}, {"p.c", p.c, "g.f", g.f}, {"p.h", p.h, "g.oh", g.oh}, {"p.w", p.w, "g.ow", g.ow}};
+  for (const auto& q : pairs) {
+    if (q.pool_value != q.conv_value) {
+      ThrowRange(env, std::string(fn) + ": the pooling geometry must describe the convolution's output, but " + at +
+                          q.pool_field + " is " + std::to_string(q.pool_value) + " and " + at + q.conv_field + " is " +
+                          std::to_string(q.conv_value) + ". Fix: build p from (g.n, g.f, g.oh, g.ow).");
+    }
+  }
 }
 
 inline BatchNormGeom BatchNormGeomArg(const Napi::CallbackInfo& info, size_t idx, const char* fn) {

@@ -8,23 +8,6 @@
 SN_BEGIN_TARGET
 namespace {
 
-// The pooling must read exactly the convolution's output map.
-void CheckPoolOfConv(Napi::Env env, const char* fn, const ConvGeom& g, const PoolGeom& p) {
-  const struct {
-    const char* pool_field;
-    int64_t pool_value;
-    const char* conv_field;
-    int64_t conv_value;
-  } pairs[] = {{"p.n", p.n, "g.n", g.n}, {"p.c", p.c, "g.f", g.f}, {"p.h", p.h, "g.oh", g.oh}, {"p.w", p.w, "g.ow", g.ow}};
-  for (const auto& q : pairs) {
-    if (q.pool_value != q.conv_value) {
-      ThrowRange(env, std::string(fn) + ": the pooling geometry must describe the convolution's output, but " +
-                          q.pool_field + " is " + std::to_string(q.pool_value) + " and " + q.conv_field + " is " +
-                          std::to_string(q.conv_value) + ". Fix: build p from (g.n, g.f, g.oh, g.ow).");
-    }
-  }
-}
-
 Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info) {
   const char* fn = "convReluPoolForward";
   CheckArgCount(info, fn, 7);

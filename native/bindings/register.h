@@ -17,6 +17,7 @@ void RegisterIm2col(Napi::Env env, Napi::Object exports);       // im2col.cc: im
 void RegisterConvolution(Napi::Env env, Napi::Object exports);  // convolution.cc: convForward, convBackward
 void RegisterConvReluPool(Napi::Env env, Napi::Object exports);  // conv_relu_pool.cc: convReluPool*
 void RegisterConvRelu(Napi::Env env, Napi::Object exports);     // conv_relu.cc: convReluForward, convReluBackward
+void RegisterConvChain(Napi::Env env, Napi::Object exports);    // conv_chain.cc: convChainForward
 void RegisterAffine(Napi::Env env, Napi::Object exports);       // affine.cc: affineForward, affineBackward
 void RegisterPooling(Napi::Env env, Napi::Object exports);      // pooling.cc: poolForward, poolBackward
 void RegisterActivation(Napi::Env env, Napi::Object exports);   // activation.cc: relu*, sigmoid*

@@ -103,6 +103,7 @@ Napi::Object RegisterTarget(Napi::Env env) {
   RegisterConvolution(env, o);
   RegisterConvReluPool(env, o);
   RegisterConvRelu(env, o);
+  RegisterConvChain(env, o);
   RegisterAffine(env, o);
   RegisterPooling(env, o);
   RegisterActivation(env, o);

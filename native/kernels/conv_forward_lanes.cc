@@ -86,7 +86,8 @@ __attribute__((always_inline)) inline void store_positions_by_filter(const V (&s
       SN_UNROLL
       for (int q = 0; q < 8; ++q) {
         const V x = s[pb * 8 + q < R ? pb * 8 + q : 0][h / 2];
-        r[q] = q >= rows ? _mm256_setzero_ps() : h % 2 == 0 ? _mm512_castps512_ps256(x) : _mm512_extractf32x8_ps(x, 1);
+        // The zero-masked extracts: the plain forms' undefined operand makes GCC 12 warn.
+        r[q] = q >= rows ? _mm256_setzero_ps() : _mm512_maskz_extractf32x8_ps(0xFF, x, h % 2);
       }
       __m256 o[8];
       transpose_8x8(r, o);

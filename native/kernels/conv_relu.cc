@@ -9,18 +9,19 @@ SN_BEGIN_TARGET
 // One image's im2col (forward).
 static thread_local Scratch t_col;
 
+void conv_relu_image(const float* x_i, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_i) {
+  const int64_t out_size = g.f * g.ohw();
+  conv_forward_image(x_i, fw, b, g, out_i, t_col.get(size_t(g.ckk() * g.ohw())), false);
+  // while the image's map is still in cache
+  for (int64_t q = 0; q < out_size; ++q) out_i[q] = out_i[q] > 0.0f ? out_i[q] : 0.0f;
+}
+
 void conv_relu_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out) {
   // x is (n, c, h, w), out_i = relu(w · col_i + b) is (f, oh·ow)
   const int64_t in_size = g.c * g.h * g.w, out_size = g.f * g.ohw();
   const ForwardWeights fw = forward_weights(w, g);
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
-    float* col = t_col.get(size_t(g.ckk() * g.ohw()));
-    for (int64_t i = begin; i < end; ++i) {
-      float* o = out + i * out_size;
-      conv_forward_image(x + i * in_size, fw, b, g, o, col, false);
-      // while the image's map is still in cache
-      for (int64_t q = 0; q < out_size; ++q) o[q] = o[q] > 0.0f ? o[q] : 0.0f;
-    }
+    for (int64_t i = begin; i < end; ++i) conv_relu_image(x + i * in_size, fw, b, g, out + i * out_size);
   });
 }
 

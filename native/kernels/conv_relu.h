@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/convolution.h"
 #include "kernels/geometry.h"
 #include "simd/target.h"
 
@@ -13,6 +14,10 @@ SN_BEGIN_TARGET
 
 // x (n, c, h, w), w (f, c·kh·kw), b (f) → out (n, f, oh, ow) = relu(conv(x)).
 void conv_relu_forward(const float* x, const float* w, const float* b, const ConvGeom& g, float* out);
+
+// One image of conv_relu_forward with the batch's weights (forward_weights): x_i (c, h, w) →
+// out_i (f, oh, ow). Single-threaded: callers split the batch.
+void conv_relu_image(const float* x_i, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_i);
 
 // From dout and forward's out (both (n, f, oh, ow)) and the same x and w: dw (f, c·kh·kw) and
 // db (f) are overwritten, dx (n, c, h, w) too when non-null. The gradient passes where out > 0.

@@ -27,11 +27,8 @@ static thread_local Scratch t_col;
 // Which rows of the padded image hold a non-zero (conv_relu_pool_tiles), in float-sized slots.
 static thread_local Scratch t_live_rows;
 
-void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
-                            float* out, int32_t* argmax) {
-  const int64_t ckk = g.ckk(), ohw = g.ohw(), pohw = p.oh * p.ow;
-  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * pohw;
-  const ForwardWeights fw = forward_weights(w, g);
+ConvReluPoolPlan conv_relu_pool_plan(const ForwardWeights& fw, const ConvGeom& g, const PoolGeom& p) {
+  ConvReluPoolPlan plan{fw, ConvReluPoolPlan::Path::Separate, false};
 #if SN_POOLED_TILES
   // The pooling in the register tile: the convolution's map (SimpleConvNet's 69 KB an image),
   // which the pooling read back from L2, is never stored, nor is im2col. SimpleConvNet inference
@@ -41,19 +38,9 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   // With the built-in GEMM every forward path (GEMM, direct, lanes) sums each output tap by tap
   // from zero and then adds the bias, as the tiles do: the same bits. OpenBLAS's order differs.
   if (pooled_tiles_fit(g, p) && gemm_impl() == GemmImpl::Builtin) {
-    const int64_t rows = g.c * (g.h + 2 * g.pad), pw = g.w + 2 * g.pad;
-    const bool finite = all_finite(w, g.f * ckk);
-    parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
-      static_assert(sizeof(uint32_t) == sizeof(float), "row flags are kept in float-sized slots");
-      uint32_t* live = finite ? reinterpret_cast<uint32_t*>(t_live_rows.get(size_t(rows))) : nullptr;
-      for (int64_t i = begin; i < end; ++i) {
-        // Unpadded, the image is read in place (the tiles' loads stay inside its rows).
-        const float* xp = g.pad == 0 ? x + i * in_size : im2col_pad_image(x + i * in_size, g);
-        for (int64_t r = 0; live && r < rows; ++r) live[r] = count_nonzero(xp + r * pw, pw) != 0;
-        conv_relu_pool_tiles(xp, live, fw.wt, b, g, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
-      }
-    });
-    return;
+    plan.path = ConvReluPoolPlan::Path::PooledTiles;
+    plan.finite = all_finite(fw.w, g.f * g.ckk());
+    return plan;
   }
 #endif
 #if defined(SN_TARGET_AVX512)
@@ -61,32 +48,57 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
   // the lanes kernel's last pass, tiles of two rows. LeNet5 inference ×0.909, training ×0.971;
   // DeepConvNet ×0.953 and ×0.993 (Zen 5, bench-ab). For DeepConvNet's second layer (28 wide)
   // the filters-as-rows tiles above take ×0.98 of this one's time, so they keep it.
-  if (fw.tap_offsets && conv_relu_pool_lanes_fits(g, p)) {
-    parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
+  if (fw.tap_offsets && conv_relu_pool_lanes_fits(g, p)) plan.path = ConvReluPoolPlan::Path::Lanes;
+#endif
+  return plan;
+}
+
+void conv_relu_pool_image(const ConvReluPoolPlan& plan, const float* x_i, const float* b, const ConvGeom& g,
+                          const PoolGeom& p, float* out_i, int32_t* argmax_i) {
+  const int64_t ohw = g.ohw(), pohw = p.oh * p.ow;
+  switch (plan.path) {
+#if SN_POOLED_TILES
+    case ConvReluPoolPlan::Path::PooledTiles: {
+      static_assert(sizeof(uint32_t) == sizeof(float), "row flags are kept in float-sized slots");
+      const int64_t rows = g.c * (g.h + 2 * g.pad), pw = g.w + 2 * g.pad;
+      uint32_t* live = plan.finite ? reinterpret_cast<uint32_t*>(t_live_rows.get(size_t(rows))) : nullptr;
+      // Unpadded, the image is read in place (the tiles' loads stay inside its rows).
+      const float* xp = g.pad == 0 ? x_i : im2col_pad_image(x_i, g);
+      for (int64_t r = 0; live && r < rows; ++r) live[r] = count_nonzero(xp + r * pw, pw) != 0;
+      conv_relu_pool_tiles(xp, live, plan.fw.wt, b, g, out_i, argmax_i);
+      return;
+    }
+#endif
+#if defined(SN_TARGET_AVX512)
+    case ConvReluPoolPlan::Path::Lanes: {
       float* out_t = t_conv.get(size_t(g.f * ohw));  // the passes' partial sums
-      for (int64_t i = begin; i < end; ++i) {
-        conv_relu_pool_lanes(im2col_pad_image(x + i * in_size, g), fw.lane_panels, fw.tap_offsets, b, g, out_t,
-                             out + i * out_size, argmax ? argmax + i * out_size : nullptr);
-      }
-    });
+      conv_relu_pool_lanes(im2col_pad_image(x_i, g), plan.fw.lane_panels, plan.fw.tap_offsets, b, g, out_t, out_i,
+                           argmax_i);
+      return;
+    }
+#endif
+    default: break;
+  }
+  float* conv = t_conv.get(size_t(g.f * ohw));
+  conv_forward_image(x_i, plan.fw, b, g, conv, t_col.get(size_t(g.ckk() * ohw)), false);
+  if (!argmax_i) {
+    // Inference: no winners to keep, the Relu in the same pass.
+    for (int64_t fi = 0; fi < g.f; ++fi) pool_plane_relu(conv + fi * ohw, p, out_i + fi * pohw);
     return;
   }
-#endif
+  for (int64_t fi = 0; fi < g.f; ++fi) pool_plane(conv + fi * ohw, p, out_i + fi * pohw, argmax_i + fi * pohw);
+  // Relu after the pooling: a quarter of the values, and the same result.
+  const int64_t out_size = g.f * pohw;
+  for (int64_t q = 0; q < out_size; ++q) out_i[q] = out_i[q] > 0.0f ? out_i[q] : 0.0f;
+}
+
+void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
+                            float* out, int32_t* argmax) {
+  const int64_t in_size = g.c * g.h * g.w, out_size = g.f * p.oh * p.ow;
+  const ConvReluPoolPlan plan = conv_relu_pool_plan(forward_weights(w, g), g, p);
   parallel_for_pieces(g.n, [&](int64_t begin, int64_t end, int) {
-    float* conv = t_conv.get(size_t(g.f * ohw));
-    float* col = t_col.get(size_t(ckk * ohw));
     for (int64_t i = begin; i < end; ++i) {
-      conv_forward_image(x + i * in_size, fw, b, g, conv, col, false);
-      float* o = out + i * out_size;
-      if (!argmax) {
-        // Inference: no winners to keep, the Relu in the same pass.
-        for (int64_t fi = 0; fi < g.f; ++fi) pool_plane_relu(conv + fi * ohw, p, o + fi * pohw);
-        continue;
-      }
-      int32_t* a = argmax + i * out_size;
-      for (int64_t fi = 0; fi < g.f; ++fi) pool_plane(conv + fi * ohw, p, o + fi * pohw, a + fi * pohw);
-      // Relu after the pooling: a quarter of the values, and the same result.
-      for (int64_t q = 0; q < out_size; ++q) o[q] = o[q] > 0.0f ? o[q] : 0.0f;
+      conv_relu_pool_image(plan, x + i * in_size, b, g, p, out + i * out_size, argmax ? argmax + i * out_size : nullptr);
     }
   });
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/convolution.h"
 #include "kernels/geometry.h"
 #include "simd/target.h"
 
@@ -17,6 +18,20 @@ SN_BEGIN_TARGET
 // is inference: the same out, no winners written.
 void conv_relu_pool_forward(const float* x, const float* w, const float* b, const ConvGeom& g, const PoolGeom& p,
                             float* out, int32_t* argmax);
+
+// How conv_relu_pool_forward runs each image of a batch, chosen once from the geometry and the
+// weights (forward_weights(w, g), kept by the caller while the plan is used).
+struct ConvReluPoolPlan {
+  enum class Path { PooledTiles, Lanes, Separate };
+  ForwardWeights fw;
+  Path path;
+  bool finite;  // PooledTiles: every weight finite, so rows of zeros may be skipped
+};
+ConvReluPoolPlan conv_relu_pool_plan(const ForwardWeights& fw, const ConvGeom& g, const PoolGeom& p);
+// One image of conv_relu_pool_forward: x_i (c, h, w) → out_i and argmax_i (f, poh, pow), argmax_i
+// null for inference. Single-threaded: callers split the batch.
+void conv_relu_pool_image(const ConvReluPoolPlan& plan, const float* x_i, const float* b, const ConvGeom& g,
+                          const PoolGeom& p, float* out_i, int32_t* argmax_i);
 
 // From dout and forward's out and argmax (all (n, f, poh, pow)) and the same x and w: dw (f, c·kh·kw)
 // and db (f) are overwritten, dx (n, c, h, w) too when non-null. A window passes its gradient to its

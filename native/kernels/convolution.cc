@@ -255,17 +255,19 @@ static void direct_in_groups(const float* x_n, const float* w, bool finite, cons
 
 #endif
 
-static thread_local Scratch t_wt;
-
-const float* transpose_weights(const float* w, const ConvGeom& g) {
+static const float* transpose_weights_into(const float* w, const ConvGeom& g, Scratch& into) {
   const int64_t ckk = g.ckk();
-  float* wt = t_wt.get(size_t(ckk * g.f));
+  float* wt = into.get(size_t(ckk * g.f));
   for (int64_t fi = 0; fi < g.f; ++fi)
     for (int64_t t = 0; t < ckk; ++t) wt[t * g.f + fi] = w[fi * ckk + t];
   return wt;
 }
 
-static thread_local Scratch t_wt_panels, t_out_t, t_tap_offsets, t_lane_panels;
+static thread_local ForwardWeightStore t_weights;
+
+const float* transpose_weights(const float* w, const ConvGeom& g) { return transpose_weights_into(w, g, t_weights.wt); }
+
+static thread_local Scratch t_out_t;
 
 // The image's product computed transposed, outᵀ(positions × filters) = colᵀ · wᵀ, then outᵀ
 // transposed into out: where the usual form copies col into panels for every image (more than
@@ -287,7 +289,9 @@ bool all_finite(const float* v, int64_t n) {
   return finite;
 }
 
-ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
+ForwardWeights forward_weights(const float* w, const ConvGeom& g) { return forward_weights(w, g, t_weights); }
+
+ForwardWeights forward_weights(const float* w, const ConvGeom& g, ForwardWeightStore& store) {
   // finite: read only by the AVX2 direct kernel's zero skipping. On AVX-512 (16-lane chunks, fewer
   // of them all zero) it made no measurable difference (Xeon, 2 threads: LeNet5 inference ×0.977,
   // training ×1.014, SimpleConvNet ×0.992 and ×1.010, quartiles across 1), so it stays off there.
@@ -296,20 +300,21 @@ ForwardWeights forward_weights(const float* w, const ConvGeom& g) {
 #else
   const bool finite = false;
 #endif
-  ForwardWeights fw{w, transpose_weights(w, g), nullptr, finite, nullptr, nullptr, forward_runs_transposed(g)};
+  ForwardWeights fw{w, transpose_weights_into(w, g, store.wt), nullptr, finite, nullptr, nullptr,
+                    forward_runs_transposed(g)};
 #if SN_FORWARD_LANES
   if (conv_forward_lanes_fits(g)) {
     static_assert(sizeof(int32_t) == sizeof(float), "offsets are kept in float-sized slots");
-    int32_t* offsets = reinterpret_cast<int32_t*>(t_tap_offsets.get(size_t(g.ckk())));
+    int32_t* offsets = reinterpret_cast<int32_t*>(store.tap_offsets.get(size_t(g.ckk())));
     conv_tap_offsets(g, offsets);
     fw.tap_offsets = offsets;
-    float* panels = t_lane_panels.get(size_t(conv_forward_lanes_panel_floats(g)));
+    float* panels = store.lane_panels.get(size_t(conv_forward_lanes_panel_floats(g)));
     conv_forward_lanes_pack(fw.wt, g, panels);
     fw.lane_panels = panels;
   }
 #endif
   if (fw.transposed) {
-    float* panels = t_wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
+    float* panels = store.wt_panels.get(size_t(sgemm_packed_b_floats(g.ckk(), g.f)));
     sgemm_pack_b(g.ckk(), g.f, fw.wt, g.f, panels);
     fw.wt_panels = panels;
   }

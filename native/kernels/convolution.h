@@ -1,5 +1,6 @@
 #pragma once
 #include "kernels/geometry.h"
+#include "kernels/scratch.h"
 #include "simd/target.h"
 
 SN_BEGIN_TARGET
@@ -31,6 +32,12 @@ struct ForwardWeights {
   bool transposed;  // the GEMM's form (im2col kept for backward) reads wt_panels, as colᵀ · wᵀ
 };
 ForwardWeights forward_weights(const float* w, const ConvGeom& g);
+// Where forward_weights keeps what it derives from w. The form above uses the calling thread's
+// own store; a chain of layers run image by image (conv_chain_forward) keeps one per layer.
+struct ForwardWeightStore {
+  Scratch wt, wt_panels, tap_offsets, lane_panels;
+};
+ForwardWeights forward_weights(const float* w, const ConvGeom& g, ForwardWeightStore& store);
 
 // Whether every one of v's n values is finite: read by the kernels that skip zero inputs, whose
 // products w·0 are NaN for w = ±∞ or NaN.

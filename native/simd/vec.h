@@ -42,7 +42,15 @@ inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
 // form with every lane set: the plain one leaves GCC 12 warning of an uninitialized source
 // operand; the instruction is the same.
 inline V vmax(V a, V b) { return _mm512_mask_max_ps(b, Mask(0xFFFF), a, b); }
-inline float vsum(V v) { return _mm512_reduce_add_ps(v); }
+// _mm512_reduce_add_ps's order (halves, then quarters, then pairs): the same sum, written with
+// masked extracts because the intrinsic's undefined operand makes GCC 12 warn wherever it
+// inlines.
+inline float vsum(V v) {
+  const __m256 h = _mm256_add_ps(_mm512_maskz_extractf32x8_ps(0xFF, v, 1), _mm512_maskz_extractf32x8_ps(0xFF, v, 0));
+  const __m128 q = _mm_add_ps(_mm256_extractf128_ps(h, 1), _mm256_castps256_ps128(h));
+  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
+}
 // Lanes [lo, hi), clipped to the vector.
 inline Mask lane_range(int64_t lo, int64_t hi) {
   lo = std::max<int64_t>(lo, 0);

@@ -23,6 +23,8 @@ type Kind =
   | { kind: 'pool' }
   | { kind: 'bn' }
   | { kind: 'labels'; k: number }
+  /** convChainForward's layers: an Array of { w, b, g, p } whose shapes follow from one to the next. */
+  | { kind: 'chain' }
   | { kind: 'enum'; valid: string };
 
 export interface ArgSpec { name: string; type: Kind; }
@@ -48,6 +50,12 @@ const POOL = { x: 2 * 2 * 4 * 5, out: 2 * 2 * 5 * 5, plane: 4 * 5 };
 // The pooling of conv()'s output (2, 3, 5, 5): 2×3 windows, stride 1, pad 1.
 const convPool = () => ({ n: 2, c: 3, h: 5, w: 5, ph: 2, pw: 3, stride: 1, pad: 1, oh: 6, ow: 5 });
 const CONV_POOL = { out: 2 * 3 * 6 * 5, plane: 5 * 5 };
+// A run of two layers: conv() pooled by convPool() (2, 3, 6, 5), then 2 filters 3 × 3, pad 1.
+const chainLayers = () => [
+  { w: Z(CONV.w), b: Z(CONV.b), g: conv(), p: convPool() },
+  { w: Z(2 * 3 * 3 * 3), b: Z(2), g: { n: 2, c: 3, h: 6, w: 5, f: 2, kh: 3, kw: 3, stride: 1, pad: 1, oh: 6, ow: 5 }, p: null },
+];
+const CHAIN_OUT = 2 * 2 * 6 * 5;
 const bn = () => ({ n: 3, c: 2, s: 4 });
 const BN = { len: 3 * 2 * 4, c: 2 };
 const L = 37;
@@ -92,6 +100,10 @@ export const SPECS: Record<string, ExportSpec> = {
       { name: 'dx', type: { kind: 'f32OrNull' } }],
     valid: () => [Z(CONV_POOL.out), Z(CONV_POOL.out), new Int32Array(CONV_POOL.out), Z(CONV.x), Z(CONV.w), conv(), convPool(),
       Z(CONV.w), Z(CONV.b), Z(CONV.x)],
+  },
+  convChainForward: {
+    args: [f32('x'), { name: 'layers', type: { kind: 'chain' } }, f32('out')],
+    valid: () => [Z(CONV.x), chainLayers(), Z(CHAIN_OUT)],
   },
   convReluForward: {
     args: [f32('x'), f32('w'), f32('b'), { name: 'g', type: { kind: 'conv' } }, f32('out')],
@@ -355,6 +367,64 @@ export function hostileCases(fn: string, spec: ExportSpec, addon: Kernels, opt: 
           arr[n - 1] = bad;
           add(`'${a.name}' holding class ${bad} (k = ${k})`, i, arr, 'RangeError');
         }
+        break;
+      }
+      case 'chain': {
+        for (const [w, val] of wrongTypes) add(`'${a.name}' ← ${w}`, i, val, 'TypeError');
+        add(`'${a.name}' ← null`, i, null, 'TypeError');
+        add(`'${a.name}' ← Float32Array`, i, new Float32Array(2), 'TypeError');
+        add(`'${a.name}' ← []`, i, [], 'RangeError');
+        add(`'${a.name}' ← 17 layers`, i, Array.from({ length: 17 }, () => (v as unknown[])[1]), 'RangeError');
+        const layers = v as Array<Record<string, unknown>>;
+        // One layer of the run changed, the others valid.
+        const addLayer = (s: number, what: string, layer: unknown, expect: HostileCase['expect'], names: string[]) => {
+          const args = spec.valid(addon);
+          const list = [...(args[i] as unknown[])];
+          list[s] = layer;
+          args[i] = list;
+          cases.push({ fn, what: `${a.name}[${s}] ${what}`, args, expect, names });
+        };
+        layers.forEach((l, s) => {
+          const at = `${a.name}[${s}]`;
+          for (const [w, val] of [['null', null], ['a number', 3], ['a Float32Array', new Float32Array(3)], ['an Array', []]] as Array<[string, unknown]>) {
+            addLayer(s, `← ${w}`, val, 'TypeError', [at]);
+          }
+          for (const field of ['w', 'b']) {
+            const len = sizeOf(l[field]);
+            const name = [`'${at}.${field}'`];
+            addLayer(s, `.${field} ← missing`, { ...l, [field]: undefined }, 'TypeError', name);
+            addLayer(s, `.${field} ← plain Array`, { ...l, [field]: Array.from({ length: len }, () => 0) }, 'TypeError', name);
+            addLayer(s, `.${field} ← Int32Array`, { ...l, [field]: new Int32Array(len) }, 'TypeError', name);
+            if (!opt.acceptsFloat64) addLayer(s, `.${field} ← Float64Array`, { ...l, [field]: new Float64Array(len) }, 'TypeError', name);
+            addLayer(s, `.${field} ← Float32Array of ${len + 1}`, { ...l, [field]: new Float32Array(len + 1) }, 'RangeError', name);
+            addLayer(s, `.${field} ← Float32Array of ${len - 1}`, { ...l, [field]: new Float32Array(len - 1) }, 'RangeError', name);
+          }
+          const g = l.g as Record<string, number>;
+          addLayer(s, '.g ← missing', { ...l, g: undefined }, 'TypeError', [`${at}.g`]);
+          addLayer(s, '.g ← a Float32Array', { ...l, g: new Float32Array(11) }, 'TypeError', [`${at}.g`]);
+          for (const field of Object.keys(g)) {
+            const min = field === 'pad' ? 0 : 1;
+            addLayer(s, `.g.${field} ← missing`, { ...l, g: { ...g, [field]: undefined } }, 'TypeError', [`${at}.g.${field}`]);
+            for (const bad of [min - 1, NaN, g[field] + 0.5]) {
+              addLayer(s, `.g.${field} ← ${bad}`, { ...l, g: { ...g, [field]: bad } }, 'RangeError', [`${at}.g.${field}`]);
+            }
+          }
+          addLayer(s, '.g.oh one too many', { ...l, g: { ...g, oh: g.oh + 1 } }, 'RangeError', [`${at}.g.oh`]);
+          // Consistent on its own, but not what the neighbouring layers and arrays hold.
+          addLayer(s, '.g one row taller', { ...l, g: { ...g, h: g.h + 1, oh: g.oh + 1 } }, 'RangeError',
+            [`'x'`, `${a.name}[1] must read`, `'out'`, `${at}.p.h`]);
+          addLayer(s, '.g.n = .g.c = 2^24 (a buffer beyond 2^31 elements)', { ...l, g: { ...g, n: 1 << 24, c: 1 << 24 } }, 'RangeError', [fn]);
+          const p = l.p as Record<string, number> | null;
+          if (p) {
+            addLayer(s, '.p ← a string', { ...l, p: 'abc' }, 'TypeError', [`${at}.p`]);
+            addLayer(s, '.p.c ← one more than g.f', { ...l, p: { ...p, c: p.c + 1 } }, 'RangeError', [`${at}.p.c`]);
+            addLayer(s, '.p.pad ← the window', { ...l, p: { ...p, pad: p.ph } }, 'RangeError', [`${at}.p.pad`]);
+          } else {
+            // A pooling that reads a map the layer does not make (g.f is 2).
+            addLayer(s, '.p ← a pooling of 3 channels', { ...l, p: { n: 2, c: 3, h: g.oh, w: g.ow, ph: 2, pw: 2, stride: 2, pad: 0, oh: 3, ow: 2 } },
+              'RangeError', [`${at}.p.c`]);
+          }
+        });
         break;
       }
       case 'conv':

@@ -101,3 +101,30 @@ test('the fused path on floor geometries passes the float64 gradient check', (t)
   }
   t.is(Object.keys(result).length, 6);
 });
+
+eachBackend('inference runs consecutive fused blocks as one chain on native, with the same scores as the blocks one by one; training and a block\'s backward are unchanged', (t, b) => {
+  // DeepConvNet's shape of run: Conv → Relu, Conv → Relu → Pool, twice, then the classifier.
+  const net = network([1, 12, 12], [
+    new Convolution({ filters: 16, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu(),
+    new Convolution({ filters: 16, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
+    new Convolution({ filters: 5, kernelSize: 3, weightInit: 'he' }), new Relu(), new Pooling({ poolH: 2 }),
+    new Affine({ units: 4, weightInit: 'he' }),
+  ], b, true, 'float32', 8);
+  const x = input(7, 'float32', 12, [1, 12, 12]);
+  const steps = net.executionSteps();
+  let out = x;
+  for (const s of steps) out = s.forward(out, false);
+  const oneByOne = Float32Array.from(out.data);
+  const scores = net.predict(x);
+  // The chain computes each block's per-image kernel, so the bits do not change.
+  assertEqualArrays(t, 'scores', scores.data, oneByOne, `${b.name}: predict against the steps one by one`);
+  t.throws(() => steps[0].backward(Tensor.zeros([7, 16, 12, 12])), { message: /backward after an inference forward/ });
+  // Training runs block by block and keeps what the backward needs.
+  const labels = Int32Array.from([0, 1, 2, 3, 0, 1, 2]);
+  const grads = net.gradient(x, labels);
+  t.true(Number.isFinite(net.lastLoss));
+  t.true(Array.from(grads.W1.data).some((v) => v !== 0), 'the first layer received a gradient');
+  // And inference after training again equals the steps one by one.
+  const again = net.predict(x);
+  assertEqualArrays(t, 'scores', again.data, oneByOne, `${b.name}: predict after gradient`);
+});

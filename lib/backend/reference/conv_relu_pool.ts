@@ -7,13 +7,14 @@ import { reluForward } from './activation';
 import { convForward } from './convolution';
 import { poolForward } from './pooling';
 
-function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry): void {
+export function checkPoolOfConv(fn: string, g: ConvGeometry, p: PoolGeometry, where = ''): void {
   const pairs: Array<[string, number, string, number]> = [
     ['p.n', p.n, 'g.n', g.n], ['p.c', p.c, 'g.f', g.f], ['p.h', p.h, 'g.oh', g.oh], ['p.w', p.w, 'g.ow', g.ow],
   ];
+  const at = where === '' ? '' : `${where}.`;
   for (const [pf, pv, gf, gv] of pairs) {
     if (pv !== gv) {
-      throw new RangeError(`${fn}: the pooling geometry must describe the convolution's output, but ${pf} is ${pv} and ${gf} is ${gv}. ` +
+      throw new RangeError(`${fn}: the pooling geometry must describe the convolution's output, but ${at}${pf} is ${pv} and ${at}${gf} is ${gv}. ` +
         'Fix: build p from (g.n, g.f, g.oh, g.ow).');
     }
   }

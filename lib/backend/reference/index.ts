@@ -7,6 +7,7 @@ import { im2col, col2im } from './im2col';
 import { convForward, convBackward } from './convolution';
 import { convReluPoolForward, convReluPoolBackward } from './conv_relu_pool';
 import { convReluForward, convReluBackward } from './conv_relu';
+import { convChainForward } from './conv_chain';
 import { affineForward, affineBackward } from './affine';
 import { poolForward, poolBackward } from './pooling';
 import { reluForward, reluBackward, sigmoidForward, sigmoidBackward } from './activation';
@@ -25,6 +26,7 @@ export const referenceBackend: Backend = Object.freeze({
   convForward, convBackward,
   convReluPoolForward, convReluPoolBackward,
   convReluForward, convReluBackward,
+  convChainForward,
   affineForward, affineBackward,
   poolForward, poolBackward,
   reluForward, reluBackward, sigmoidForward, sigmoidBackward,

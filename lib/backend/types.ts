@@ -33,6 +33,9 @@ export interface PoolGeometry {
   oh: number; ow: number;
 }
 
+/** Layers one convChainForward call may run (each keeps its derived weights for the call). */
+export const MAX_CHAIN_LAYERS = 16;
+
 /** One layer of Backend.convChainForward: relu(conv(x)) with w (f, c, kh, kw) and b (f), then pooled by p unless p is null. */
 export interface ChainLayer {
   w: FloatArray;

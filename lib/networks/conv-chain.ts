@@ -3,7 +3,7 @@
 // next in the core's cache. Run block by block, every layer wrote its output for the whole batch
 // (DeepConvNet's first: 20 MB at batch 400) and the next layer stalled reading it back. Training
 // keeps running the blocks one by one: the backward needs each block's output and winners.
-import type { Backend, ChainLayer } from '../backend/types';
+import { MAX_CHAIN_LAYERS, type Backend, type ChainLayer } from '../backend/types';
 import { BatchCache } from '../layers/layer';
 import type { Tensor } from '../tensor/tensor';
 import { isFusedBlock, type FusedBlock } from './fusion';
@@ -36,15 +36,16 @@ export class ConvChain {
 
 /**
  * What inference runs: the training plan with each run of two or more consecutive fused blocks
- * as one ConvChain. Only on the native backend, where the image-by-image kernel keeps the maps
- * in cache; the reference one would only allocate the maps between the layers on every call.
+ * as one ConvChain (longer runs in pieces of MAX_CHAIN_LAYERS). Only on the native backend, where
+ * the image-by-image kernel keeps the maps in cache; the reference one would only allocate the
+ * maps between the layers on every call.
  */
 export function planInference(plan: ReadonlyArray<Layer | FusedBlock>, backend: Backend): Array<Layer | FusedBlock | ConvChain> {
   if (backend.name !== 'native') return [...plan];
   const out: Array<Layer | FusedBlock | ConvChain> = [];
   for (let i = 0; i < plan.length;) {
     let j = i;
-    while (j < plan.length && isFusedBlock(plan[j])) j++;
+    while (j < plan.length && j - i < MAX_CHAIN_LAYERS && isFusedBlock(plan[j])) j++;
     if (j - i >= 2) {
       out.push(new ConvChain(plan.slice(i, j) as FusedBlock[], backend));
       i = j;

@@ -128,3 +128,13 @@ eachBackend('inference runs consecutive fused blocks as one chain on native, wit
   const again = net.predict(x);
   assertEqualArrays(t, 'scores', again.data, oneByOne, `${b.name}: predict after gradient`);
 });
+
+eachBackend('a run of more fused blocks than one chain call takes (18 Conv → Relu pairs) is chained in pieces, with the same scores', (t, b) => {
+  const layers: Layer[] = [];
+  for (let i = 0; i < 18; i++) layers.push(new Convolution({ filters: 2, kernelSize: 3, pad: 1, weightInit: 'he' }), new Relu());
+  const net = network([1, 6, 6], [...layers, new Affine({ units: 3, weightInit: 'he' })], b, true, 'float32', 3);
+  const x = input(2, 'float32', 5, [1, 6, 6]);
+  let out = x;
+  for (const s of net.executionSteps()) out = s.forward(out, false);
+  assertEqualArrays(t, 'scores', net.predict(x).data, out.data, `${b.name}: 18 blocks`);
+});

@@ -1,13 +1,10 @@
 // A run of fused blocks for inference, written as the definition: each layer's reference kernel
 // over the whole batch, one after another, through buffers of the layer outputs. The native
 // kernel goes image by image instead; the values are the same.
-import type { ChainLayer, ConvGeometry, FloatArray, PoolGeometry } from '../types';
+import { MAX_CHAIN_LAYERS, type ChainLayer, type ConvGeometry, type FloatArray, type PoolGeometry } from '../types';
 import { convGeometryArg, describe, floatArg, poolGeometryArg } from './check';
 import { convReluForward } from './conv_relu';
 import { checkPoolOfConv, convReluPoolForward } from './conv_relu_pool';
-
-/** Layers one call may run, as on the native side. */
-export const MAX_CHAIN_LAYERS = 16;
 
 /** The (n, c, h, w) a checked layer writes. */
 function outputShape(g: ConvGeometry, p: PoolGeometry | null): [number, number, number, number] {

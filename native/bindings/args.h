@@ -294,8 +294,7 @@ inline PoolGeom PoolGeomArg(const Napi::CallbackInfo& info, size_t idx, const ch
 // A fused block's pooling must read exactly its convolution's output map. `where` prefixes the
 // fields' names (e.g. "layers[2]" for layers[2].p.n).
 inline void CheckPoolOfConv(Napi::Env env, const char* fn, const ConvGeom& g, const PoolGeom& p,
-                            const std::string& where = "") {
-  const std::string at = where.empty() ? "" : where + ".";
+                            const char* where = "") {
   const struct {
     const char* pool_field;
     int64_t pool_value;
@@ -304,6 +303,7 @@ inline void CheckPoolOfConv(Napi::Env env, const char* fn, const ConvGeom& g, co
   } pairs[] = {{"p.n", p.n, "g.n", g.n}, {"p.c", p.c, "g.f", g.f}, {"p.h", p.h, "g.oh", g.oh}, {"p.w", p.w, "g.ow", g.ow}};
   for (const auto& q : pairs) {
     if (q.pool_value != q.conv_value) {
+      const std::string at = *where ? std::string(where) + "." : "";
       ThrowRange(env, std::string(fn) + ": the pooling geometry must describe the convolution's output, but " + at +
                           q.pool_field + " is " + std::to_string(q.pool_value) + " and " + at + q.conv_field + " is " +
                           std::to_string(q.conv_value) + ". Fix: build p from (g.n, g.f, g.oh, g.ow).");

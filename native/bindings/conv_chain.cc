@@ -1,6 +1,7 @@
 // convChainForward
 #include "kernels/conv_chain.h"
 
+#include <cstdio>
 #include <string>
 
 #include "bindings/args.h"
@@ -10,17 +11,18 @@
 SN_BEGIN_TARGET
 namespace {
 
-// A Float32Array field of layers[s], exactly `expected` long.
-const float* F32Field(Napi::Env env, const Napi::Object& o, const char* fn, const std::string& where, const char* field,
+// A Float32Array field of layers[s] (`where`), exactly `expected` long. Messages are built only
+// for errors: a valid call allocates nothing here.
+const float* F32Field(Napi::Env env, const Napi::Object& o, const char* fn, const char* where, const char* field,
                       uint64_t expected) {
   const Napi::Value v = o.Get(field);
-  const std::string name = where + "." + field;
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    ThrowType(env, std::string(fn) + ": expected Float32Array for '" + name + "' but received " + TypeNameOf(v));
+    ThrowType(env, std::string(fn) + ": expected Float32Array for '" + where + "." + field + "' but received " +
+                       TypeNameOf(v));
   }
   auto arr = v.As<Napi::Float32Array>();
   if (uint64_t(arr.ElementLength()) != expected) {
-    ThrowRange(env, std::string(fn) + ": '" + name + "' must have " + std::to_string(expected) +
+    ThrowRange(env, std::string(fn) + ": '" + where + "." + field + "' must have " + std::to_string(expected) +
                         " elements for the sizes given, but has " + std::to_string(arr.ElementLength()));
   }
   return arr.Data();
@@ -56,18 +58,22 @@ Napi::Value ConvChainForward(const Napi::CallbackInfo& info) {
   }
   ChainLayer layers[kMaxChainLayers];
   for (int64_t s = 0; s < count; ++s) {
-    const std::string where = "layers[" + std::to_string(s) + "]";
+    // Names for the messages, on the stack: "layers[15]", "layers[15].g".
+    char where[16], g_name[24], p_name[24];
+    std::snprintf(where, sizeof where, "layers[%d]", int(s));
+    std::snprintf(g_name, sizeof g_name, "%s.g", where);
+    std::snprintf(p_name, sizeof p_name, "%s.p", where);
     const Napi::Value v = list.Get(uint32_t(s));
     if (!v.IsObject() || v.IsArray() || v.IsTypedArray()) {
       ThrowType(env, std::string(fn) + ": expected an object { w, b, g, p } for " + where + " but received " + TypeNameOf(v));
     }
     const Napi::Object o = v.As<Napi::Object>();
     ChainLayer& l = layers[s];
-    l.g = ConvGeomFrom(env, o.Get("g"), fn, (where + ".g").c_str());
+    l.g = ConvGeomFrom(env, o.Get("g"), fn, g_name);
     const Napi::Value pv = o.Get("p");
     l.pooled = !pv.IsNull() && !pv.IsUndefined();
     if (l.pooled) {
-      l.p = PoolGeomFrom(env, pv, fn, (where + ".p").c_str());
+      l.p = PoolGeomFrom(env, pv, fn, p_name);
       CheckPoolOfConv(env, fn, l.g, l.p, where);
     }
     l.w = F32Field(env, o, fn, where, "w", uint64_t(l.g.f * l.g.ckk()));

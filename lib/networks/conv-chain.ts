@@ -41,7 +41,9 @@ export class ConvChain {
  * maps between the layers on every call.
  */
 export function planInference(plan: ReadonlyArray<Layer | FusedBlock>, backend: Backend): Array<Layer | FusedBlock | ConvChain> {
-  if (backend.name !== 'native') return [...plan];
+  // An addon built before the chain existed has no such export: bench-ab loads such a baseline
+  // build beside the current library, whose blocks then run one by one on it.
+  if (backend.name !== 'native' || typeof backend.convChainForward !== 'function') return [...plan];
   const out: Array<Layer | FusedBlock | ConvChain> = [];
   for (let i = 0; i < plan.length;) {
     let j = i;

@@ -7,7 +7,8 @@ import { Affine, Convolution, Pooling, Relu, type Layer } from '../../lib/layers
 import { LeNet5, Sequential, gradientCheck } from '../../lib/networks';
 import { Rng } from '../../lib/tensor/rng';
 import { Tensor, type DType } from '../../lib/tensor/tensor';
-import { eachBackend } from '../helpers/backends';
+import { eachBackend, nativeBackend } from '../helpers/backends';
+import { ConvChain, planInference } from '../../lib/networks/conv-chain';
 import { assertClose, assertEqualArrays } from '../helpers/compare';
 import { GEMM_TOL } from '../helpers/tolerance';
 import type { Backend } from '../../lib/backend/types';
@@ -137,4 +138,25 @@ eachBackend('a run of more fused blocks than one chain call takes (18 Conv → R
   let out = x;
   for (const s of net.executionSteps()) out = s.forward(out, false);
   assertEqualArrays(t, 'scores', net.predict(x).data, out.data, `${b.name}: 18 blocks`);
+});
+
+test('planInference chains runs of two or more fused blocks on native only, and not on an addon without convChainForward', (t) => {
+  const layers = () => [
+    new Convolution({ filters: 2, kernelSize: 3, pad: 1 }), new Relu(),
+    new Convolution({ filters: 2, kernelSize: 3, pad: 1 }), new Relu(), new Pooling({ poolH: 2 }),
+    new Affine({ units: 3 }),
+  ];
+  const count = (steps: ReadonlyArray<unknown>) => steps.filter((s) => s instanceof ConvChain).length;
+  const ref = network([1, 6, 6], layers(), referenceBackend, true, 'float32', 1);
+  t.is(count(planInference(ref.executionSteps(), referenceBackend)), 0, 'the reference runs the blocks one by one');
+  if (!nativeBackend) {
+    t.pass('native backend not loaded');
+    return;
+  }
+  const net = network([1, 6, 6], layers(), nativeBackend, true, 'float32', 1);
+  const steps = planInference(net.executionSteps(), nativeBackend);
+  t.is(count(steps), 1);
+  t.is(steps.length, 2, 'one chain of the two blocks, then the Affine');
+  const older = { ...nativeBackend, convChainForward: undefined } as unknown as Backend;
+  t.is(count(planInference(net.executionSteps(), older)), 0, 'an addon built before the chain runs the blocks one by one');
 });

@@ -19,9 +19,8 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
   private readonly cache: BatchCache<B>;
   private lastBuf: B | null = null;
   private lastX: Tensor | null = null;
-  private lastTrain = false;
-  /** The last forward was a chained inference (ranForInference), which sets no lastBuf or lastX. */
-  private inferenceRun = false;
+  /** What the last forward was: a training one (lastBuf and lastX then hold its batch), or inference (this block's own or a chain's). */
+  private lastRun: 'none' | 'training' | 'inference' = 'none';
 
   /**
    * @param last the block's last layer, whose output shape dout must have
@@ -59,8 +58,7 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
     this.runForward(x, buf, train);
     this.lastBuf = buf;
     this.lastX = x;
-    this.lastTrain = train;
-    this.inferenceRun = false;
+    this.lastRun = train ? 'training' : 'inference';
     return buf.out;
   }
 
@@ -79,15 +77,14 @@ export abstract class FusedConvBlock<B extends FusedConvBuffers> {
 
   /** After a run computed this block's output without it (inference, image by image): nothing is kept for a backward. */
   ranForInference(): void {
-    this.lastTrain = false;
-    this.inferenceRun = true;
+    this.lastRun = 'inference';
   }
 
   backward(dout: Tensor): Tensor | null {
     const buf = this.lastBuf;
     const x = this.lastX;
-    if ((!buf || !x) && !this.inferenceRun) throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
-    if (!this.lastTrain || !buf || !x) {
+    if (this.lastRun === 'none') throw new Error(`${this.label}: backward was called before forward. Fix: run forward(x, true) first.`);
+    if (this.lastRun === 'inference' || !buf || !x) {
       throw new Error(`${this.label}: backward after an inference forward (train false), which keeps nothing for it. Fix: run forward(x, true) first (Sequential.gradient does).`);
     }
     this.last.checkDout(dout, buf.out.shape);

@@ -4,10 +4,9 @@
 // (DeepConvNet's first: 20 MB at batch 400) and the next layer stalled reading it back. Training
 // keeps running the blocks one by one: the backward needs each block's output and winners.
 import { MAX_CHAIN_LAYERS, type Backend, type ChainLayer } from '../backend/types';
-import { BatchCache } from '../layers/layer';
+import { BatchCache, type Layer } from '../layers/layer';
 import type { Tensor } from '../tensor/tensor';
 import { isFusedBlock, type FusedBlock } from './fusion';
-import type { Layer } from '../layers/layer';
 
 export class ConvChain {
   /** Per batch size, the layers' arguments (refilled each call with the current weights). */

@@ -261,14 +261,18 @@ void add_bias_grad(int64_t f0, int64_t f1, int64_t p, int64_t n, const float* do
 }
 
 #if SN_FILTER_LANES
+// With lanes_order, dw receives the sums as the tiles hold them, (block, tap, `lanes` filters)
+// (lanes_order_to_dw puts them in place), instead of transposed into (f, ckk) here.
 void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_t t0, int64_t t1,
                               int64_t ckk, int64_t p, int64_t n, const float* dout, int64_t dout_stride,
-                              const TapRows& col, float* dw, float* db) {
+                              const TapRows& col, float* dw, float* db, bool lanes_order = false) {
   const int64_t lanes = plan.rf, nf = f1 - f0, nt = t1 - t0, blocks = nf / lanes;
   const int nv = int(lanes / W);
   const bool with_db = t0 == 0;
-  float* sums = t_dot.get(size_t(nf * nt + nf * W));  // (block, tap, `lanes` filters), then db's lanes
-  V* dbacc = reinterpret_cast<V*>(sums + nf * nt);
+  // (block, tap, `lanes` filters), then db's lanes
+  float* scratch = t_dot.get(size_t((lanes_order ? 0 : nf * nt) + nf * W));
+  float* sums = lanes_order ? dw : scratch;
+  V* dbacc = reinterpret_cast<V*>(lanes_order ? scratch : scratch + nf * nt);
   for (int64_t fi = 0; fi < nf; ++fi) dbacc[fi] = vzero();
   float* at = t_dout_t.get(size_t(std::min(plan.images, n) * p * nf));
   for (int64_t i0 = 0; i0 < n; i0 += plan.images) {
@@ -291,8 +295,9 @@ void weight_grad_filter_lanes(const WeightGradPlan& plan, int64_t f0, int64_t f1
     }
   }
   // dw(f, t) = sums(block, t, f mod lanes)
-  for (int64_t fb = 0; fb < blocks; ++fb)
-    transpose(sums + fb * nt * lanes, nt, lanes, lanes, dw + (f0 + fb * lanes) * ckk + t0, ckk);
+  if (!lanes_order)
+    for (int64_t fb = 0; fb < blocks; ++fb)
+      transpose(sums + fb * nt * lanes, nt, lanes, lanes, dw + (f0 + fb * lanes) * ckk + t0, ckk);
   if (with_db)
     for (int64_t fi = 0; fi < nf; ++fi) db[f0 + fi] = vsum(dbacc[fi]);
 }
@@ -403,10 +408,17 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
 
 #if SN_FILTER_LANES
 void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
-                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db) {
+                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db,
+                             bool lanes_order) {
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   const TapRows rows{xp, xp_stride, g.oh, g.ow, pw, g.kh, g.kw, ph * pw};
-  weight_grad_filter_lanes(plan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dout, dout_stride, rows, dw, db);
+  weight_grad_filter_lanes(plan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dout, dout_stride, rows, dw, db,
+                           lanes_order);
+}
+
+void lanes_order_to_dw(const WeightGradPlan& plan, int64_t f, int64_t ckk, const float* sums, float* dw) {
+  for (int64_t fb = 0; fb < f / plan.rf; ++fb)
+    transpose(sums + fb * ckk * plan.rf, ckk, plan.rf, plan.rf, dw + fb * plan.rf * ckk, ckk);
 }
 #endif
 

@@ -670,7 +670,7 @@ BlockPlan block_plan(const ConvGeom& g) {
 
 // Per-thread: a block's dconv maps and what its weight gradient reads (cols or padded images).
 // Per caller: the blocks' partial weight gradients.
-thread_local Scratch t_block_dconv, t_block_source, t_partials;
+thread_local Scratch t_block_dconv, t_block_source, t_partials, t_lanes_total;
 
 // Whether the weight gradient reads each tap's values straight from the padded images
 // (conv_weight_grad_padded) instead of from their im2col: filters in lanes (AVX2, AVX-512), stride 1.
@@ -699,10 +699,12 @@ void weight_grad_source(const float* x_n, const ConvGeom& g, bool padded, float*
 }
 
 // A block of n images' weight and bias gradients from their dconv and weight_grad_source.
+// From padded images, dw is in the tiles' lanes order (conv_weight_grad_padded): the caller sums
+// the blocks' partials in that order and puts the total in place once.
 void block_weight_grad(const WeightGradPlan& wplan, const ConvGeom& g, bool padded, int64_t n, const float* dconv,
                        const float* source, int64_t source_size, float* dw, float* db) {
 #if SN_FILTER_LANES
-  if (padded) return conv_weight_grad_padded(wplan, g, n, dconv, g.f * g.ohw(), source, source_size, dw, db);
+  if (padded) return conv_weight_grad_padded(wplan, g, n, dconv, g.f * g.ohw(), source, source_size, dw, db, true);
 #endif
   conv_weight_grad(wplan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dconv, g.f * g.ohw(), source, source_size, dw, db);
 }
@@ -755,8 +757,11 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
   // a whole dw further on (DeepConvNet's last layer: 49 blocks of 148 KB, a 7 MB walk that touched
   // a new page per load; the summing was 4% of a DeepConvNet step on Zen 3). Here a run of
   // elements is summed in a buffer block by block, each block's run read in memory order.
+  // From padded images the partials' dw is in lanes order: summed into `total` first, then put
+  // in place (dw is written, never read, so the sum's order is the same either way).
   constexpr int64_t kRun = 1024;
   const int64_t runs = (part_size + kRun - 1) / kRun;
+  float* total = from_padded ? t_lanes_total.get(size_t(g.f * ckk)) : dw;
   parallel_for(runs, 4, [&](int64_t r0, int64_t r1, int) {
     alignas(64) float acc[kRun];
     for (int64_t r = r0; r < r1; ++r) {
@@ -768,13 +773,16 @@ int64_t conv_backward_from_x(const float* x, const float* w, const ConvGeom& g, 
       }
       for (int64_t e = 0; e < len; ++e) {
         if (e0 + e < g.f * ckk) {
-          dw[e0 + e] = acc[e];
+          total[e0 + e] = acc[e];
         } else {
           db[e0 + e - g.f * ckk] = acc[e];
         }
       }
     }
   });
+#if SN_FILTER_LANES
+  if (from_padded) lanes_order_to_dw(wplan, g.f, ckk, total, dw);
+#endif
   return first_bad.load();
 }
 

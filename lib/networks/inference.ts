@@ -11,29 +11,40 @@ import { Tensor, type DType } from '../tensor/tensor';
 import type { InputsLike } from './inputs';
 
 /**
- * Evaluation batches grow no further: measured on this machine class, the forward pass per image
- * is 5–20% cheaper at 400–1000 images than at 100 (SimpleConvNet, LeNet5, DeepConvNet), and flat
- * beyond.
+ * Evaluation batches grow no further: the forward pass per image is cheaper at a few hundred
+ * images than at 100 (per-call costs), and no cheaper beyond 1000.
  */
 const MAX_INFERENCE_BATCH = 1000;
+/** Nor do they shrink below this for the cache budget (DeepConvNet: 200 images, 28 MB). */
+const MIN_INFERENCE_BATCH = 200;
+/**
+ * What a batch's forward buffers should hold so that one layer's output is still in cache when the
+ * next reads it: SimpleConvNet's 17 KB of pooled maps an image went out to memory at 1000 images
+ * (17 MB) between its fused block and Affine; at 200 its inference took ×0.95 the time (AVX-512)
+ * and ×0.97 (AVX2), LeNet5 ×1.01 at 200 and DeepConvNet ×1.02 (within the noise), alternated in
+ * one process on a 2-core Zen 4 (2026-12-03).
+ */
+const CACHE_BUDGET_BYTES = 8 * 2 ** 20;
 /**
  * What an evaluation batch's forward buffers may hold, so that evaluation never adds more than
- * this to a process: SimpleConvNet and LeNet5 reach 1000 images well within it; DeepConvNet, at
- * ≈ 145 KB an image, gets 400. (A network whose unfused convolutions keep im2col buffers needs far
- * more an image and gets a smaller batch rather than hundreds of MB.)
+ * this to a process. (A network whose unfused convolutions keep im2col buffers needs far more an
+ * image and gets a smaller batch rather than hundreds of MB.)
  */
 const INFERENCE_BUDGET_BYTES = 64 * 2 ** 20;
 
 /**
  * The evaluation batch of a network taking inputShape and running `steps` (see
- * Sequential.inferenceBatchSize): the most images whose forward buffers fit the budget, at most
- * MAX_INFERENCE_BATCH, and a multiple of 100 above 100 so that 10,000 or 60,000 images split evenly.
+ * Sequential.inferenceBatchSize): the most images whose forward buffers fit the cache budget,
+ * between MIN_INFERENCE_BATCH and MAX_INFERENCE_BATCH, then no more than fit the memory budget,
+ * and a multiple of 100 above 100 so that 10,000 or 60,000 images split evenly. SimpleConvNet
+ * gets 200, LeNet5 400, DeepConvNet 200.
  */
 export function evaluationBatchSize(inputShape: readonly number[], dtype: DType, steps: ReadonlyArray<{ forwardBytesPerSample(): number }>): number {
   const bytes = dtype === 'float64' ? 8 : 4;
   let perSample = sizeOf(inputShape) * bytes;
   for (const s of steps) perSample += s.forwardBytesPerSample();
-  let b = Math.max(1, Math.min(MAX_INFERENCE_BATCH, Math.floor(INFERENCE_BUDGET_BYTES / perSample)));
+  const forCache = Math.min(MAX_INFERENCE_BATCH, Math.max(MIN_INFERENCE_BATCH, Math.floor(CACHE_BUDGET_BYTES / perSample)));
+  let b = Math.max(1, Math.min(forCache, Math.floor(INFERENCE_BUDGET_BYTES / perSample)));
   if (b > 100) b -= b % 100;
   return b;
 }

@@ -413,8 +413,10 @@ export class Sequential {
   /**
    * The batch accuracy() (and so the Trainer's evaluation) uses unless told otherwise, worked out
    * from the inferred shapes: the most images whose forward buffers (input, every layer's output
-   * and kernel scratch; no backward buffers, which inference never makes) fit in 64 MiB, at most
-   * 1000, and a multiple of 100 above 100 so that 10,000 or 60,000 images split evenly.
+   * and kernel scratch; no backward buffers, which inference never makes) fit in 8 MiB, so that
+   * each layer's output is still in cache for the next, but at least 200 and at most 1000; never
+   * more than fit in 64 MiB; a multiple of 100 above 100 so that 10,000 or 60,000 images split
+   * evenly (SimpleConvNet 200, LeNet5 400, DeepConvNet 200).
    */
   get inferenceBatchSize(): number {
     return evaluationBatchSize(this.inputShape, this.dtype, this.executionPlan());

@@ -29,11 +29,11 @@ function trainingModeAccuracy(net: Sequential, n: number): number {
   return correct / n;
 }
 
-for (const name of ['simple-convnet', 'lenet5']) {
+for (const [name, batch] of [['simple-convnet', 200], ['lenet5', 400]] as const) {
   test(`${name}: accuracy() forward-only at its batch size equals the training-mode forward at batch 100`, (t) => {
     const net = createPreset(name, { backend, seed: 3 });
-    t.is(net.inferenceBatchSize, 1000);
-    // 1,300 images: one whole batch of 1000 and a tail that the last batch covers by overlapping.
+    t.is(net.inferenceBatchSize, batch);
+    // 1,300 images: whole batches and a tail that the last batch covers by overlapping.
     const n = 1300;
     const expected = trainingModeAccuracy(net, n);
     t.true(expected > 0.05 && expected < 0.95, `an untrained net scores in between (${expected}), so agreement is not trivial`);
@@ -56,20 +56,23 @@ test('a bigger evaluation batch gives the same accuracy, also with a partial las
   }
 });
 
-test('inferenceBatchSize: the most images whose forward buffers fit in 64 MiB, at most 1000, a multiple of 100', (t) => {
-  const budget = 64 * 2 ** 20;
-  for (const name of ['simple-convnet', 'conv-1fc', 'lenet5', 'deep-convnet']) {
+test('inferenceBatchSize: the most images whose forward buffers fit in 8 MiB, 200 to 1000, within 64 MiB, a multiple of 100', (t) => {
+  const cache = 8 * 2 ** 20, budget = 64 * 2 ** 20;
+  const expected: Record<string, number> = { 'simple-convnet': 200, lenet5: 400, 'deep-convnet': 200, 'two-layer-net': 1000 };
+  for (const name of ['simple-convnet', 'conv-1fc', 'lenet5', 'deep-convnet', 'two-layer-net']) {
     const net = createPreset(name, { backend });
     let perSample = 784 * 4;
     for (const s of net.executionSteps()) perSample += s.forwardBytesPerSample();
     const b = net.inferenceBatchSize;
-    t.true(b * perSample <= budget, `${name}: ${b} × ${perSample} B fits`);
-    t.true(b === 1000 || (b + 100) * perSample > budget, `${name}: ${b} is the largest multiple of 100 that fits`);
+    t.true(b * perSample <= budget, `${name}: ${b} × ${perSample} B fits the memory budget`);
+    t.true(b <= 200 || b * perSample <= cache, `${name}: ${b} × ${perSample} B fits the cache budget`);
+    t.true(b === 1000 || b === 200 || (b + 100) * perSample > cache, `${name}: ${b} is the largest multiple of 100 that fits the cache`);
+    t.true(b >= 200 && b <= 1000, `${name}: ${b}`);
     t.is(b % 100, 0, name);
+    if (expected[name] !== undefined) t.is(b, expected[name], name);
   }
-  // DeepConvNet's feature maps (≈ 145 KB an image) keep it below the cap; run unfused, its
-  // convolutions' im2col buffers (over 1 MB an image in all) bring it below 100.
-  t.is(createPreset('deep-convnet', { backend }).inferenceBatchSize, 400);
+  // Run unfused, DeepConvNet's convolutions' im2col buffers (over 1 MB an image in all) bring it
+  // below 100, under the memory budget.
   const unfused = createPreset('deep-convnet', { backend, fuse: false }).inferenceBatchSize;
   t.true(unfused >= 1 && unfused < 100, `unfused DeepConvNet: ${unfused}`);
 });

@@ -124,8 +124,14 @@ function main(): void {
   // Warm-up: first-use allocations, the JIT, the caches.
   for (let i = 0; i < 5; i++) { a.step(); b.step(); }
   const ms: Record<'A' | 'B', number[]> = { A: [], B: [] };
+  // Each side's workers keep polling for a while after its last kernel (kSpinTime in
+  // native/kernels/threadpool.cc) before they sleep: a pause before each block keeps the other
+  // side's idle workers from taking a core from this one.
+  const idle = new Int32Array(new SharedArrayBuffer(4));
+  const pause = () => Atomics.wait(idle, 0, 0, 3);
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? [a, b] : [b, a]) {
+      pause();
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < block; i++) side.step();
       ms[side.name as 'A' | 'B'].push(Number(process.hrtime.bigint() - t0) / 1e6 / block);

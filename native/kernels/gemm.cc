@@ -178,6 +178,37 @@ void micro_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const fl
   tile_body<MR, NV, Full>(kc, a, a_rs, a_cs, b, ldb, last_n, c, ldc, add_c, row_bias, col_bias);
 }
 
+#if defined(SN_TARGET_AVX512)
+// An edge tile of at most 8 columns (Affine's 100 outputs: two 48-column panels and 4 left) in
+// 8-lane vectors instead of 16-lane ones: the same FMAs on the lanes kept, so the same bits. On
+// Zen 4, whose 512-bit FMAs take both of its 256-bit units, the 16-lane edge tile cost as much as
+// a third of a 48-column one for 4 columns; elsewhere (Zen 5, Intel) both widths issue alike.
+template <int MR>
+void narrow_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb, int64_t last_n,
+                 float* c, int64_t ldc, bool add_c, const float* row_bias, const float* col_bias) {
+  const __mmask8 last = __mmask8((1u << last_n) - 1u);
+  const float* arow[MR];
+  __m256 acc[MR];
+  SN_UNROLL
+  for (int r = 0; r < MR; ++r) arow[r] = a + r * a_rs, acc[r] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p, b += ldb) {
+    const __m256 bv = _mm256_maskz_loadu_ps(last, b);
+    SN_UNROLL
+    for (int r = 0; r < MR; ++r) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(arow[r][p * a_cs]), bv, acc[r]);
+  }
+  SN_UNROLL
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + r * ldc;
+    __m256 x = acc[r];
+    if (row_bias) x = _mm256_add_ps(x, _mm256_set1_ps(row_bias[r]));
+    if (col_bias) x = _mm256_add_ps(x, _mm256_maskz_loadu_ps(last, col_bias));
+    if (add_c) x = _mm256_add_ps(x, _mm256_maskz_loadu_ps(last, cr));
+    _mm256_mask_storeu_ps(cr, last, x);
+  }
+}
+
+#endif
+
 // `count` full row tiles one after another, A a_tile floats from one to the next, in one call:
 // for a short K (a convolution's input gradient, K = its 16–64 filters) a tile is only 16–64
 // steps, and a call per tile cost a visible share of them (such GEMMs ×0.94–0.96 alone on one
@@ -275,8 +306,20 @@ TileFn tile_for_mr(int mr, int nv) {
   }
 }
 
+#if defined(SN_TARGET_AVX512)
+TileFn narrow_tile_for(int mr) {
+  static_assert(kMR == 10, "extend the table below");
+  constexpr TileFn fns[] = {narrow_tile<1>, narrow_tile<2>, narrow_tile<3>, narrow_tile<4>, narrow_tile<5>,
+                            narrow_tile<6>, narrow_tile<7>, narrow_tile<8>, narrow_tile<9>, narrow_tile<10>};
+  return fns[mr - 1];
+}
+#endif
+
 // The instantiation for an edge tile of mr rows and nv vectors whose last vector has last_n lanes.
 TileFn tile_for(int mr, int nv, int64_t last_n) {
+#if defined(SN_TARGET_AVX512)
+  if (nv == 1 && last_n <= 8) return narrow_tile_for(mr);
+#endif
   return last_n == W ? tile_for_mr<true>(mr, nv) : tile_for_mr<false>(mr, nv);
 }
 

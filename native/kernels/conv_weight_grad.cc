@@ -408,12 +408,10 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
 
 #if SN_FILTER_LANES
 void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
-                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db,
-                             bool lanes_order) {
+                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db) {
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   const TapRows rows{xp, xp_stride, g.oh, g.ow, pw, g.kh, g.kw, ph * pw};
-  weight_grad_filter_lanes(plan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dout, dout_stride, rows, dw, db,
-                           lanes_order);
+  weight_grad_filter_lanes(plan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dout, dout_stride, rows, dw, db, true);
 }
 
 void lanes_order_to_dw(const WeightGradPlan& plan, int64_t f, int64_t ckk, const float* sums, float* dw) {

@@ -46,14 +46,13 @@ void conv_weight_grad(const WeightGradPlan& plan, int64_t f0, int64_t f1, int64_
 // The same weight gradient over all filters and taps, for plan.filter_lanes and stride 1, with
 // col_i read from image i's padded planes (xp + i·xp_stride, each (g.h + 2·pad) × (g.w + 2·pad),
 // as im2col_pad_image makes them) instead of from im2col: the same values in the same order,
-// so the same bits, without writing col and reading it back.
-// With lanes_order, dw (g.f · ckk floats) receives the sums in the order the tiles hold them,
-// (g.f / plan.rf, ckk, plan.rf), and lanes_order_to_dw puts them in place: a caller that adds up
-// many such partial gradients (conv_backward_from_x's blocks of images) transposes once instead
-// of once a block (DeepConvNet's 64 × 576 weights: 25–49 blocks of 37,000 floats).
+// so the same bits, without writing col and reading it back. dw (g.f · ckk floats) receives the
+// sums in the order the tiles hold them, (g.f / plan.rf, ckk, plan.rf), and lanes_order_to_dw
+// puts them in place: its caller adds up many such partial gradients (conv_backward_from_x's
+// blocks of images) and transposes once instead of once a block (DeepConvNet's 64 × 576 weights:
+// 25–49 blocks of 37,000 floats).
 void conv_weight_grad_padded(const WeightGradPlan& plan, const ConvGeom& g, int64_t n, const float* dout,
-                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db,
-                             bool lanes_order = false);
+                             int64_t dout_stride, const float* xp, int64_t xp_stride, float* dw, float* db);
 void lanes_order_to_dw(const WeightGradPlan& plan, int64_t f, int64_t ckk, const float* sums, float* dw);
 #endif
 

@@ -704,7 +704,7 @@ void weight_grad_source(const float* x_n, const ConvGeom& g, bool padded, float*
 void block_weight_grad(const WeightGradPlan& wplan, const ConvGeom& g, bool padded, int64_t n, const float* dconv,
                        const float* source, int64_t source_size, float* dw, float* db) {
 #if SN_FILTER_LANES
-  if (padded) return conv_weight_grad_padded(wplan, g, n, dconv, g.f * g.ohw(), source, source_size, dw, db, true);
+  if (padded) return conv_weight_grad_padded(wplan, g, n, dconv, g.f * g.ohw(), source, source_size, dw, db);
 #endif
   conv_weight_grad(wplan, 0, g.f, 0, g.ckk(), g.ckk(), g.ohw(), n, dconv, g.f * g.ohw(), source, source_size, dw, db);
 }

@@ -375,3 +375,35 @@ nativeVsReference('convReluPoolBackward dx, whose pooled gradient is mostly zero
     assertClose(t, 'dx', ag.dx!, eg.dx!, GEMM_TOL, describe({ g, p }));
   }
 });
+
+nativeVsReference('convReluPoolBackward with 2 × 2 windows tiling the map (written window by window natively): every width of the last vector of windows, winners moved out of their windows, −0 gradients', (t, nb, ref) => {
+  const rng = new Rng(91);
+  // Pooled rows 1 … 19 wide: whole and partial vectors of 4, 8 and 16 windows.
+  for (let pw = 1; pw <= 19; pw++) {
+    const k = 1 + rng.int(3);
+    const pad = rng.int(2);
+    const ow = 2 * pw;
+    const oh = 2 * (1 + rng.int(4));
+    const g = convGeometry('tiled', [1 + rng.int(3), 1 + rng.int(3), oh + k - 1 - 2 * pad, ow + k - 1 - 2 * pad],
+      { filters: 1 + rng.int(5), kh: k, kw: k, stride: 1, pad });
+    if (g.h < 1 || g.w < 1) continue;
+    const p = poolGeometry('pool', [g.n, g.f, g.oh, g.ow], { ph: 2, pw: 2, stride: 2, pad: 0 });
+    const { x, w, b, dout } = inputs(rng, g, p);
+    // A tenth of the gradients −0: the winner's cell gets 0 + (−0) = +0, as the scatter adds it.
+    for (let q = 0; q < dout.length; q += 10) dout[q] = -0;
+    const e = fusedForward(ref, { g, p }, x, w, b);
+    const moved = Int32Array.from(e.argmax);
+    // One winner in each image's first plane moved to a cell of another window (an argmax the
+    // forward never makes, but one inside the plane): the native kernel must fall back to the scatter.
+    const pohw = p.oh * p.ow, ohw = g.oh * g.ow;
+    for (let i = 0; i < g.n; i++) moved[i * g.f * pohw] = (e.argmax[i * g.f * pohw] + 2 * g.ow + 3) % ohw;
+    for (const [which, argmax] of [['as the forward left them', e.argmax], ['one moved out of its window', moved]] as const) {
+      const ctx = `${describe({ g, p })}, winners ${which}`;
+      const eg = fusedBackward(ref, { g, p }, dout, e.out, argmax, x, w, true);
+      const ag = fusedBackward(nb, { g, p }, dout, e.out, argmax, x, w, true);
+      assertClose(t, 'dw', ag.dw, eg.dw, GEMM_TOL, ctx);
+      assertClose(t, 'db', ag.db, eg.db, GEMM_TOL, ctx);
+      assertClose(t, 'dx', ag.dx!, eg.dx!, GEMM_TOL, ctx);
+    }
+  }
+});

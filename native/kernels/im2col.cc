@@ -96,19 +96,26 @@ static void col2im_image_generic(const float* col_n, const ConvGeom& g, float* d
 // another thread may be writing (or, for a band of rows, whatever follows the band).
 thread_local Scratch t_padded;
 
+// Every plane of xp: its top border, row(src, dst) for each of its rows (src the row in x_n, dst
+// its padded row), its bottom border.
+template <class RowFn>
+static inline void pad_planes(const float* x_n, int64_t c, int64_t h, int64_t w, int64_t pad, float* xp, RowFn row) {
+  const int64_t pw = w + 2 * pad, ph = h + 2 * pad;
+  for (int64_t ci = 0; ci < c; ++ci) {
+    const float* src = x_n + ci * h * w;
+    float* plane = xp + ci * ph * pw;
+    std::fill(plane, plane + pad * pw, 0.0f);
+    for (int64_t r = 0; r < h; ++r, src += w) row(src, plane + (pad + r) * pw);
+    std::fill(plane + (pad + h) * pw, plane + ph * pw, 0.0f);
+  }
+}
+
 // xp = x_n with `pad` zeros around every plane, rows g.w + 2·pad floats apart.
 static void pad_image(const float* x_n, const ConvGeom& g, float* xp) {
   // The geometry in locals: the vector stores below may alias anything (the intrinsics' types
   // are may_alias), so read through g every field was loaded again after every store.
   const int64_t c = g.c, h = g.h, w = g.w, pad = g.pad;
-  const int64_t pw = w + 2 * pad, ph = h + 2 * pad;
-  const float* const x_end = x_n + c * h * w;
-  // Borders of up to W floats as one whole vector of zeros each (a memset call per border was
-  // 2% of DeepConvNet's 28 × 28 forward): the left one is overwritten by the row's copy past
-  // the border, the right one spills into the next row's start (or the bottom border), which
-  // is written after it.
-  const bool vector_borders = pad <= W && pad * pw >= W;
-  const int64_t row_vectors = (w + W - 1) / W;
+  const int64_t pw = w + 2 * pad;
 #if SN_MASKED_SIMD
   // Each padded row as whole vectors: a zero-masked load puts the borders' zeros and the row's
   // values in place (masked-off lanes are never read, so it may start before the row). AVX-512
@@ -124,52 +131,45 @@ static void pad_image(const float* x_n, const ConvGeom& g, float* xp) {
   if (padded_vectors <= kMaxRowVectors) {
     Mask load[kMaxRowVectors];
     for (int64_t k = 0; k < padded_vectors; ++k) load[k] = lane_range(pad - k * W, pad + w - k * W);
-    for (int64_t ci = 0; ci < c; ++ci) {
-      const float* src = x_n + ci * h * w;
-      float* plane = xp + ci * ph * pw;
-      std::fill(plane, plane + pad * pw, 0.0f);
-      for (int64_t r = 0; r < h; ++r, src += w) {
-        float* dst = plane + (pad + r) * pw;
-        for (int64_t k = 0; k < padded_vectors; ++k) {
-          const V v = vloadm(src + k * W - pad, load[k]);
+    pad_planes(x_n, c, h, w, pad, xp, [&](const float* src, float* dst) {
+      for (int64_t k = 0; k < padded_vectors; ++k) {
+        const V v = vloadm(src + k * W - pad, load[k]);
 #if defined(SN_TARGET_AVX512)
-          vstore_first(dst + k * W, v, pw - k * W);
+        vstore_first(dst + k * W, v, pw - k * W);
 #else
-          vstore(dst + k * W, v);
+        vstore(dst + k * W, v);
 #endif
-        }
       }
-      std::fill(plane + (pad + h) * pw, plane + ph * pw, 0.0f);
-    }
+    });
     return;
   }
 #endif
-  for (int64_t ci = 0; ci < c; ++ci) {
-    const float* src = x_n + ci * h * w;
-    float* plane = xp + ci * ph * pw;
-    std::fill(plane, plane + pad * pw, 0.0f);
-    for (int64_t r = 0; r < h; ++r, src += w) {
-      float* dst = plane + (pad + r) * pw;
-      if (vector_borders) {
-        vstore(dst, vzero());
-      } else {
-        std::fill(dst, dst + pad, 0.0f);
-      }
-      // Whole vectors spill into this row's right border and the next row, written after it;
-      // near the image's end they would read past it.
-      if (src + row_vectors * W <= x_end) {
-        for (int64_t j = 0; j < row_vectors; ++j) vstore(dst + pad + j * W, vload(src + j * W));
-      } else {
-        for (int64_t j = 0; j < w; ++j) dst[pad + j] = src[j];
-      }
-      if (vector_borders) {
-        vstore(dst + pad + w, vzero());
-      } else {
-        std::fill(dst + pad + w, dst + pw, 0.0f);
-      }
+  // Borders of up to W floats as one whole vector of zeros each (a memset call per border was
+  // 2% of DeepConvNet's 28 × 28 forward): the left one is overwritten by the row's copy past
+  // the border, the right one spills into the next row's start (or the bottom border), which
+  // is written after it.
+  const bool vector_borders = pad <= W && pad * pw >= W;
+  const int64_t row_vectors = (w + W - 1) / W;
+  const float* const x_end = x_n + c * h * w;
+  pad_planes(x_n, c, h, w, pad, xp, [&](const float* src, float* dst) {
+    if (vector_borders) {
+      vstore(dst, vzero());
+    } else {
+      std::fill(dst, dst + pad, 0.0f);
     }
-    std::fill(plane + (pad + h) * pw, plane + ph * pw, 0.0f);
-  }
+    // Whole vectors spill into this row's right border and the next row, written after it;
+    // near the image's end they would read past it.
+    if (src + row_vectors * W <= x_end) {
+      for (int64_t j = 0; j < row_vectors; ++j) vstore(dst + pad + j * W, vload(src + j * W));
+    } else {
+      for (int64_t j = 0; j < w; ++j) dst[pad + j] = src[j];
+    }
+    if (vector_borders) {
+      vstore(dst + pad + w, vzero());
+    } else {
+      std::fill(dst + pad + w, dst + pw, 0.0f);
+    }
+  });
 }
 
 // One tap's output rows: `oh` rows of CH vectors (CH = 0: `chunks`, known at run time only).

@@ -189,12 +189,14 @@ inline void vstore_first(float* p, V v, int64_t n) {
 #endif
 
 #if SN_MASKED_SIMD
-// The first n (≤ 8) lanes of an 8-lane vector (a mask register on AVX-512, vmaskmovps on AVX2).
+// The first n (≤ 8) lanes of an 8-lane vector: a mask register on AVX-512; on AVX2 in 4-, 2- and
+// 1-float pieces (vstore_first), not vmaskmovps, which as a store is microcoded on AMD Zen: one
+// per patch made the sparse weight gradient's patches cost twice AVX-512's (SimpleConvNet, Zen 4).
 inline void store_first8(float* d, __m256 v, int64_t n) {
 #if defined(SN_TARGET_AVX512)
   _mm256_mask_storeu_ps(d, __mmask8((1u << n) - 1u), v);
 #else
-  _mm256_maskstore_ps(d, _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
+  vstore_first(d, v, n);
 #endif
 }
 

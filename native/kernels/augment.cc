@@ -25,7 +25,8 @@ inline float noise(uint32_t key, uint32_t i) { return float(int32_t(mix32(key ^ 
 // accumulator array indexed by a run-time count lives on the stack: every add then waits on a
 // store (the row of 28 is 3 vectors and a part on AVX2, and took 55% of an elastic batch so).
 template <int F, bool P>
-inline void smooth_block(const float* in, int64_t step, const float* taps, int64_t k, int64_t x0, Mask m, float* out) {
+inline void smooth_block(const float* in, int64_t step, const float* taps, int64_t k, int64_t x0, Mask m, int64_t part,
+                         float* out) {
   constexpr int kAcc = F + (P ? 1 : 0);
   static_assert(kAcc >= 1 && kAcc <= 4, "one to four accumulators");
   V acc[kAcc];
@@ -37,25 +38,26 @@ inline void smooth_block(const float* in, int64_t step, const float* taps, int64
     if constexpr (P) acc[F] = vadd(acc[F], vmul(wt, vloadm(src + F * W, m)));
   }
   for (int b = 0; b < F; ++b) vstore(out + x0 + b * W, acc[b]);
-  if constexpr (P) vstorem(out + x0 + F * W, acc[F], m);
+  // The first `part` lanes (m's) in pieces: vmaskmovps as a store is microcoded on AMD Zen.
+  if constexpr (P) vstore_first(out + x0 + F * W, acc[F], part);
 }
 
 // out[x] for x < w (see smooth_block): blocks of four vectors, then the rest of the row in one
 // block of whole vectors and at most one masked one (masked moves go lane by lane on SSE2 and NEON).
 inline void smooth_row(const float* in, int64_t step, const float* taps, int64_t k, int64_t w, float* out) {
   int64_t x = 0;
-  for (; x + 4 * W <= w; x += 4 * W) smooth_block<4, false>(in, step, taps, k, x, no_lanes(), out);
+  for (; x + 4 * W <= w; x += 4 * W) smooth_block<4, false>(in, step, taps, k, x, no_lanes(), 0, out);
   const int64_t full = (w - x) / W;
   const int64_t part = (w - x) % W;
   const Mask m = part != 0 ? lane_range(0, part) : no_lanes();
   switch (full * 2 + (part != 0 ? 1 : 0)) {
-    case 1: smooth_block<0, true>(in, step, taps, k, x, m, out); break;
-    case 2: smooth_block<1, false>(in, step, taps, k, x, m, out); break;
-    case 3: smooth_block<1, true>(in, step, taps, k, x, m, out); break;
-    case 4: smooth_block<2, false>(in, step, taps, k, x, m, out); break;
-    case 5: smooth_block<2, true>(in, step, taps, k, x, m, out); break;
-    case 6: smooth_block<3, false>(in, step, taps, k, x, m, out); break;
-    case 7: smooth_block<3, true>(in, step, taps, k, x, m, out); break;
+    case 1: smooth_block<0, true>(in, step, taps, k, x, m, part, out); break;
+    case 2: smooth_block<1, false>(in, step, taps, k, x, m, part, out); break;
+    case 3: smooth_block<1, true>(in, step, taps, k, x, m, part, out); break;
+    case 4: smooth_block<2, false>(in, step, taps, k, x, m, part, out); break;
+    case 5: smooth_block<2, true>(in, step, taps, k, x, m, part, out); break;
+    case 6: smooth_block<3, false>(in, step, taps, k, x, m, part, out); break;
+    case 7: smooth_block<3, true>(in, step, taps, k, x, m, part, out); break;
     default: break;  // 0: the row ended on a block of four
   }
 }

@@ -92,7 +92,8 @@ static void live_chunks(const float* xp, const ConvGeom& g, uint32_t* live) {
   for (int64_t r = 0; r < g.c * ph; ++r) {
     const float* row = xp + r * pw;
     uint64_t nonzero = 0;  // bit x: column x is not ±0 (past pw: the next row, masked off below)
-    for (int64_t x = 0; x < pw; x += W)
+    // 8 columns a step whatever W is (the loads are 8 wide).
+    for (int64_t x = 0; x < pw; x += 8)
       nonzero |= uint64_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + x), zero, _CMP_NEQ_UQ))) << x;
     if (pw < 64) nonzero &= (uint64_t(1) << pw) - 1;
     uint32_t bits = 0;
@@ -295,6 +296,8 @@ ForwardWeights forward_weights(const float* w, const ConvGeom& g, ForwardWeightS
   // finite: read only by the AVX2 direct kernel's zero skipping. On AVX-512 (16-lane chunks, fewer
   // of them all zero) it made no measurable difference (Xeon, 2 threads: LeNet5 inference ×0.977,
   // training ×1.014, SimpleConvNet ×0.992 and ×1.010, quartiles across 1), so it stays off there.
+  // (That measurement ran a live_chunks that saw only 8 columns of each 16-lane chunk, since fixed:
+  // it would have skipped taps wrongly. Measure again before turning it on.)
 #if defined(SN_TARGET_AVX2)
   const bool finite = all_finite(w, g.f * g.ckk());
 #else

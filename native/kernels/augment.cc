@@ -25,9 +25,10 @@ inline float noise(uint32_t key, uint32_t i) { return float(int32_t(mix32(key ^ 
 // accumulator array indexed by a run-time count lives on the stack: every add then waits on a
 // store (the row of 28 is 3 vectors and a part on AVX2, and took 55% of an elastic batch so).
 template <int F, bool P>
-inline void smooth_block(const float* in, int64_t step, const float* taps, int64_t k, int64_t x0, Mask m, int64_t part,
+inline void smooth_block(const float* in, int64_t step, const float* taps, int64_t k, int64_t x0, int64_t part,
                          float* out) {
   constexpr int kAcc = F + (P ? 1 : 0);
+  const Mask m = P ? lane_range(0, part) : no_lanes();  // the partial vector's `part` lanes
   static_assert(kAcc >= 1 && kAcc <= 4, "one to four accumulators");
   V acc[kAcc];
   for (int b = 0; b < kAcc; ++b) acc[b] = vzero();
@@ -38,7 +39,7 @@ inline void smooth_block(const float* in, int64_t step, const float* taps, int64
     if constexpr (P) acc[F] = vadd(acc[F], vmul(wt, vloadm(src + F * W, m)));
   }
   for (int b = 0; b < F; ++b) vstore(out + x0 + b * W, acc[b]);
-  // The first `part` lanes (m's) in pieces: vmaskmovps as a store is microcoded on AMD Zen.
+  // Stored in pieces, not through m: vmaskmovps as a store is microcoded on AMD Zen.
   if constexpr (P) vstore_first(out + x0 + F * W, acc[F], part);
 }
 
@@ -46,18 +47,17 @@ inline void smooth_block(const float* in, int64_t step, const float* taps, int64
 // block of whole vectors and at most one masked one (masked moves go lane by lane on SSE2 and NEON).
 inline void smooth_row(const float* in, int64_t step, const float* taps, int64_t k, int64_t w, float* out) {
   int64_t x = 0;
-  for (; x + 4 * W <= w; x += 4 * W) smooth_block<4, false>(in, step, taps, k, x, no_lanes(), 0, out);
+  for (; x + 4 * W <= w; x += 4 * W) smooth_block<4, false>(in, step, taps, k, x, 0, out);
   const int64_t full = (w - x) / W;
   const int64_t part = (w - x) % W;
-  const Mask m = part != 0 ? lane_range(0, part) : no_lanes();
   switch (full * 2 + (part != 0 ? 1 : 0)) {
-    case 1: smooth_block<0, true>(in, step, taps, k, x, m, part, out); break;
-    case 2: smooth_block<1, false>(in, step, taps, k, x, m, part, out); break;
-    case 3: smooth_block<1, true>(in, step, taps, k, x, m, part, out); break;
-    case 4: smooth_block<2, false>(in, step, taps, k, x, m, part, out); break;
-    case 5: smooth_block<2, true>(in, step, taps, k, x, m, part, out); break;
-    case 6: smooth_block<3, false>(in, step, taps, k, x, m, part, out); break;
-    case 7: smooth_block<3, true>(in, step, taps, k, x, m, part, out); break;
+    case 1: smooth_block<0, true>(in, step, taps, k, x, part, out); break;
+    case 2: smooth_block<1, false>(in, step, taps, k, x, part, out); break;
+    case 3: smooth_block<1, true>(in, step, taps, k, x, part, out); break;
+    case 4: smooth_block<2, false>(in, step, taps, k, x, part, out); break;
+    case 5: smooth_block<2, true>(in, step, taps, k, x, part, out); break;
+    case 6: smooth_block<3, false>(in, step, taps, k, x, part, out); break;
+    case 7: smooth_block<3, true>(in, step, taps, k, x, part, out); break;
     default: break;  // 0: the row ended on a block of four
   }
 }

@@ -22,7 +22,7 @@ void conv_relu_pool_forward(const float* x, const float* w, const float* b, cons
 // How conv_relu_pool_forward runs each image of a batch, chosen once from the geometry and the
 // weights (forward_weights(w, g), kept by the caller while the plan is used).
 struct ConvReluPoolPlan {
-  enum class Path { PooledTiles, Lanes, Separate };
+  enum class Path { PooledTiles, Lanes, DirectPooled, Separate };
   ForwardWeights fw;
   Path path;
   bool finite;  // PooledTiles: every weight finite, so rows of zeros may be skipped

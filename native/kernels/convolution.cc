@@ -103,18 +103,17 @@ static void live_chunks(const float* xp, const ConvGeom& g, uint32_t* live) {
   }
 }
 
-// Output row oi, columns c0 … c0 + NC·W − 1 (the lanes past ow are never stored), of F filters.
-// live (optional, live_chunks): each filter row's taps only for the chunks its input row reaches
-// with a non-zero value.
+// The sums of output row oi, columns c0 … c0 + NC·W − 1 (the lanes past ow are never stored), of
+// F filters, into acc (without the bias). live (optional, live_chunks): each filter row's taps
+// only for the chunks its input row reaches with a non-zero value.
 template <int F, int NC, bool StoreCol>
-__attribute__((always_inline)) inline void direct_output_row(const float* xp, const float* w, const float* b,
-                                                             const ConvGeom& g, int64_t oi, int64_t c0,
-                                                             const int64_t (&n_out)[NC], float* out_n, float* col_n,
-                                                             const uint32_t* live) {
+__attribute__((always_inline)) inline void direct_row_sums(V (&acc)[F][NC], const float* xp, const float* w,
+                                                           const ConvGeom& g, int64_t oi, int64_t c0,
+                                                           const int64_t (&n_out)[NC], float* col_n,
+                                                           const uint32_t* live) {
   const int64_t ckk = g.ckk(), ow = g.ow, ohw = g.oh * g.ow;
   const int64_t pw = g.w + 2 * g.pad, ph = g.h + 2 * g.pad;
   constexpr unsigned kAll = (1u << NC) - 1;
-  V acc[F][NC];
   SN_UNROLL
   for (int fi = 0; fi < F; ++fi)
     SN_UNROLL
@@ -133,7 +132,17 @@ __attribute__((always_inline)) inline void direct_output_row(const float* xp, co
       }
     }
   }
-  store_output_row(acc, b, out_n + oi * ow + c0, ohw, n_out);
+}
+
+// Output row oi, columns c0 … c0 + NC·W − 1, of F filters: the sums plus the bias into out_n.
+template <int F, int NC, bool StoreCol>
+__attribute__((always_inline)) inline void direct_output_row(const float* xp, const float* w, const float* b,
+                                                             const ConvGeom& g, int64_t oi, int64_t c0,
+                                                             const int64_t (&n_out)[NC], float* out_n, float* col_n,
+                                                             const uint32_t* live) {
+  V acc[F][NC];
+  direct_row_sums<F, NC, StoreCol>(acc, xp, w, g, oi, c0, n_out, col_n, live);
+  store_output_row(acc, b, out_n + oi * g.ow + c0, g.oh * g.ow, n_out);
 }
 
 
@@ -254,7 +263,155 @@ static void direct_in_groups(const float* x_n, const float* w, bool finite, cons
   }
 }
 
+// Many filters over few taps on rows of 17–24 columns (SimpleConvNet's 30 filters, 25 taps,
+// 24-wide rows): the direct kernel 4 filters × 3 vectors at a time (direct_in_groups), AVX2 only.
+[[maybe_unused]] static bool direct_in_groups_fits(const ConvGeom& g) {
+#if defined(SN_TARGET_AVX2)
+  return g.stride == 1 && g.f > 8 && g.ckk() <= 32 && g.ow > 2 * W && g.ow <= 3 * W && g.kw <= kDirectMaxKw;
+#else
+  (void)g;
+  return false;
 #endif
+}
+
+#if defined(SN_TARGET_AVX2)
+namespace {
+
+// 8 windows of 2 × 2 from two convolution rows' 16 columns (a0 b0 the upper row's two vectors,
+// a1 b1 the lower's) → their maxima after the Relu, the first n stored to out; Argmax: each
+// window's winner too, as a cell of the (oh, ow) plane counted from cell0 (the first window's
+// top-left cell). The same chain as pool_2x2_plane_avx2 (strict >, so the first maximum wins;
+// max_ps(b, a) = b > a ? b : a, NaN included), so the same values and cells.
+template <bool Argmax>
+__attribute__((always_inline)) inline void pool_windows(V a0, V b0, V a1, V b1, int64_t n, float* out,
+                                                        int32_t* at_out, int32_t cell0, __m256i down,
+                                                        __m256i down_right) {
+  // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
+  const V v0 = _mm256_shuffle_ps(a0, b0, 0x88), v1 = _mm256_shuffle_ps(a0, b0, 0xDD);
+  const V v2 = _mm256_shuffle_ps(a1, b1, 0x88), v3 = _mm256_shuffle_ps(a1, b1, 0xDD);
+  const V m1 = _mm256_max_ps(v1, v0), m2 = _mm256_max_ps(v2, m1), best = _mm256_max_ps(v3, m2);
+  const V relu = _mm256_max_ps(best, _mm256_setzero_ps());  // NaN > 0 is false: 0, as Relu gives
+  vstore_first(out, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(relu), 0xD8)), n);
+  if constexpr (Argmax) {
+    const V k1 = _mm256_cmp_ps(v1, v0, _CMP_GT_OQ), k2 = _mm256_cmp_ps(v2, m1, _CMP_GT_OQ),
+            k3 = _mm256_cmp_ps(v3, m2, _CMP_GT_OQ);
+    __m256i at = _mm256_and_si256(_mm256_castps_si256(k1), _mm256_set1_epi32(1));
+    at = _mm256_blendv_epi8(at, down, _mm256_castps_si256(k2));
+    at = _mm256_blendv_epi8(at, down_right, _mm256_castps_si256(k3));
+    at = _mm256_permute4x64_epi64(at, 0xD8);
+    at = _mm256_add_epi32(at, _mm256_add_epi32(_mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), _mm256_set1_epi32(cell0)));
+    vstore_first(reinterpret_cast<float*>(at_out), _mm256_castsi256_ps(at), n);
+  }
+}
+
+// conv_forward_direct_rows with the 2 × 2 stride-2 pooling and the Relu after each pair of output
+// rows: the two rows' sums (plus the bias, as store_output_row adds it) are pooled from registers
+// and the stack, so the convolution's map (SimpleConvNet's 69 KB an image) is never written to L2
+// and read back by pool_plane. out_n and argmax_n are (F, oh/2, ow/2) planes of (f, …) outputs.
+template <int F, int NC, bool Argmax>
+void direct_pooled_rows(const float* xp, const float* w, const float* b, const ConvGeom& g, const uint32_t* live,
+                        int64_t pohw, float* out_n, int32_t* argmax_n) {
+  const int64_t ow = g.ow, pow = ow / 2;
+  const __m256i down = _mm256_set1_epi32(int32_t(ow)), down_right = _mm256_set1_epi32(int32_t(ow + 1));
+  const int64_t n_out[NC] = {};  // no im2col stored
+  for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
+    const int64_t windows = std::min<int64_t>(NC * W, ow - c0) / 2;
+    for (int64_t pr = 0; pr < g.oh / 2; ++pr) {
+      V upper[F][NC], lower[F][NC];
+      direct_row_sums<F, NC, false>(upper, xp, w, g, 2 * pr, c0, n_out, nullptr, live);
+      direct_row_sums<F, NC, false>(lower, xp, w, g, 2 * pr + 1, c0, n_out, nullptr, live);
+      const int64_t at = pr * pow + c0 / 2;
+      const int32_t cell0 = int32_t(2 * pr * ow + c0);
+      SN_UNROLL
+      for (int fi = 0; fi < F; ++fi) {
+        const V bias = vset1(b[fi]);
+        // vectors ch and ch + 1 hold 16 columns, 8 windows; an odd last vector alone 4
+        SN_UNROLL
+        for (int ch = 0; ch < NC; ch += 2) {
+          const int64_t n = std::min<int64_t>(W, windows - ch * W / 2);
+          if (n <= 0) break;
+          const int c1 = ch + 1 < NC ? ch + 1 : ch;
+          pool_windows<Argmax>(vadd(upper[fi][ch], bias), vadd(upper[fi][c1], bias), vadd(lower[fi][ch], bias),
+                               vadd(lower[fi][c1], bias), n, out_n + fi * pohw + at + ch * W / 2,
+                               Argmax ? argmax_n + fi * pohw + at + ch * W / 2 : nullptr, cell0 + int32_t(ch * W),
+                               down, down_right);
+        }
+      }
+    }
+  }
+}
+
+using DirectPooledFn = void (*)(const float*, const float*, const float*, const ConvGeom&, const uint32_t*, int64_t,
+                                float*, int32_t*);
+
+template <int NC, bool Argmax>
+DirectPooledFn direct_pooled_for_f(int64_t f) {
+  switch (f) {
+    case 1: return direct_pooled_rows<1, NC, Argmax>;
+    case 2: return direct_pooled_rows<2, NC, Argmax>;
+    case 3: return direct_pooled_rows<3, NC, Argmax>;
+    case 4: return direct_pooled_rows<4, NC, Argmax>;
+    case 5: return direct_pooled_rows<5, NC, Argmax>;
+    case 6: return direct_pooled_rows<6, NC, Argmax>;
+    case 7: return direct_pooled_rows<7, NC, Argmax>;
+    case 8: return direct_pooled_rows<8, NC, Argmax>;
+    default: return nullptr;
+  }
+}
+
+template <bool Argmax>
+void direct_pooled_image(const float* xp, const uint32_t* live, const ForwardWeights& fw, const float* b,
+                         const ConvGeom& g, float* out_n, int32_t* argmax_n) {
+  const int64_t ckk = g.ckk(), pohw = (g.oh / 2) * (g.ow / 2);
+  if (g.f <= 8) {
+    // the filters and vectors direct_for picks
+    const bool two = g.ow > W && g.f <= 6;
+    const DirectPooledFn fn = two ? direct_pooled_for_f<2, Argmax>(g.f) : direct_pooled_for_f<1, Argmax>(g.f);
+    return fn(xp, fw.w, b, g, live, pohw, out_n, argmax_n);
+  }
+  // direct_in_groups' 4 filters × 3 vectors, the last group what is left
+  int64_t f0 = 0;
+  for (; f0 + 4 <= g.f; f0 += 4)
+    direct_pooled_rows<4, 3, Argmax>(xp, fw.w + f0 * ckk, b + f0, g, live, pohw, out_n + f0 * pohw,
+                                     Argmax ? argmax_n + f0 * pohw : nullptr);
+  const float* w = fw.w + f0 * ckk;
+  float* out = out_n + f0 * pohw;
+  int32_t* argmax = Argmax ? argmax_n + f0 * pohw : nullptr;
+  switch (g.f - f0) {
+    case 1: return direct_pooled_rows<1, 3, Argmax>(xp, w, b + f0, g, live, pohw, out, argmax);
+    case 2: return direct_pooled_rows<2, 3, Argmax>(xp, w, b + f0, g, live, pohw, out, argmax);
+    case 3: return direct_pooled_rows<3, 3, Argmax>(xp, w, b + f0, g, live, pohw, out, argmax);
+    default: return;
+  }
+}
+
+}  // namespace
+#endif
+
+#endif
+
+bool conv_relu_pool_direct_fits(const ConvGeom& g, const PoolGeom& p) {
+#if defined(SN_TARGET_AVX2)
+  const bool windows = p.ph == 2 && p.pw == 2 && p.stride == 2 && p.pad == 0 && p.h == g.oh && p.w == g.ow &&
+                       g.oh % 2 == 0 && g.ow % 2 == 0 && p.oh == g.oh / 2 && p.ow == g.ow / 2;
+  return windows && (direct_for(g, false) != nullptr || direct_in_groups_fits(g));
+#else
+  (void)g, (void)p;
+  return false;
+#endif
+}
+
+void conv_relu_pool_direct_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g,
+                                 float* out_n, int32_t* argmax_n) {
+#if defined(SN_TARGET_AVX2)
+  const float* xp = direct_input(x_n, g);
+  const uint32_t* live = direct_live(xp, g, fw.finite, false);
+  if (argmax_n) return direct_pooled_image<true>(xp, live, fw, b, g, out_n, argmax_n);
+  direct_pooled_image<false>(xp, live, fw, b, g, out_n, nullptr);
+#else
+  (void)x_n, (void)fw, (void)b, (void)g, (void)out_n, (void)argmax_n;
+#endif
+}
 
 static const float* transpose_weights_into(const float* w, const ConvGeom& g, Scratch& into) {
   const int64_t ckk = g.ckk();
@@ -338,10 +495,7 @@ void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float*
   // 24-wide rows): the direct kernel, 4 filters × 3 vectors at a time. Its forward ×0.82–0.85,
   // inference ×0.80–0.83 against im2col + a 25-deep GEMM (one thread, Zen 3), same bits. Not
   // for more taps or other widths: DeepConvNet's and LeNet's second layers took ×1.17–1.55.
-  if (!keep_col && g.stride == 1 && g.f > 8 && g.ckk() <= 32 && g.ow > 2 * W && g.ow <= 3 * W &&
-      g.kw <= kDirectMaxKw) {
-    return direct_in_groups<4, 3>(x_n, w, fw.finite, b, g, out_n, col_n);
-  }
+  if (!keep_col && direct_in_groups_fits(g)) return direct_in_groups<4, 3>(x_n, w, fw.finite, b, g, out_n, col_n);
 #endif
 #endif
 #if SN_FORWARD_LANES

@@ -50,6 +50,14 @@ bool all_finite(const float* v, int64_t n);
 void conv_forward_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g, float* out_n,
                         float* col_n, bool keep_col);
 
+// The direct kernel (AVX2) with 2 × 2 stride-2 max pooling and the Relu after each pair of output
+// rows, for conv_relu_pool: whether it takes this convolution and pooling, and one image x_n
+// (c, h, w) → out_n (f, oh/2, ow/2) and, unless null, argmax_n (each window's winner in the
+// (oh, ow) plane). The same bits as conv_forward_image followed by pool_plane and the Relu.
+bool conv_relu_pool_direct_fits(const ConvGeom& g, const PoolGeom& p);
+void conv_relu_pool_direct_image(const float* x_n, const ForwardWeights& fw, const float* b, const ConvGeom& g,
+                                 float* out_n, int32_t* argmax_n);
+
 // dout is (n, f, oh·ow), w is (f, c·kh·kw), col is convForward's; dw (f, c·kh·kw) and db (f)
 // are overwritten; dx (n, c, h, w) too when non-null, using col as scratch.
 void conv_backward(const float* dout, const float* w, float* col, const ConvGeom& g, float* dw, float* db, float* dx);

@@ -269,6 +269,19 @@ eachBackend('convReluPool on 18- to 32-wide maps (AVX-512 pools in the register 
   }
 });
 
+eachBackend('convReluPool on maps up to 16 wide, 1–8 filters (AVX2 pools in the direct kernel, two rows at a time): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
+  const rng = new Rng(95);
+  // [channels, size, kernel, pad]: maps 2–16 wide (one vector a chunk, or two for up to 6
+  // filters on rows past 8), LeNet's first layer (28 wide, two chunks of two vectors), 1 to 75 taps.
+  const shapes: [number, number, number, number][] = [[1, 6, 3, 1], [1, 8, 5, 2], [2, 12, 3, 1], [3, 14, 3, 0], [1, 16, 1, 0],
+    [1, 18, 5, 2], [3, 12, 5, 0], [1, 28, 5, 2], [2, 10, 3, 0], [1, 4, 3, 0], [1, 20, 5, 0]];
+  for (let i = 0; i < 24; i++) {
+    const [c, h, k, pad] = shapes[i % shapes.length];
+    const g = convGeometry('narrow', [intIn(rng, 1, 3), c, h, h], { filters: 1 + (i % 8), kh: k, kw: k, stride: 1, pad });
+    checkPooled(t, bk, rng, g, i % 2 === 1);
+  }
+});
+
 eachBackend('convReluPool with filters in 16s (AVX-512 pools in the lanes kernel\'s tile, two rows a tile): the separate kernels\' bits, each window\'s first maximum, ties and NaNs included', (t, bk) => {
   const rng = new Rng(94);
   // [channels, size, kernel, pad, filters]: LeNet's second layer (10 wide), DeepConvNet's fourth

@@ -99,3 +99,33 @@ nativeVsReference('affine forward: a row has the same bits in any batch and with
     builtin.restore();
   }
 });
+
+nativeVsReference('affine backward: dW, db and dx have the same bits with any thread count and batch split (built-in GEMM)', (t, nb) => {
+  const rng = new Rng(337);
+  const before = nb.getNumThreads();
+  const builtin = gemmChoices(nb).find((g) => g.name === 'builtin')!;
+  builtin.select();
+  try {
+    // SimpleConvNet's Affine1 and odd shapes (row and column counts off the GEMM's tiles; a batch
+    // of 1; m past one 256-deep GEMM pass): each thread owns whole rows of dW and columns of dx.
+    for (const [n, d, m] of [[100, 4320, 100], [37, 1001, 17], [17, 13, 5], [1, 50, 300], [33, 7, 64]]) {
+      const x = randn32(rng, n * d);
+      const w = randn32(rng, d * m, 0.1);
+      const dout = randn32(rng, n * m);
+      const backward = (threads: number) => {
+        nb.setNumThreads(threads);
+        const dw = new Float32Array(d * m).fill(NaN), db = new Float32Array(m).fill(NaN), dx = new Float32Array(n * d).fill(NaN);
+        nb.affineBackward(dout, x, w, n, d, m, dw, db, dx);
+        return { dw, db, dx };
+      };
+      const one = backward(1);
+      for (const threads of [2, 3]) {
+        const r = backward(threads);
+        for (const k of ['dw', 'db', 'dx'] as const) assertEqualArrays(t, k, r[k], one[k], `n ${n}, d ${d}, m ${m}, ${threads} threads`);
+      }
+    }
+  } finally {
+    nb.setNumThreads(before);
+    builtin.restore();
+  }
+});

@@ -121,8 +121,7 @@ static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64
     float* out = o + oi * ow;
     int32_t* at_out = a + oi * ow;
     const int32_t base = int32_t(2 * oi * w);
-    int64_t oj = 0;
-    for (; oj + 8 <= ow; oj += 8) {
+    const auto eight = [&](int64_t oj) {
       const __m256 a0 = _mm256_loadu_ps(r0 + 2 * oj), b0 = _mm256_loadu_ps(r0 + 2 * oj + 8);
       const __m256 a1 = _mm256_loadu_ps(r1 + 2 * oj), b1 = _mm256_loadu_ps(r1 + 2 * oj + 8);
       // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
@@ -139,8 +138,8 @@ static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64
       at = _mm256_add_epi32(at, _mm256_add_epi32(even8, _mm256_set1_epi32(base + int32_t(2 * oj))));
       _mm256_storeu_ps(out + oj, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(best), 0xD8)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(at_out + oj), at);
-    }
-    for (; oj + 4 <= ow; oj += 4) {
+    };
+    const auto four = [&](int64_t oj) {
       const __m128 a0 = _mm_loadu_ps(r0 + 2 * oj), b0 = _mm_loadu_ps(r0 + 2 * oj + 4);
       const __m128 a1 = _mm_loadu_ps(r1 + 2 * oj), b1 = _mm_loadu_ps(r1 + 2 * oj + 4);
       const __m128 v0 = _mm_shuffle_ps(a0, b0, 0x88), v1 = _mm_shuffle_ps(a0, b0, 0xDD);
@@ -154,13 +153,28 @@ static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64
       at = _mm_add_epi32(at, _mm_add_epi32(even4, _mm_set1_epi32(base + int32_t(2 * oj))));
       _mm_storeu_ps(out + oj, best);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(at_out + oj), at);
+    };
+    // A row's last windows, fewer than a step, are one more step ending at the row's end (its
+    // first windows computed again, the same values and cells stored again), as in
+    // pool_2x2_plane_relu: the scalar tail's branch per window on data mispredicted (LeNet's
+    // 5-wide and DeepConvNet's 7-wide pooled rows left it 1 and 3 windows a row).
+    int64_t oj = 0;
+    for (; oj + 8 <= ow; oj += 8) eight(oj);
+    if (oj < ow && ow >= 8) {
+      eight(ow - 8);
+      continue;
+    }
+    for (; oj + 4 <= ow; oj += 4) four(oj);
+    if (oj < ow && ow >= 4) {
+      four(ow - 4);
+      continue;
     }
     for (; oj < ow; ++oj) {
       const float v0 = r0[2 * oj], v1 = r0[2 * oj + 1], v2 = r1[2 * oj], v3 = r1[2 * oj + 1];
       const float m1 = std::max(v0, v1), m2 = std::max(m1, v2);
       int32_t at = v1 > v0 ? 1 : 0;
-      if (v2 > m1) at = int32_t(w);
-      if (v3 > m2) at = int32_t(w) + 1;
+      at = v2 > m1 ? int32_t(w) : at;
+      at = v3 > m2 ? int32_t(w) + 1 : at;
       out[oj] = std::max(m2, v3);
       at_out[oj] = base + int32_t(2 * oj) + at;
     }

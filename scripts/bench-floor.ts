@@ -7,7 +7,7 @@
 //
 //   node dist/scripts/bench-floor.js [--model simple-convnet|lenet5|deep-convnet|all] [--epochs N]
 //     [--torch-epochs N] [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S]
-//     [--python PATH] [--no-torch] [--json]
+//     [--python PATH] [--no-torch] [--torch-full-isa] [--json]
 import * as os from 'node:os';
 import { loadMnist } from '../lib/data/mnist';
 import { gemmFlops } from '../lib/networks/flops';
@@ -16,7 +16,7 @@ import { Trainer } from '../lib/train/trainer';
 import { TRAIN_DEFAULTS } from '../lib/cli/train';
 import { failFor, intFlag, median, parseFlags, requireNative, seedList } from './bench-util';
 import { describeMachine, measurePeak, type Machine, type Peak } from './bench-floor/machine';
-import { findTorch, trainWithTorch, type TorchPython, type TorchRun } from './bench-floor/torch';
+import { findTorch, torchIsaCaps, trainWithTorch, type TorchPython, type TorchRun } from './bench-floor/torch';
 
 const MODELS = ['simple-convnet', 'lenet5', 'deep-convnet'] as const;
 type Model = (typeof MODELS)[number];
@@ -37,7 +37,10 @@ const DEFAULT_EPOCHS: Record<Model, number> = { 'simple-convnet': 3, 'lenet5': 3
 const fail = failFor('bench-floor');
 const USAGE =
   'node dist/scripts/bench-floor.js [--model simple-convnet|lenet5|deep-convnet|all] [--epochs N] [--torch-epochs N]\n' +
-  '                                 [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S] [--python PATH] [--no-torch] [--json]\n' +
+  '                                 [--seeds a,b] [--train-size N] [--threads N] [--peak-seconds S] [--python PATH] [--no-torch]\n' +
+  '                                 [--torch-full-isa] [--json]\n' +
+  'With SCRATCHNET_SIMD forcing a narrower path than the CPU\'s widest, PyTorch is capped at the same ISA\n' +
+  '(ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY) unless --torch-full-isa or those variables are set.\n' +
   `Default epochs: ${MODELS.map((m) => `${m} ${DEFAULT_EPOCHS[m]}`).join(', ')}; --torch-epochs defaults to min(epochs, 2).\n`;
 
 const values = parseFlags(fail, {
@@ -50,6 +53,7 @@ const values = parseFlags(fail, {
   'peak-seconds': { type: 'string', default: '1' },
   python: { type: 'string' },
   'no-torch': { type: 'boolean', default: false },
+  'torch-full-isa': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 }, USAGE);
 
@@ -99,7 +103,8 @@ function log(line: string): void {
   if (!values.json) process.stdout.write(line + '\n');
 }
 
-function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavailable: string } | null): ModelResult {
+function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavailable: string } | null,
+  torchEnv: Record<string, string>): ModelResult {
   const backend = requireNative(fail, threads);
   const data = loadMnist({ flatten: false });
   const trainSize = Math.min(trainSizeFlag ?? data.xTrain.count, data.xTrain.count);
@@ -144,7 +149,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
     const torchEpochs = torchEpochsFlag ?? Math.min(epochs, 2);
     log(`  [${model}] PyTorch: ${torchEpochs} epoch(s)…`);
     try {
-      const r = trainWithTorch(py, net, { epochs: torchEpochs, seed: seeds[0], trainSize, threads: backend.getNumThreads() });
+      const r = trainWithTorch(py, net, { epochs: torchEpochs, seed: seeds[0], trainSize, threads: backend.getNumThreads(), env: torchEnv });
       const s = median(r.epochSeconds);
       torch = { ...r, secondsPerEpoch: s, fasterPerImage: (s / r.imagesPerEpoch) / (secondsPerEpoch / imagesPerEpoch) };
     } catch (e) {
@@ -174,7 +179,8 @@ const fmt = (x: number, d = 2) => x.toFixed(d);
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
 
-function header(machine: Machine, peak: Peak | { unavailable: string }, py: TorchPython | { unavailable: string } | null): string[] {
+function header(machine: Machine, peak: Peak | { unavailable: string }, py: TorchPython | { unavailable: string } | null,
+  torchEnv: Record<string, string>): string[] {
   const a = machine.addon;
   const forced = process.env.SCRATCHNET_SIMD ? ` (SCRATCHNET_SIMD=${process.env.SCRATCHNET_SIMD})` : '';
   return [
@@ -186,7 +192,8 @@ function header(machine: Machine, peak: Peak | { unavailable: string }, py: Torc
       : `FMA peak: ${fmt(peak.gflops, 1)} GFLOP/s (${peak.threads} threads, ${peak.simd}, measured over ${peak.seconds} s)`,
     py === null ? 'PyTorch: skipped (--no-torch)'
       : 'unavailable' in py ? `PyTorch: unavailable: ${py.unavailable}`
-        : `PyTorch: ${py.version} (${py.python}), OPENBLAS_NUM_THREADS=1`,
+        : `PyTorch: ${py.version} (${py.python}), OPENBLAS_NUM_THREADS=1` + (Object.keys(torchEnv).length === 0 ? ''
+          : `, ${Object.entries(torchEnv).map(([k, v]) => `${k}=${v}`).join(' ')} (capped at scratchnet's ${a.simd} path; --torch-full-isa to lift)`),
     loadLine('at the start'),
     `targets (issue 8): epoch ÷ compute floor ${MODELS.map((m) => `${m} ≤ ${TARGETS[m].floor}×`).join(', ')}; ` +
       `faster than PyTorch per training image ${MODELS.map((m) => `${m} ≥ ${TARGETS[m].torch}×`).join(', ')}; ` +
@@ -265,13 +272,14 @@ function main(): void {
   const machine = describeMachine(native);
   const peak = measurePeak(native, peakSeconds);
   const py = values['no-torch'] ? null : findTorch(values.python);
-  if (!values.json) for (const line of header(machine, peak, py)) log(line);
+  const torchEnv = torchIsaCaps(machine.addon.simd, machine.addon.supportedTargets[0], values['torch-full-isa']!);
+  if (!values.json) for (const line of header(machine, peak, py, torchEnv)) log(line);
   const results = models.map((m) => {
     log(`\n${m}: training…`);
-    return benchModel(m, 'unavailable' in peak ? null : peak, py);
+    return benchModel(m, 'unavailable' in peak ? null : peak, py, torchEnv);
   });
   if (values.json) {
-    process.stdout.write(JSON.stringify({ machine, peak, torch: py, loadAverage: os.loadavg(), targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');
+    process.stdout.write(JSON.stringify({ machine, peak, torch: py, torchEnv, loadAverage: os.loadavg(), targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');
     return;
   }
   for (const r of results) for (const line of report(r)) log(line);

@@ -57,12 +57,30 @@ function networkSpec(net: Sequential): string {
 }
 
 /**
+ * The environment that caps PyTorch's vector ISA at scratchnet's SIMD path when that path is
+ * narrower than the CPU's widest (SCRATCHNET_SIMD=avx2 on an AVX-512 machine): oneDNN, which
+ * runs PyTorch's convolutions (ONEDNN_MAX_CPU_ISA, and DNNL_MAX_CPU_ISA for older oneDNN), and
+ * ATen's own kernels (ATEN_CPU_CAPABILITY) — so that the AVX2 column compares two AVX2 builds, as
+ * on an AVX2 machine, not scratchnet's AVX2 kernels with PyTorch's AVX-512 ones. Variables the
+ * user set are kept; `full` leaves PyTorch at the CPU's widest. Empty when nothing is capped.
+ */
+export function torchIsaCaps(simd: string, widest: string, full: boolean, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (full || simd === widest) return {};
+  const caps: Record<string, string> = simd === 'avx2'
+    ? { ONEDNN_MAX_CPU_ISA: 'AVX2', DNNL_MAX_CPU_ISA: 'AVX2', ATEN_CPU_CAPABILITY: 'avx2' }
+    : simd === 'sse2' ? { ONEDNN_MAX_CPU_ISA: 'SSE41', DNNL_MAX_CPU_ISA: 'SSE41', ATEN_CPU_CAPABILITY: 'default' } : {};
+  for (const k of Object.keys(caps)) if (env[k] !== undefined) delete caps[k];
+  return caps;
+}
+
+/**
  * Trains `net`'s architecture with PyTorch (its own initialisation from the same scheme) for
  * `epochs` epochs on the first `trainSize` MNIST training images, `threads` torch threads and
- * OPENBLAS_NUM_THREADS=1 (torch's own pool does the threading). Throws with the script's message
+ * OPENBLAS_NUM_THREADS=1 (torch's own pool does the threading), `env` added to its environment. Throws with the script's message
  * when it fails, e.g. on a network that does not match scratchnet's.
  */
-export function trainWithTorch(py: TorchPython, net: Sequential, opts: { epochs: number; seed: number; trainSize: number; threads: number }): TorchRun {
+export function trainWithTorch(py: TorchPython, net: Sequential,
+  opts: { epochs: number; seed: number; trainSize: number; threads: number; env?: Record<string, string> }): TorchRun {
   const files = findMnistFiles(defaultMnistDir());
   const args = [
     SCRIPT, '--spec', networkSpec(net),
@@ -72,7 +90,7 @@ export function trainWithTorch(py: TorchPython, net: Sequential, opts: { epochs:
     '--seed', String(opts.seed), '--threads', String(opts.threads),
   ];
   const r = spawnSync(py.python, args, {
-    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20,
+    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20,
   });
   if (r.status !== 0) {
     throw new Error(`the PyTorch run (${py.python} ${SCRIPT}) failed${r.error ? `: ${r.error.message}` : ` with exit ${r.status}`}: ${r.stderr.trim()}`);

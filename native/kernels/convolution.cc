@@ -11,6 +11,7 @@
 #include "kernels/gemm_choice.h"
 #include "kernels/im2col.h"
 #include "kernels/nonzero_rows.h"
+#include "kernels/pool_windows.h"
 #include "kernels/scratch.h"
 #include "kernels/threadpool.h"
 #include "simd/dispatch.h"
@@ -278,30 +279,14 @@ static void direct_in_groups(const float* x_n, const float* w, bool finite, cons
 namespace {
 
 // 8 windows of 2 × 2 from two convolution rows' 16 columns (a0 b0 the upper row's two vectors,
-// a1 b1 the lower's) → their maxima after the Relu, the first n stored to out; Argmax: each
-// window's winner too, as a cell of the (oh, ow) plane counted from cell0 (the first window's
-// top-left cell). The same chain as pool_2x2_plane_avx2 (strict >, so the first maximum wins;
-// max_ps(b, a) = b > a ? b : a, NaN included), so the same values and cells.
+// a1 b1 the lower's; pool_windows8) → their maxima after the Relu, the first n stored to out;
+// Argmax: each window's winner too, as a cell of the (oh, ow) plane counted from cell0.
 template <bool Argmax>
 __attribute__((always_inline)) inline void pool_windows(V a0, V b0, V a1, V b1, int64_t n, float* out,
-                                                        int32_t* at_out, int32_t cell0, __m256i down,
-                                                        __m256i down_right) {
-  // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
-  const V v0 = _mm256_shuffle_ps(a0, b0, 0x88), v1 = _mm256_shuffle_ps(a0, b0, 0xDD);
-  const V v2 = _mm256_shuffle_ps(a1, b1, 0x88), v3 = _mm256_shuffle_ps(a1, b1, 0xDD);
-  const V m1 = _mm256_max_ps(v1, v0), m2 = _mm256_max_ps(v2, m1), best = _mm256_max_ps(v3, m2);
-  const V relu = _mm256_max_ps(best, _mm256_setzero_ps());  // NaN > 0 is false: 0, as Relu gives
-  vstore_first(out, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(relu), 0xD8)), n);
-  if constexpr (Argmax) {
-    const V k1 = _mm256_cmp_ps(v1, v0, _CMP_GT_OQ), k2 = _mm256_cmp_ps(v2, m1, _CMP_GT_OQ),
-            k3 = _mm256_cmp_ps(v3, m2, _CMP_GT_OQ);
-    __m256i at = _mm256_and_si256(_mm256_castps_si256(k1), _mm256_set1_epi32(1));
-    at = _mm256_blendv_epi8(at, down, _mm256_castps_si256(k2));
-    at = _mm256_blendv_epi8(at, down_right, _mm256_castps_si256(k3));
-    at = _mm256_permute4x64_epi64(at, 0xD8);
-    at = _mm256_add_epi32(at, _mm256_add_epi32(_mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), _mm256_set1_epi32(cell0)));
-    vstore_first(reinterpret_cast<float*>(at_out), _mm256_castsi256_ps(at), n);
-  }
+                                                        int32_t* at_out, int32_t cell0, int32_t ow) {
+  const Windows8 win = pool_windows8<Argmax>(a0, b0, a1, b1, cell0, ow);
+  vstore_first(out, _mm256_max_ps(win.best, _mm256_setzero_ps()), n);  // NaN > 0 is false: 0, as Relu gives
+  if constexpr (Argmax) vstore_first(reinterpret_cast<float*>(at_out), _mm256_castsi256_ps(win.at), n);
 }
 
 // conv_forward_direct_rows with the 2 × 2 stride-2 pooling and the Relu after each pair of output
@@ -312,7 +297,6 @@ template <int F, int NC, bool Argmax>
 void direct_pooled_rows(const float* xp, const float* w, const float* b, const ConvGeom& g, const uint32_t* live,
                         int64_t pohw, float* out_n, int32_t* argmax_n) {
   const int64_t ow = g.ow, pow = ow / 2;
-  const __m256i down = _mm256_set1_epi32(int32_t(ow)), down_right = _mm256_set1_epi32(int32_t(ow + 1));
   const int64_t n_out[NC] = {};  // no im2col stored
   for (int64_t c0 = 0; c0 < ow; c0 += NC * W) {
     const int64_t windows = std::min<int64_t>(NC * W, ow - c0) / 2;
@@ -334,7 +318,7 @@ void direct_pooled_rows(const float* xp, const float* w, const float* b, const C
           pool_windows<Argmax>(vadd(upper[fi][ch], bias), vadd(upper[fi][c1], bias), vadd(lower[fi][ch], bias),
                                vadd(lower[fi][c1], bias), n, out_n + fi * pohw + at + ch * W / 2,
                                Argmax ? argmax_n + fi * pohw + at + ch * W / 2 : nullptr, cell0 + int32_t(ch * W),
-                               down, down_right);
+                               int32_t(ow));
         }
       }
     }

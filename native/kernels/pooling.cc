@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "kernels/pool_windows.h"
 #include "kernels/threadpool.h"
 #include "simd/vec.h"
 
@@ -102,16 +103,13 @@ static void pool_2x2_plane_relu(const float* plane, int64_t w, int64_t oh, int64
 }
 
 #if defined(SN_TARGET_AVX2) || defined(SN_TARGET_AVX512)
-// pool_2x2_plane with positions, 8 (then 4) windows a step: the even and odd columns of both
-// input rows split out by shuffles, the same compare chain as the AVX-512 form below (strict >,
-// so the first maximum wins; max_ps(b, a) = b > a ? b : a is std::max(a, b), NaN included), the
-// cell picked by blends. Every load is a whole vector inside the two rows: the masked loads of
-// an earlier AVX2 form (vmaskmovps, slow on Zen 3) made it slower than GCC's vectorisation of
-// the scalar loop.
+// pool_2x2_plane with positions, 8 (pool_windows8) then 4 windows a step: the even and odd
+// columns of both input rows split out by shuffles, the same compare chain as the AVX-512 form
+// below (strict >, so the first maximum wins; max_ps(b, a) = b > a ? b : a is std::max(a, b), NaN
+// included), the cell picked by blends. Every load is a whole vector inside the two rows: the
+// masked loads of an earlier AVX2 form (vmaskmovps, slow on Zen 3) made it slower than GCC's
+// vectorisation of the scalar loop.
 static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64_t ow, float* o, int32_t* a) {
-  const __m256i one8 = _mm256_set1_epi32(1), down8 = _mm256_set1_epi32(int32_t(w)),
-                down_right8 = _mm256_set1_epi32(int32_t(w) + 1);
-  const __m256i even8 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m128i one4 = _mm_set1_epi32(1), down4 = _mm_set1_epi32(int32_t(w)),
                 down_right4 = _mm_set1_epi32(int32_t(w) + 1);
   const __m128i even4 = _mm_setr_epi32(0, 2, 4, 6);
@@ -122,22 +120,11 @@ static void pool_2x2_plane_avx2(const float* plane, int64_t w, int64_t oh, int64
     int32_t* at_out = a + oi * ow;
     const int32_t base = int32_t(2 * oi * w);
     const auto eight = [&](int64_t oj) {
-      const __m256 a0 = _mm256_loadu_ps(r0 + 2 * oj), b0 = _mm256_loadu_ps(r0 + 2 * oj + 8);
-      const __m256 a1 = _mm256_loadu_ps(r1 + 2 * oj), b1 = _mm256_loadu_ps(r1 + 2 * oj + 8);
-      // lanes in the order 0 2 8 10 4 6 12 14 (of the 16 columns): fixed by one permute at the end
-      const __m256 v0 = _mm256_shuffle_ps(a0, b0, 0x88), v1 = _mm256_shuffle_ps(a0, b0, 0xDD);
-      const __m256 v2 = _mm256_shuffle_ps(a1, b1, 0x88), v3 = _mm256_shuffle_ps(a1, b1, 0xDD);
-      const __m256 k1 = _mm256_cmp_ps(v1, v0, _CMP_GT_OQ), m1 = _mm256_max_ps(v1, v0);
-      const __m256 k2 = _mm256_cmp_ps(v2, m1, _CMP_GT_OQ), m2 = _mm256_max_ps(v2, m1);
-      const __m256 k3 = _mm256_cmp_ps(v3, m2, _CMP_GT_OQ), best = _mm256_max_ps(v3, m2);
-      __m256i at = _mm256_and_si256(_mm256_castps_si256(k1), one8);
-      at = _mm256_blendv_epi8(at, down8, _mm256_castps_si256(k2));
-      at = _mm256_blendv_epi8(at, down_right8, _mm256_castps_si256(k3));
-      at = _mm256_permute4x64_epi64(at, 0xD8);
-      // cell = 2·oi·w + 2·(oj + lane) + offset within the window
-      at = _mm256_add_epi32(at, _mm256_add_epi32(even8, _mm256_set1_epi32(base + int32_t(2 * oj))));
-      _mm256_storeu_ps(out + oj, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(best), 0xD8)));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(at_out + oj), at);
+      const Windows8 win = pool_windows8<true>(_mm256_loadu_ps(r0 + 2 * oj), _mm256_loadu_ps(r0 + 2 * oj + 8),
+                                               _mm256_loadu_ps(r1 + 2 * oj), _mm256_loadu_ps(r1 + 2 * oj + 8),
+                                               base + int32_t(2 * oj), int32_t(w));
+      _mm256_storeu_ps(out + oj, win.best);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(at_out + oj), win.at);
     };
     const auto four = [&](int64_t oj) {
       const __m128 a0 = _mm_loadu_ps(r0 + 2 * oj), b0 = _mm_loadu_ps(r0 + 2 * oj + 4);

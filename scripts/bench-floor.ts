@@ -16,7 +16,9 @@ import { Trainer } from '../lib/train/trainer';
 import { TRAIN_DEFAULTS } from '../lib/cli/train';
 import { failFor, intFlag, median, parseFlags, requireNative, seedList } from './bench-util';
 import { describeMachine, measurePeak, type Machine, type Peak } from './bench-floor/machine';
+import { medianOrNull, pairedRatios, type EpochPair } from './bench-floor/pairs';
 import { findTorch, torchIsaCaps, trainWithTorch, type TorchPython, type TorchRun } from './bench-floor/torch';
+import type { NativeBackend } from '../lib/backend/native';
 
 const MODELS = ['simple-convnet', 'lenet5', 'deep-convnet'] as const;
 type Model = (typeof MODELS)[number];
@@ -41,7 +43,9 @@ const USAGE =
   '                                 [--torch-full-isa] [--json]\n' +
   'With SCRATCHNET_SIMD forcing a narrower path than the CPU\'s widest, PyTorch is capped at the same ISA\n' +
   '(ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY) unless --torch-full-isa or those variables are set.\n' +
-  `Default epochs: ${MODELS.map((m) => `${m} ${DEFAULT_EPOCHS[m]}`).join(', ')}; --torch-epochs defaults to min(epochs, 2).\n`;
+  `Default epochs: ${MODELS.map((m) => `${m} ${DEFAULT_EPOCHS[m]}`).join(', ')}. Each PyTorch epoch (--torch-epochs, default: as many as\n` +
+  'scratchnet\'s) runs right after one of scratchnet\'s, and the FMA peak is measured again before and after every epoch:\n' +
+  'each ratio is the median of per-epoch ratios of measurements taken side by side (the shared machine\'s speed drifts).\n';
 
 const values = parseFlags(fail, {
   model: { type: 'string', default: 'all' },
@@ -84,9 +88,15 @@ interface ModelResult {
   epochSeconds: number[];
   trainImagesPerSecond: number;
   testAccuracy: number[];
-  /** Compute floor: epochGflop ÷ peak; null without a peak. */
+  /** Median of the FMA peaks measured around the epochs; null without a peak. */
+  peakMedian: number | null;
+  /** Compute floor: epochGflop ÷ peakMedian; null without a peak. */
   floorSeconds: number | null;
+  /** Median of timesFloorPerEpoch: each epoch against the peaks measured just before and after it. */
   timesFloor: number | null;
+  timesFloorPerEpoch: number[];
+  /** Each epoch with the peaks and the PyTorch epoch measured beside it. */
+  pairs: EpochPair[];
   /** Evaluation at `scratchnet train`'s defaults: the full test set, forward only, running train accuracy. */
   evalBatchSize: number;
   evalSeconds: number;
@@ -95,7 +105,8 @@ interface ModelResult {
   evalShareFull: number;
   inferenceImagesPerSecond: number;
   inferenceOverTraining: number;
-  torch: (TorchRun & { secondsPerEpoch: number; fasterPerImage: number }) | { unavailable: string } | null;
+  /** fasterPerImage: the median of pairedRatios, each scratchnet epoch against the PyTorch epoch run right after it. */
+  torch: (TorchRun & { secondsPerEpoch: number; fasterPerImage: number; pairedRatios: number[] }) | { unavailable: string } | null;
   meets: { floor: boolean | null; torch: boolean | null; evalShare: boolean; inference: boolean };
 }
 
@@ -111,11 +122,13 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
   const xTrain = data.xTrain.slice(0, trainSize);
   const tTrain = data.tTrain.slice(0, trainSize);
   const epochs = epochsFlag ?? DEFAULT_EPOCHS[model];
-  const epochSeconds: number[] = [];
-  const evalSeconds: number[] = [];
+  const torchEpochs = py && !('unavailable' in py) ? Math.min(torchEpochsFlag ?? epochs, epochs * seeds.length) : 0;
+  const pairs: EpochPair[] = [];
+  const torchRuns: TorchRun[] = [];
   const testAccuracy: number[] = [];
   let imagesPerEpoch = 0;
   let evalBatchSize = 0;
+  let peakBefore = peak === null ? null : remeasurePeak(backend);
   let net = createPreset(model, { backend, seed: seeds[0] });
   for (const seed of seeds) {
     net = createPreset(model, { backend, seed });
@@ -123,10 +136,24 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
       epochs, miniBatchSize: TRAIN_DEFAULTS.miniBatchSize, optimizer: 'Adam', optimizerParam: { lr: 0.001 },
       sampling: 'shuffle', trainAcc: TRAIN_DEFAULTS.trainAcc, seed, verbose: false,
       onEpoch: (e) => {
-        epochSeconds.push(e.seconds);
-        evalSeconds.push(e.evalSeconds);
+        // Measured between epochs, outside the epoch's timed steps.
+        const peakAfter = peak === null ? null : remeasurePeak(backend);
+        let torchSeconds: number | null = null;
+        if (torchRuns.length < torchEpochs) {
+          try {
+            const r = trainWithTorch(py as TorchPython, net, { epochs: 1, seed: seeds[0], trainSize, threads: backend.getNumThreads(), env: torchEnv });
+            torchRuns.push(r);
+            torchSeconds = r.epochSeconds[0];
+          } catch (err) {
+            fail(`${model}: ${(err as Error).message}`);
+          }
+        }
+        pairs.push({ seconds: e.seconds, evalSeconds: e.evalSeconds, peakBefore, peakAfter, torchSeconds });
         log(`  [${model} seed ${seed}] epoch ${e.epoch}/${e.epochs}: ${e.seconds.toFixed(2)} s training, ` +
-          `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc !== null ? e.testAcc.toFixed(4) : `(not measured: validation acc ${e.valAcc!.toFixed(4)})`}`);
+          `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc !== null ? e.testAcc.toFixed(4) : `(not measured: validation acc ${e.valAcc!.toFixed(4)})`}` +
+          (peakAfter === null ? '' : `; FMA peak before/after ${peakBefore!.toFixed(0)}/${peakAfter.toFixed(0)} GFLOP/s`) +
+          (torchSeconds === null ? '' : `; PyTorch epoch right after: ${torchSeconds.toFixed(2)} s`));
+        peakBefore = peakAfter;
       },
     });
     imagesPerEpoch = trainer.stepsPerEpoch * trainer.batchSize;
@@ -135,44 +162,54 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
   }
   const flops = gemmFlops(net);
   const epochGflop = (flops.training * imagesPerEpoch) / 1e9;
+  const epochSeconds = pairs.map((p) => p.seconds);
+  const evalSeconds = pairs.map((p) => p.evalSeconds);
   const secondsPerEpoch = median(epochSeconds);
   const trainImagesPerSecond = imagesPerEpoch / secondsPerEpoch;
   const evalMedian = median(evalSeconds);
-  const inferenceImagesPerSecond = data.xTest.count / evalMedian;
-  const floorSeconds = peak ? epochGflop / peak.gflops : null;
-  const timesFloor = floorSeconds === null ? null : secondsPerEpoch / floorSeconds;
+  const peaks = pairs.flatMap((p) => [p.peakBefore, p.peakAfter]).filter((x): x is number => x !== null);
+  const peakMedian = peaks.length > 0 ? median(peaks) : null;
+  const ratios = pairedRatios(pairs, {
+    epochGflop, imagesPerEpoch, torchImagesPerEpoch: torchRuns[0]?.imagesPerEpoch ?? imagesPerEpoch, testImages: data.xTest.count,
+  });
+  const floorSeconds = peakMedian === null ? null : epochGflop / peakMedian;
+  const timesFloor = medianOrNull(ratios.timesFloor);
   const params = Object.values(net.params).reduce((a, p) => a + p.size, 0);
 
   let torch: ModelResult['torch'] = null;
   if (py && 'unavailable' in py) torch = py;
-  else if (py) {
-    const torchEpochs = torchEpochsFlag ?? Math.min(epochs, 2);
-    log(`  [${model}] PyTorch: ${torchEpochs} epoch(s)…`);
-    try {
-      const r = trainWithTorch(py, net, { epochs: torchEpochs, seed: seeds[0], trainSize, threads: backend.getNumThreads(), env: torchEnv });
-      const s = median(r.epochSeconds);
-      torch = { ...r, secondsPerEpoch: s, fasterPerImage: (s / r.imagesPerEpoch) / (secondsPerEpoch / imagesPerEpoch) };
-    } catch (e) {
-      fail(`${model}: ${(e as Error).message}`);
-    }
+  else if (torchRuns.length > 0) {
+    const r = torchRuns[0];
+    const torchSeconds = torchRuns.map((x) => x.epochSeconds[0]);
+    torch = {
+      ...r, epochSeconds: torchSeconds, testAccuracy: median(torchRuns.map((x) => x.testAccuracy)),
+      secondsPerEpoch: median(torchSeconds), fasterPerImage: medianOrNull(ratios.fasterThanTorch)!, pairedRatios: ratios.fasterThanTorch,
+    };
   }
   const t = TARGETS[model];
-  const evalShare = median(evalSeconds.map((s, i) => s / epochSeconds[i]));
+  const evalShare = median(ratios.evalShare);
   // The target is per epoch at the CLI's defaults, a full one: a --train-size epoch is shorter but
   // its evaluation is not, so the share is judged as a full epoch's.
   const evalShareFull = evalShare * Math.min(1, imagesPerEpoch / FULL_EPOCH);
+  const inferenceOverTraining = median(ratios.inferenceOverTraining);
   return {
     model, trainSize, testSize: data.xTest.count, imagesPerEpoch, epochs, seeds, params, epochGflop,
-    secondsPerEpoch, epochSeconds, trainImagesPerSecond, testAccuracy, floorSeconds, timesFloor,
+    secondsPerEpoch, epochSeconds, trainImagesPerSecond, testAccuracy, peakMedian, floorSeconds, timesFloor,
+    timesFloorPerEpoch: ratios.timesFloor, pairs,
     evalBatchSize, evalSeconds: evalMedian, evalShare, evalShareFull,
-    inferenceImagesPerSecond, inferenceOverTraining: inferenceImagesPerSecond / trainImagesPerSecond, torch,
+    inferenceImagesPerSecond: data.xTest.count / evalMedian, inferenceOverTraining, torch,
     meets: {
       floor: timesFloor === null ? null : timesFloor <= t.floor,
       torch: torch && 'fasterPerImage' in torch ? torch.fasterPerImage >= t.torch : null,
       evalShare: evalShareFull <= EVAL_SHARE_TARGET,
-      inference: inferenceImagesPerSecond / trainImagesPerSecond >= INFERENCE_TARGET,
+      inference: inferenceOverTraining >= INFERENCE_TARGET,
     },
   };
+}
+
+function remeasurePeak(native: NativeBackend): number | null {
+  const p = measurePeak(native, peakSeconds);
+  return 'unavailable' in p ? null : p.gflops;
 }
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
@@ -223,7 +260,8 @@ function report(r: ModelResult): string[] {
       `test accuracy ${r.testAccuracy.map((a) => `${(a * 100).toFixed(2)}%`).join(', ')}`,
     r.floorSeconds === null
       ? `  compute floor: not measured (no FMA peak)`
-      : `  compute floor: ${fmt(r.floorSeconds)} s → epoch = ${fmt(r.timesFloor!, 1)}× the floor   target ≤ ${t.floor}×: ${verdict(r.meets.floor)}`,
+      : `  compute floor: ${fmt(r.floorSeconds)} s at the median peak ${fmt(r.peakMedian!, 1)} GFLOP/s → epoch = ${fmt(r.timesFloor!, 1)}× the floor ` +
+        `(median of each epoch against the peaks around it: ${r.timesFloorPerEpoch.map((x) => fmt(x)).join(', ')})   target ≤ ${t.floor}×: ${verdict(r.meets.floor)}`,
   ];
   const tr = r.torch;
   if (tr === null) lines.push('  PyTorch: skipped');
@@ -231,8 +269,9 @@ function report(r: ModelResult): string[] {
   else {
     lines.push(
       `  PyTorch ${tr.torch} (${tr.threads} threads, ${int(tr.params)} parameters = scratchnet's): ${fmt(tr.secondsPerEpoch)} s/epoch ` +
-        `(median of ${tr.epochSeconds.length}), test accuracy ${(tr.testAccuracy * 100).toFixed(2)}% → scratchnet ${fmt(tr.fasterPerImage)}× ` +
-        `as fast per training image   target ≥ ${t.torch}×: ${verdict(r.meets.torch)}`,
+        `(median of ${tr.epochSeconds.length}, each run right after one of scratchnet's), test accuracy ${(tr.testAccuracy * 100).toFixed(2)}% → ` +
+        `scratchnet ${fmt(tr.fasterPerImage)}× as fast per training image (median of the pairs: ${tr.pairedRatios.map((x) => fmt(x)).join(', ')})   ` +
+        `target ≥ ${t.torch}×: ${verdict(r.meets.torch)}`,
     );
   }
   lines.push(
@@ -242,15 +281,14 @@ function report(r: ModelResult): string[] {
       (r.imagesPerEpoch < FULL_EPOCH
         ? ` (a ${int(r.imagesPerEpoch)}-image epoch; scaled to ${int(FULL_EPOCH)} images ≈ ${fmt(r.evalShareFull * 100, 1)}%, which the target judges)`
         : ''),
-    `  inference: ${int(r.inferenceImagesPerSecond)} img/s = ${fmt(r.inferenceOverTraining)}× training img/s   ` +
+    `  inference: ${int(r.inferenceImagesPerSecond)} img/s = ${fmt(r.inferenceOverTraining)}× training img/s (median of the epochs' own ratios)   ` +
       `target ≥ ${INFERENCE_TARGET}×: ${verdict(r.meets.inference)}`,
   );
   return lines;
 }
 
 /** The README's table, ready to paste (the peak in every row, so rows of separate runs can share a table). */
-function table(results: ModelResult[], peak: Peak | { unavailable: string }): string[] {
-  const peakText = 'unavailable' in peak ? '—' : fmt(peak.gflops, 0);
+function table(results: ModelResult[]): string[] {
   const rows = [
     '| model | s / epoch | FMA peak GFLOP/s | compute floor | × floor | PyTorch s / epoch | faster than PyTorch | eval % of epoch | inference ÷ training img/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -258,6 +296,7 @@ function table(results: ModelResult[], peak: Peak | { unavailable: string }): st
   for (const r of results) {
     const tr = r.torch && 'fasterPerImage' in r.torch ? r.torch : null;
     const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✔' : ' ✘');
+    const peakText = r.peakMedian === null ? '—' : fmt(r.peakMedian, 0);
     rows.push(`| ${r.model} (${fmt(r.epochGflop, 1)} GFLOP, ${int(r.imagesPerEpoch)} images) | ${fmt(r.secondsPerEpoch)} | ${peakText} | ` +
       `${r.floorSeconds === null ? '—' : `${fmt(r.floorSeconds)} s`} | ${r.timesFloor === null ? '—' : `${fmt(r.timesFloor, 1)}×${mark(r.meets.floor)}`} | ` +
       `${tr ? fmt(tr.secondsPerEpoch) : '—'} | ${tr ? `${fmt(tr.fasterPerImage)}×${mark(r.meets.torch)}` : '—'} | ` +
@@ -283,7 +322,7 @@ function main(): void {
     return;
   }
   for (const r of results) for (const line of report(r)) log(line);
-  for (const line of table(results, peak)) log(line);
+  for (const line of table(results)) log(line);
   log(loadLine('at the end'));
 }
 

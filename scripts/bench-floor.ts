@@ -269,7 +269,7 @@ function report(r: ModelResult): string[] {
   else {
     lines.push(
       `  PyTorch ${tr.torch} (${tr.threads} threads, ${int(tr.params)} parameters = scratchnet's): ${fmt(tr.secondsPerEpoch)} s/epoch ` +
-        `(median of ${tr.epochSeconds.length}, each run right after one of scratchnet's), test accuracy ${(tr.testAccuracy * 100).toFixed(2)}% → ` +
+        `(median of ${tr.epochSeconds.length}, each run right after one of scratchnet's), test accuracy after its one epoch ${(tr.testAccuracy * 100).toFixed(2)}% (median) → ` +
         `scratchnet ${fmt(tr.fasterPerImage)}× as fast per training image (median of the pairs: ${tr.pairedRatios.map((x) => fmt(x)).join(', ')})   ` +
         `target ≥ ${t.torch}×: ${verdict(r.meets.torch)}`,
     );

@@ -151,7 +151,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
         pairs.push({ seconds: e.seconds, evalSeconds: e.evalSeconds, peakBefore, peakAfter, torchSeconds });
         log(`  [${model} seed ${seed}] epoch ${e.epoch}/${e.epochs}: ${e.seconds.toFixed(2)} s training, ` +
           `${e.evalSeconds.toFixed(2)} s evaluation, test acc ${e.testAcc !== null ? e.testAcc.toFixed(4) : `(not measured: validation acc ${e.valAcc!.toFixed(4)})`}` +
-          (peakAfter === null ? '' : `; FMA peak before/after ${peakBefore!.toFixed(0)}/${peakAfter.toFixed(0)} GFLOP/s`) +
+          (peakAfter === null ? '' : `; FMA peak before/after ${peakBefore === null ? '—' : peakBefore.toFixed(0)}/${peakAfter.toFixed(0)} GFLOP/s`) +
           (torchSeconds === null ? '' : `; PyTorch epoch right after: ${torchSeconds.toFixed(2)} s`));
         peakBefore = peakAfter;
       },

@@ -114,7 +114,8 @@ function log(line: string): void {
   if (!values.json) process.stdout.write(line + '\n');
 }
 
-function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavailable: string } | null,
+/** withPeaks: the FMA peak can be measured (it is, around every epoch). */
+function benchModel(model: Model, withPeaks: boolean, py: TorchPython | { unavailable: string } | null,
   torchEnv: Record<string, string>): ModelResult {
   const backend = requireNative(fail, threads);
   const data = loadMnist({ flatten: false });
@@ -128,7 +129,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
   const testAccuracy: number[] = [];
   let imagesPerEpoch = 0;
   let evalBatchSize = 0;
-  let peakBefore = peak === null ? null : remeasurePeak(backend);
+  let peakBefore = withPeaks ? remeasurePeak(backend) : null;
   let net = createPreset(model, { backend, seed: seeds[0] });
   for (const seed of seeds) {
     net = createPreset(model, { backend, seed });
@@ -137,7 +138,7 @@ function benchModel(model: Model, peak: Peak | null, py: TorchPython | { unavail
       sampling: 'shuffle', trainAcc: TRAIN_DEFAULTS.trainAcc, seed, verbose: false,
       onEpoch: (e) => {
         // Measured between epochs, outside the epoch's timed steps.
-        const peakAfter = peak === null ? null : remeasurePeak(backend);
+        const peakAfter = withPeaks ? remeasurePeak(backend) : null;
         let torchSeconds: number | null = null;
         if (torchRuns.length < torchEpochs) {
           try {
@@ -315,7 +316,7 @@ function main(): void {
   if (!values.json) for (const line of header(machine, peak, py, torchEnv)) log(line);
   const results = models.map((m) => {
     log(`\n${m}: training…`);
-    return benchModel(m, 'unavailable' in peak ? null : peak, py, torchEnv);
+    return benchModel(m, !('unavailable' in peak), py, torchEnv);
   });
   if (values.json) {
     process.stdout.write(JSON.stringify({ machine, peak, torch: py, torchEnv, loadAverage: os.loadavg(), targets: TARGETS, evalShareTarget: EVAL_SHARE_TARGET, inferenceTarget: INFERENCE_TARGET, models: results }) + '\n');

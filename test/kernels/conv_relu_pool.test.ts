@@ -25,7 +25,8 @@ function fusedCases(rng: Rng, count: number): FusedCase[] {
     book(2, 1, 28, 30, 5, 0), // SimpleConvNet: sparse dw, one row group
     book(2, 1, 28, 6, 5, 2), // LeNet5 Conv1: padded sparse dw
     book(3, 6, 14, 16, 5, 0), // LeNet5 Conv2: sparse dw in two row groups, dense dx
-    book(2, 16, 28, 16, 3, 1), // DeepConvNet: kw 3, the dense form
+    book(2, 16, 28, 16, 3, 1), // DeepConvNet's second layer: kw 3 on 16 channels, the channels-innermost dw
+    book(1, 2, 9, 4, 3, 1), // kw 3 on 2 channels: channels innermost on AVX2 only, the dense form on AVX-512
   ];
   while (out.length < count) {
     const i = out.length;
@@ -170,9 +171,10 @@ nativeVsReference('convReluPoolBackward: the weight gradient has the same bits w
   const rng = new Rng(77);
   const before = nb.getNumThreads();
   try {
-    // Batches of more than one job of images (the AVX-512 weight gradient sums images in fixed
-    // groups of 4 and then the groups in order), each thread taking several.
-    const bigger = [bookCase(13, 1, 28, 30, 5, 0), bookCase(9, 6, 14, 16, 5, 0), bookCase(6, 1, 28, 6, 5, 2)];
+    // Batches of more than one job of images (the weight gradient by patches or channels-innermost
+    // sums images in fixed groups of 4 and then the groups in order), each thread taking several.
+    const bigger = [bookCase(13, 1, 28, 30, 5, 0), bookCase(9, 6, 14, 16, 5, 0), bookCase(6, 1, 28, 6, 5, 2),
+      bookCase(11, 16, 12, 16, 3, 1), bookCase(9, 32, 6, 20, 3, 2)];
     for (const c of [...fusedCases(rng, 12), ...bigger]) {
       const { x, w, b, dout } = inputs(rng, c.g, c.p);
       const f = fusedForward(nb, c, x, w, b);
@@ -419,4 +421,45 @@ nativeVsReference('convReluPoolBackward with 2 × 2 windows tiling the map (writ
       assertClose(t, 'dx', ag.dx!, eg.dx!, GEMM_TOL, ctx);
     }
   }
+});
+
+nativeVsReference('convReluPoolBackward with 3 × 3 and narrower kernels on many channels (the native weight gradient with the image channels-innermost): the book\'s layers, kernel rows in one vector to chunks of several, strides, paddings, poolings that do not tile', (t, nb, ref) => {
+  const rng = new Rng(97);
+  const cases: FusedCase[] = [bookCase(2, 32, 14, 32, 3, 2), bookCase(2, 64, 8, 64, 3, 1), bookCase(1, 70, 6, 5, 3, 1)];
+  // [channels, kw]: kernel rows of 3·c floats from one vector (4 channels) to more than the
+  // registers hold (70: chunks on AVX-512, 64 and up on AVX2), rows padded to whole vectors (13,
+  // 20, 33), 2- and 1-wide kernels (8, 24 channels).
+  const shapes: [number, number][] = [[4, 3], [5, 3], [8, 2], [13, 3], [16, 3], [20, 3], [24, 1], [33, 3], [64, 3], [70, 3]];
+  for (const [i, [c, kw]] of shapes.entries()) {
+    const kh = [3, 1, 2, 5, 3][i % 5];
+    const stride = 1 + (i % 2);
+    const pad = i % 3;
+    const oh = intIn(rng, 2, 9), ow = intIn(rng, 2, 9);
+    const h = kh - 2 * pad + stride * (oh - 1) + rng.int(stride), w = kw - 2 * pad + stride * (ow - 1) + rng.int(stride);
+    if (h < 1 || w < 1) continue;
+    const g = convGeometry(`channels innermost ${i}`, [intIn(rng, 1, 3), c, h, w], { filters: intIn(rng, 1, 20), kh, kw, stride, pad });
+    const ph = intIn(rng, 1, Math.min(3, g.oh)), pw = intIn(rng, 1, Math.min(3, g.ow));
+    cases.push({ g, p: poolGeometry('pool', [g.n, g.f, g.oh, g.ow], { ph, pw, stride: intIn(rng, 1, 3), pad: intIn(rng, 0, Math.min(ph, pw) - 1) }) });
+  }
+  t.true(cases.length >= 10, `only ${cases.length} geometries were valid`);
+  for (const c of cases) {
+    const { x, w, b, dout } = inputs(rng, c.g, c.p);
+    const e = fusedForward(ref, c, x, w, b);
+    for (const withDx of [true, false]) {
+      const eg = fusedBackward(ref, c, dout, e.out, e.argmax, x, w, withDx);
+      const ag = fusedBackward(nb, c, dout, e.out, e.argmax, x, w, withDx);
+      assertClose(t, `dw (dx ${withDx ? 'computed' : 'skipped'})`, ag.dw, eg.dw, GEMM_TOL, describe(c));
+      assertClose(t, `db (dx ${withDx ? 'computed' : 'skipped'})`, ag.db, eg.db, GEMM_TOL, describe(c));
+      if (ag.dx) assertClose(t, 'dx', ag.dx, eg.dx!, GEMM_TOL, describe(c));
+    }
+  }
+  // An argmax outside its plane is refused, naming the entry, before anything is summed from it.
+  const c = cases[0];
+  const { x, w, b, dout } = inputs(rng, c.g, c.p);
+  const e = fusedForward(ref, c, x, w, b);
+  const bad = Int32Array.from(e.argmax);
+  const at = bad.length - 3;
+  bad[at] = c.g.oh * c.g.ow;
+  const err = t.throws(() => fusedBackward(nb, c, dout, e.out, bad, x, w, true), { instanceOf: RangeError });
+  t.regex(err!.message, new RegExp(`argmax\\[${at}\\] is ${c.g.oh * c.g.ow}`));
 });
